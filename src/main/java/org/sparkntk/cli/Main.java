@@ -1,0 +1,70 @@
+package org.sparkntk.cli;
+
+import java.io.PrintWriter;
+import org.sparkntk.options.UserError;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code ntk <command> [options]}: the command-line entry point, also the main class for
+ * {@code spark-submit --class org.sparkntk.cli.Main spark-ntk-cluster.jar <command> ...}.
+ * Exit codes: 0 success, 1 failure, 2 usage or input error.
+ */
+@Command(name = "ntk", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Infinite-width NTK and NNGP kernels of deep fully connected networks on Apache Spark.",
+        subcommands = {
+                DoctorCommand.class,
+                CommandLine.HelpCommand.class,
+        })
+public final class Main implements Runnable {
+
+    /** Exit code for usage and input errors. */
+    public static final int EXIT_USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command; see 'ntk --help'");
+    }
+
+    /** Runs a command line and returns the exit code (used by tests, no System.exit). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            Throwable t = ex;
+            while (t != null) {
+                if (t instanceof UserError || t instanceof IllegalArgumentException && isOurs(t)) {
+                    cmd.getErr().println("error: " + t.getMessage());
+                    return EXIT_USAGE;
+                }
+                t = t.getCause();
+            }
+            cmd.getErr().println("failed: " + ex);
+            ex.printStackTrace(cmd.getErr());
+            return 1;
+        });
+        cl.setErr(new PrintWriter(System.err, true));
+        return cl.execute(args);
+    }
+
+    /** IllegalArgumentExceptions from spark-ntk's own validation carry user-facing messages. */
+    private static boolean isOurs(Throwable t) {
+        StackTraceElement[] st = t.getStackTrace();
+        return st.length > 0 && st[0].getClassName().startsWith("org.sparkntk.");
+    }
+
+    public static void main(String[] args) {
+        int code = run(args);
+        System.exit(code);
+    }
+
+    /** Version from the build. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"spark-ntk " + BuildInfo.version()};
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package org.sparkntk.tile;
+
+import org.sparkntk.kernel.Activation;
+import org.sparkntk.kernel.NetworkSpec;
+
+/**
+ * The diagonal of the recursion: per-row variances q(l) = Sigma(l)(x, x) and the NTK diagonal,
+ * which depend only on each row's squared norm (ntk-math.md, "The diagonal variances").
+ */
+public final class Diagonal {
+
+    private Diagonal() {
+    }
+
+    /** Squared norms of the {@code count} rows of a row-major block with {@code d} columns (fixed summation order). */
+    public static double[] squaredNorms(double[] x, int count, int d) {
+        double[] out = new double[count];
+        for (int i = 0; i < count; i++) {
+            double s = 0;
+            int o = i * d;
+            for (int k = 0; k < d; k++) {
+                double v = x[o + k];
+                s += v * v;
+            }
+            out[i] = s;
+        }
+        return out;
+    }
+
+    /** q[l*count + i] = Sigma(l+1)(x_i, x_i) for l = 0..L-1, from the squared norms. */
+    public static double[] variances(NetworkSpec spec, double[] sqNorms, int count, int n0) {
+        int depth = spec.depth();
+        double sw2 = spec.sw2();
+        double b2 = spec.b2();
+        Activation act = spec.activation();
+        double[] q = new double[depth * count];
+        for (int i = 0; i < count; i++) {
+            double v = sw2 * sqNorms[i] / n0 + b2;
+            q[i] = v;
+            for (int l = 1; l < depth; l++) {
+                v = sw2 * act.meanPhiSq(v) + b2;
+                q[l * count + i] = v;
+            }
+        }
+        return q;
+    }
+
+    /** Theta(l+1)(x_i, x_i) for l = 0..L-1, layer-major like {@link #variances}. */
+    public static double[] ntkDiagonal(NetworkSpec spec, double[] q, int count) {
+        int depth = spec.depth();
+        double sw2 = spec.sw2();
+        Activation act = spec.activation();
+        double[] t = new double[depth * count];
+        for (int i = 0; i < count; i++) {
+            double th = q[i];
+            t[i] = th;
+            for (int l = 1; l < depth; l++) {
+                th = th * (sw2 * act.meanDphiSq(q[(l - 1) * count + i])) + q[l * count + i];
+                t[l * count + i] = th;
+            }
+        }
+        return t;
+    }
+}

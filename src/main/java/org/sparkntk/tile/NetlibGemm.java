@@ -1,0 +1,46 @@
+package org.sparkntk.tile;
+
+import dev.ludovic.netlib.blas.BLAS;
+
+/**
+ * {@link Gemm} through netlib's BLAS (the library Spark MLlib uses): native OpenBLAS through JNI
+ * when {@code libopenblas} is installed, otherwise netlib's pure-Java implementation.
+ *
+ * <p>Row-major c = a b^T is column-major c^T = b a^T, i.e. dgemm("T", "N", n, m, d, b, a).
+ */
+public final class NetlibGemm implements Gemm {
+
+    private final BLAS blas;
+
+    public NetlibGemm(BLAS blas) {
+        this.blas = blas;
+    }
+
+    /** The BLAS netlib picked for this JVM (native if available). */
+    public static NetlibGemm best() {
+        return new NetlibGemm(BLAS.getInstance());
+    }
+
+    /** True when netlib found a native BLAS library. */
+    public boolean isNative() {
+        return blas.getClass().getName().contains("JNI") || blas.getClass().getName().toLowerCase().contains("native");
+    }
+
+    @Override
+    public String name() {
+        return "netlib:" + blas.getClass().getSimpleName();
+    }
+
+    @Override
+    public void gemmABt(double[] a, int m, double[] b, int n, int d, double[] c) {
+        Gemm.check(a, m, b, n, d, c);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (d == 0) {
+            java.util.Arrays.fill(c, 0, m * n, 0.0);
+            return;
+        }
+        blas.dgemm("T", "N", n, m, d, 1.0, b, d, a, d, 0.0, c, n);
+    }
+}

@@ -1,0 +1,30 @@
+package org.sparkntk.tile;
+
+import org.sparkntk.kernel.NetworkSpec;
+
+/**
+ * The layer recursion over one tile (ntk-math.md, "The recursion"): from the raw Gram tile
+ * g[i*n+j] = x_i . y_j and the per-layer diagonal variances, the NTK Theta and NNGP Sigma at the
+ * requested depths. Implementations: {@link ScalarRecursion} (the reference, always compiled) and
+ * a Vector API one; pick with {@link TileKernels#recursion()}.
+ */
+public interface Recursion {
+
+    /** Implementation name for logs and {@code ntk doctor}, e.g. {@code scalar} or {@code vector-512}. */
+    String name();
+
+    /**
+     * Fills {@code ntk[k]} and {@code nngp[k]} (row-major m x n, either array may be null to skip that
+     * kernel) with the kernel at depth {@code depths[k]}.
+     *
+     * @param g         raw Gram tile, m x n row-major; not modified
+     * @param qa        diagonal variances of the rows, layer-major: qa[l*m+i] = Sigma(l+1)(x_i, x_i), l < L
+     * @param qb        the same for the n columns
+     * @param symmetric a diagonal tile (same rows as columns, m == n, g symmetric): only j >= i is
+     *                  computed and mirrored, so the result is exactly symmetric, and the diagonal is
+     *                  set from qa exactly
+     * @param depths    strictly increasing depths in 1..spec.depth()
+     */
+    void recurse(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
+                 boolean symmetric, int[] depths, double[][] ntk, double[][] nngp);
+}

@@ -1,0 +1,86 @@
+package org.sparkntk.tile;
+
+import org.sparkntk.kernel.NetworkSpec;
+
+/** Shared argument checks and the symmetric-tile finish for {@link Recursion} implementations. */
+public final class Recursions {
+
+    private Recursions() {
+    }
+
+    /** Validates a recursion call once at the public entry, so kernels stay check-free. */
+    static void checkArgs(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
+                          boolean symmetric, int[] depths, double[][] ntk, double[][] nngp) {
+        if (n0 < 1) {
+            throw new IllegalArgumentException("input dimension n0 is " + n0 + " but must be >= 1");
+        }
+        if (m < 0 || n < 0 || g.length < (long) m * n) {
+            throw new IllegalArgumentException("gram tile has " + g.length + " entries, need " + m + " x " + n);
+        }
+        if (symmetric && m != n) {
+            throw new IllegalArgumentException("a symmetric tile must be square, got " + m + " x " + n);
+        }
+        int depth = spec.depth();
+        if (qa.length < (long) depth * m || qb.length < (long) depth * n) {
+            throw new IllegalArgumentException("diagonal variances must hold depth x rows entries");
+        }
+        checkDepths(depths, depth);
+        if (ntk == null && nngp == null) {
+            throw new IllegalArgumentException("ask for at least one of ntk, nngp");
+        }
+        for (double[][] out : new double[][][] {ntk, nngp}) {
+            if (out == null) {
+                continue;
+            }
+            if (out.length != depths.length) {
+                throw new IllegalArgumentException("need one output array per requested depth (" + depths.length + "), got " + out.length);
+            }
+            for (double[] o : out) {
+                if (o == null || o.length < (long) m * n) {
+                    throw new IllegalArgumentException("each output array must hold " + m + " x " + n + " entries");
+                }
+            }
+        }
+    }
+
+    /** Depths must be strictly increasing within 1..depth. */
+    public static void checkDepths(int[] depths, int depth) {
+        if (depths == null || depths.length == 0) {
+            throw new IllegalArgumentException("'depths' is empty; give at least one depth in 1.." + depth);
+        }
+        for (int k = 0; k < depths.length; k++) {
+            if (depths[k] < 1 || depths[k] > depth) {
+                throw new IllegalArgumentException("'depths' contains " + depths[k] + " but each must be in 1.." + depth);
+            }
+            if (k > 0 && depths[k] <= depths[k - 1]) {
+                throw new IllegalArgumentException("'depths' must be strictly increasing, got " + depths[k - 1] + " then " + depths[k]);
+            }
+        }
+    }
+
+    /**
+     * For a diagonal tile after the upper triangle j > i is filled: sets the diagonal from the
+     * exact diagonal recursion and mirrors the upper triangle into the lower one.
+     */
+    static void finishSymmetric(NetworkSpec spec, int m, double[] qa, int[] depths, double[][] ntk, double[][] nngp) {
+        double[] td = ntk == null ? null : Diagonal.ntkDiagonal(spec, qa, m);
+        for (int k = 0; k < depths.length; k++) {
+            int l = depths[k] - 1;
+            if (ntk != null) {
+                fill(ntk[k], td, l, m);
+            }
+            if (nngp != null) {
+                fill(nngp[k], qa, l, m);
+            }
+        }
+    }
+
+    private static void fill(double[] out, double[] diag, int l, int m) {
+        for (int i = 0; i < m; i++) {
+            out[i * m + i] = diag[l * m + i];
+            for (int j = i + 1; j < m; j++) {
+                out[j * m + i] = out[i * m + j];
+            }
+        }
+    }
+}

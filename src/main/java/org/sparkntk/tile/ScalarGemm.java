@@ -1,0 +1,24 @@
+package org.sparkntk.tile;
+
+/** Reference {@link Gemm}: a plain dot product per entry (slow, obviously right). */
+public final class ScalarGemm implements Gemm {
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public void gemmABt(double[] a, int m, double[] b, int n, int d, double[] c) {
+        Gemm.check(a, m, b, n, d, c);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int k = 0; k < d; k++) {
+                    s += a[i * d + k] * b[j * d + k];
+                }
+                c[i * n + j] = s;
+            }
+        }
+    }
+}

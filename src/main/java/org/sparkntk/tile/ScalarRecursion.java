@@ -1,0 +1,61 @@
+package org.sparkntk.tile;
+
+import org.sparkntk.kernel.Activation;
+import org.sparkntk.kernel.NetworkSpec;
+
+/** The reference implementation of {@link Recursion}: one entry at a time through {@link Activation}. */
+public final class ScalarRecursion implements Recursion {
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public void recurse(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
+                        boolean symmetric, int[] depths, double[][] ntk, double[][] nngp) {
+        Recursions.checkArgs(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
+        final int depth = spec.depth();
+        final double sw2 = spec.sw2();
+        final double b2 = spec.b2();
+        final double scale = sw2 / n0;
+        final Activation act = spec.activation();
+        for (int i = 0; i < m; i++) {
+            for (int j = symmetric ? i + 1 : 0; j < n; j++) {
+                int idx = i * n + j;
+                double s = scale * g[idx] + b2;
+                double t = s;
+                int k = 0;
+                if (depths[0] == 1) {
+                    store(ntk, nngp, 0, idx, t, s);
+                    k = 1;
+                }
+                for (int l = 1; l < depth && k < depths.length; l++) {
+                    double q1 = qa[(l - 1) * m + i];
+                    double q2 = qb[(l - 1) * n + j];
+                    double sNew = sw2 * act.meanPhiPhi(q1, q2, s) + b2;
+                    if (ntk != null) {
+                        t = t * (sw2 * act.meanDphiDphi(q1, q2, s)) + sNew;
+                    }
+                    s = sNew;
+                    if (depths[k] == l + 1) {
+                        store(ntk, nngp, k, idx, t, s);
+                        k++;
+                    }
+                }
+            }
+        }
+        if (symmetric) {
+            Recursions.finishSymmetric(spec, m, qa, depths, ntk, nngp);
+        }
+    }
+
+    private static void store(double[][] ntk, double[][] nngp, int k, int idx, double t, double s) {
+        if (ntk != null) {
+            ntk[k][idx] = t;
+        }
+        if (nngp != null) {
+            nngp[k][idx] = s;
+        }
+    }
+}

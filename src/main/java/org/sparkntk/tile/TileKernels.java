@@ -1,0 +1,115 @@
+package org.sparkntk.tile;
+
+import java.util.logging.Logger;
+
+/**
+ * Picks the {@link Recursion} and {@link Gemm} implementations once per JVM (holder idiom).
+ *
+ * <p>System properties: {@code ntk.scalar=true} forces the scalar recursion and GEMM;
+ * {@code ntk.gemm=auto|native|vector|netlib|scalar} forces a GEMM ({@code auto}: native BLAS
+ * when netlib found one, else the Vector API GEMM, else netlib's Java BLAS). Without the
+ * {@code jdk.incubator.vector} module the scalar paths are used and one warning names the fix.
+ */
+public final class TileKernels {
+
+    private static final Logger LOG = Logger.getLogger(TileKernels.class.getName());
+
+    /** System property that forces the scalar reference paths. */
+    public static final String SCALAR_PROPERTY = "ntk.scalar";
+    /** System property that picks the GEMM. */
+    public static final String GEMM_PROPERTY = "ntk.gemm";
+
+    private TileKernels() {
+    }
+
+    /** Why the vector path is not used, or null when it is. */
+    public static String vectorUnavailableReason() {
+        return Holder.VECTOR_REASON;
+    }
+
+    /** The vector species in use, or a reason it is not. */
+    public static String vectorSpecies() {
+        return Holder.VECTOR_REASON == null ? org.sparkntk.tile.panama.PanamaSupport.species() : "none (" + Holder.VECTOR_REASON + ")";
+    }
+
+    /** The recursion for this JVM. */
+    public static Recursion recursion() {
+        return Holder.RECURSION;
+    }
+
+    /** The GEMM for this JVM. */
+    public static Gemm gemm() {
+        return Holder.GEMM;
+    }
+
+    /** True when netlib loaded a native BLAS. */
+    public static boolean nativeBlas() {
+        return Holder.NETLIB.isNative();
+    }
+
+    private static final class Holder {
+        static final String VECTOR_REASON = probeVector();
+        static final NetlibGemm NETLIB = NetlibGemm.best();
+        static final Recursion RECURSION = pickRecursion();
+        static final Gemm GEMM = pickGemm();
+
+        private static String probeVector() {
+            if (Boolean.getBoolean(SCALAR_PROPERTY)) {
+                return "forced by -D" + SCALAR_PROPERTY + "=true";
+            }
+            if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+                String msg = "module jdk.incubator.vector is not loaded; start the JVM with --add-modules=jdk.incubator.vector"
+                        + " (spark.driver.extraJavaOptions / spark.executor.extraJavaOptions on a cluster)";
+                LOG.warning("spark-ntk uses the scalar tile kernels (5-50x slower): " + msg);
+                return msg;
+            }
+            try {
+                org.sparkntk.tile.panama.PanamaSupport.species();
+                return null;
+            } catch (Throwable t) {
+                String msg = "Vector API failed to initialise (" + t + "); start the JVM with --add-modules=jdk.incubator.vector";
+                LOG.warning("spark-ntk uses the scalar tile kernels: " + msg);
+                return msg;
+            }
+        }
+
+        private static Recursion pickRecursion() {
+            if (VECTOR_REASON == null) {
+                try {
+                    Recursion r = org.sparkntk.tile.panama.PanamaSupport.recursion();
+                    LOG.info("spark-ntk recursion: " + r.name() + " (" + org.sparkntk.tile.panama.PanamaSupport.species() + ")");
+                    return r;
+                } catch (Throwable t) {
+                    LOG.warning("spark-ntk vector recursion unavailable (" + t + "); using scalar");
+                }
+            }
+            return new ScalarRecursion();
+        }
+
+        private static Gemm pickGemm() {
+            String want = System.getProperty(GEMM_PROPERTY, Boolean.getBoolean(SCALAR_PROPERTY) ? "scalar" : "auto");
+            switch (want) {
+                case "scalar":
+                    return new ScalarGemm();
+                case "netlib":
+                case "native":
+                    return NETLIB;
+                case "vector":
+                case "auto":
+                    if (want.equals("auto") && NETLIB.isNative()) {
+                        return NETLIB;
+                    }
+                    if (VECTOR_REASON == null) {
+                        try {
+                            return org.sparkntk.tile.panama.PanamaSupport.gemm();
+                        } catch (Throwable t) {
+                            LOG.warning("spark-ntk vector gemm unavailable (" + t + "); using " + NETLIB.name());
+                        }
+                    }
+                    return NETLIB;
+                default:
+                    throw new IllegalArgumentException("-D" + GEMM_PROPERTY + "=" + want + " but must be one of auto, native, vector, netlib, scalar");
+            }
+        }
+    }
+}

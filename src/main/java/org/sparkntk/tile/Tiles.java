@@ -1,0 +1,54 @@
+package org.sparkntk.tile;
+
+import org.sparkntk.kernel.NetworkSpec;
+
+/**
+ * The tile kernel: NTK and NNGP of a row block a (m x d) against a column block b (n x d).
+ * Steps: row norms, Gram product a b^T ({@link Gemm}), diagonal variances, layer recursion
+ * ({@link Recursion}) for all requested depths in one pass.
+ */
+public final class Tiles {
+
+    private Tiles() {
+    }
+
+    /**
+     * Computes the tile with the implementations picked for this JVM ({@link TileKernels}).
+     *
+     * @param symmetric a and b are the same block (a diagonal tile): the result is exactly symmetric
+     *                  and its diagonal equals the diagonal recursion exactly
+     * @param depths    strictly increasing depths in 1..spec.depth(); ntk[k]/nngp[k] receive depth depths[k]
+     * @param ntk       outputs (m*n each) or null; {@code nngp} likewise
+     */
+    public static void compute(NetworkSpec spec, double[] a, int m, double[] b, int n, int d, boolean symmetric,
+                               int[] depths, double[][] ntk, double[][] nngp) {
+        compute(spec, a, m, b, n, d, symmetric, depths, ntk, nngp, TileKernels.gemm(), TileKernels.recursion());
+    }
+
+    /** As {@link #compute(NetworkSpec, double[], int, double[], int, int, boolean, int[], double[][], double[][])} with given implementations. */
+    public static void compute(NetworkSpec spec, double[] a, int m, double[] b, int n, int d, boolean symmetric,
+                               int[] depths, double[][] ntk, double[][] nngp, Gemm gemm, Recursion recursion) {
+        if (d < 1) {
+            throw new IllegalArgumentException("feature dimension is " + d + " but must be >= 1");
+        }
+        if (symmetric && (m != n)) {
+            throw new IllegalArgumentException("a symmetric tile must be square, got " + m + " x " + n);
+        }
+        double[] na = Diagonal.squaredNorms(a, m, d);
+        double[] nb = symmetric ? na : Diagonal.squaredNorms(b, n, d);
+        double[] g = new double[m * n];
+        gemm.gemmABt(a, m, b, n, d, g);
+        double[] qa = Diagonal.variances(spec, na, m, d);
+        double[] qb = symmetric ? qa : Diagonal.variances(spec, nb, n, d);
+        recursion.recurse(spec, d, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
+    }
+
+    /** Float input: widened to double once (compute is always float64). */
+    public static double[] widen(float[] x) {
+        double[] out = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = x[i];
+        }
+        return out;
+    }
+}

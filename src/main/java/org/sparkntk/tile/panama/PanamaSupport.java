@@ -1,0 +1,31 @@
+package org.sparkntk.tile.panama;
+
+import org.sparkntk.tile.Gemm;
+import org.sparkntk.tile.Recursion;
+
+/**
+ * Entry point to the Vector API ({@code jdk.incubator.vector}) kernels. Only loaded after
+ * {@code TileKernels} checked that the module is present, so nothing else touches the
+ * incubator module.
+ */
+public final class PanamaSupport {
+
+    private PanamaSupport() {
+    }
+
+    /** Vector species description, e.g. {@code DoubleVector 512-bit (8 lanes)}. */
+    public static String species() {
+        var s = jdk.incubator.vector.DoubleVector.SPECIES_PREFERRED;
+        return "DoubleVector " + s.vectorBitSize() + "-bit (" + s.length() + " lanes)";
+    }
+
+    /** The Vector API GEMM. */
+    public static Gemm gemm() {
+        throw new UnsupportedOperationException("vector gemm not yet implemented");
+    }
+
+    /** The Vector API recursion. */
+    public static Recursion recursion() {
+        throw new UnsupportedOperationException("vector recursion not yet implemented");
+    }
+}
