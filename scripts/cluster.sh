@@ -14,6 +14,7 @@
 #   NTK_WORKER_MEMORY      memory per worker for executors (default 1g)
 #   NTK_DAEMON_MEMORY      heap of the master and worker JVMs themselves (default 512m)
 #   NTK_UP_TIMEOUT         seconds to wait for the workers to be ALIVE (default 60)
+#   NTK_NO_BUILD=1         do not run 'mvn package' when the jars are missing or stale
 #   JAVA_HOME              which java
 #
 # `down` stops exactly the processes whose pids `up` recorded (and the executors those workers
@@ -43,6 +44,7 @@ tree() {
 
 build_if_needed() {
   local jar="$root/target/spark-ntk-cluster.jar"
+  [ -z "${NTK_NO_BUILD:-}" ] || return 0
   if [ ! -f "$jar" ] || [ ! -d "$root/target/lib" ] || \
      [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]; then
     echo "cluster: building (mvn -DskipTests package) ..." >&2
