@@ -144,6 +144,16 @@ public final class GramJob {
                     present.add(p);
                 }
             }
+            int keep = req.keepBlocks();
+            long kept = 0;
+            if (keep > 0) { // ntk run appending rows: these tiles stay valid in the result being extended
+                for (BlockPair p : plan.pairs()) {
+                    if (p.row() < keep && p.col() < keep) {
+                        present.add(p);
+                        kept++;
+                    }
+                }
+            }
             List<BlockPair> todo = plan.missing(present);
             Path kernelJson = new Path(out, KernelManifest.KERNEL_JSON);
             if (req.resume()) {
@@ -191,7 +201,7 @@ public final class GramJob {
             long tc = System.nanoTime();
             List<int[]> now = TileStore.listTiles(conf, out.toString());
             long have = now.stream().filter(ij -> plan.contains(new BlockPair(ij[0], ij[1]))).count();
-            if (have != plan.tileCount()) {
+            if (have + kept != plan.tileCount()) {
                 throw new IOException("only " + have + " of " + plan.tileCount() + " tile files are present after the tile jobs");
             }
             long bytes = 0;

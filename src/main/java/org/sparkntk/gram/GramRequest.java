@@ -9,12 +9,24 @@ import org.sparkntk.options.UserError;
  *
  * @param overwrite delete an existing OUT (after the input validated) and recompute
  * @param resume    finish an interrupted run: check its _plan.json, compute only missing tiles
+ * @param keepBlocks tiles whose row and column blocks are both below this are valid in the result
+ *                   being extended ({@code ntk run} appending rows, docs/scheduling.md): they are
+ *                   neither computed nor expected in OUT. 0 for a normal job.
  */
-public record GramRequest(InputConfig input, KernelConfig kernel, String output, boolean overwrite, boolean resume) {
+public record GramRequest(InputConfig input, KernelConfig kernel, String output, boolean overwrite, boolean resume,
+                          int keepBlocks) {
+
+    /** A normal job (nothing kept from elsewhere). */
+    public GramRequest(InputConfig input, KernelConfig kernel, String output, boolean overwrite, boolean resume) {
+        this(input, kernel, output, overwrite, resume, 0);
+    }
 
     public GramRequest {
         if (output == null || output.isBlank()) {
             throw new UserError("'output' is missing; give a folder for the result");
+        }
+        if (keepBlocks < 0) {
+            throw new IllegalArgumentException("keepBlocks is " + keepBlocks + " but must be >= 0");
         }
         if (overwrite && resume) {
             throw new UserError("give either '--overwrite' or '--resume', not both");

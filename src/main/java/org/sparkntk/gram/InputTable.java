@@ -288,7 +288,7 @@ public final class InputTable {
     }
 
     /** Data files of the input with sizes and modification times, sorted by path. */
-    static List<FileFingerprint> fingerprint(SparkSession spark, Dataset<Row> df) {
+    public static List<FileFingerprint> fingerprint(SparkSession spark, Dataset<Row> df) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         List<FileFingerprint> out = new ArrayList<>();
         try {
