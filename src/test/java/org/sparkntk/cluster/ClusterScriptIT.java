@@ -28,7 +28,7 @@ class ClusterScriptIT {
         pb.environment().putAll(env);
         Process p = pb.start();
         byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+        if (!p.waitFor(300, TimeUnit.SECONDS)) {
             StandaloneCluster.killTree(p.toHandle());
             throw new IllegalStateException("cluster.sh " + String.join(" ", args) + " hung");
         }
@@ -36,7 +36,7 @@ class ClusterScriptIT {
     }
 
     @Test
-    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    @Timeout(value = 400, unit = TimeUnit.SECONDS)
     void upStatusDown() throws Exception {
         Path work = StandaloneCluster.PROJECT.resolve("target/cluster-it/script");
         Map<String, String> env = Map.of(
@@ -46,7 +46,8 @@ class ClusterScriptIT {
                 "NTK_WORKER_WEBUI_PORT", "" + StandaloneCluster.freePort(),
                 "NTK_WORKER_MEMORY", "512m",
                 "NTK_DAEMON_MEMORY", "256m",
-                "NTK_NO_BUILD", "1");
+                "NTK_NO_BUILD", "1",
+                "NTK_UP_TIMEOUT", "240");
         List<Long> pids = new ArrayList<>();
         try {
             Result up = script(env, "up", "2");

@@ -27,13 +27,13 @@ import org.sparkntk.io.KernelManifest;
 import org.sparkntk.io.TileStore;
 
 /** Data, CLI and comparison helpers for the cluster and scheduling integration tests. */
-final class ClusterTestSupport {
+public final class ClusterTestSupport {
 
     private ClusterTestSupport() {
     }
 
     /** The test JVM's own local session (reference runs, writing data, reading results). */
-    static SparkSession session() {
+    public static SparkSession session() {
         return SparkSession.builder().master("local[2]").appName("spark-ntk-it")
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", "4")
@@ -45,7 +45,7 @@ final class ClusterTestSupport {
      * Writes rows {@code from..from+n-1} of a fixed Gaussian data set (id bigint, features
      * array&lt;double&gt;) as ONE Parquet file {@code dir/name}; a row's values depend only on its id.
      */
-    static void writeRows(SparkSession spark, Path dir, String name, long from, int n, int d) throws IOException {
+    public static void writeRows(SparkSession spark, Path dir, String name, long from, int n, int d) throws IOException {
         StructType schema = new StructType().add("id", DataTypes.LongType, false)
                 .add("features", DataTypes.createArrayType(DataTypes.DoubleType, false), false);
         List<Row> rows = new ArrayList<>();
@@ -69,7 +69,7 @@ final class ClusterTestSupport {
     }
 
     /** Rows id, features, label = sin(x0) + x1 / 2 (a smooth target), as one Parquet folder. */
-    static void writeLabelled(SparkSession spark, Path dir, long from, int n, int d) {
+    public static void writeLabelled(SparkSession spark, Path dir, long from, int n, int d) {
         StructType schema = new StructType().add("id", DataTypes.LongType, false)
                 .add("features", DataTypes.createArrayType(DataTypes.DoubleType, false), false)
                 .add("label", DataTypes.DoubleType, false);
@@ -85,7 +85,7 @@ final class ClusterTestSupport {
         spark.createDataFrame(rows, schema).coalesce(1).write().parquet(dir.toString());
     }
 
-    static void deleteTree(Path p) throws IOException {
+    public static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;
         }
@@ -97,11 +97,11 @@ final class ClusterTestSupport {
     }
 
     /** The result of an in-process CLI run. */
-    record Run(int code, String out, String err) {
+    public record Run(int code, String out, String err) {
     }
 
     /** Runs {@code ntk args...} in this JVM (the active local session), capturing stdout and stderr. */
-    static synchronized Run cli(String... args) {
+    public static synchronized Run cli(String... args) {
         StringWriter err = new StringWriter();
         PrintStream old = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -119,12 +119,12 @@ final class ClusterTestSupport {
     }
 
     /** Tile files present under their final names. */
-    static int tileFiles(Configuration conf, String out) throws IOException {
+    public static int tileFiles(Configuration conf, String out) throws IOException {
         return TileStore.listTiles(conf, out).size();
     }
 
     /** Both results hold the same tiles and bitwise-identical values for every stored kernel and depth. */
-    static void assertSameKernel(Configuration conf, String expected, String actual) throws IOException {
+    public static void assertSameKernel(Configuration conf, String expected, String actual) throws IOException {
         KernelManifest a = KernelManifest.readKernel(conf, expected);
         KernelManifest b = KernelManifest.readKernel(conf, actual);
         assertEquals(a.n(), b.n(), "N");
@@ -146,13 +146,13 @@ final class ClusterTestSupport {
     }
 
     /** OUT/index as "row:id" strings in row order. */
-    static List<String> ids(Configuration conf, String out) {
+    public static List<String> ids(Configuration conf, String out) {
         SparkSession s = session();
         return s.read().parquet(out + "/index").orderBy("row").collectAsList().stream()
                 .map(r -> r.get(0) + ":" + r.get(1)).toList();
     }
 
-    static FileSystem fs(Configuration conf, String out) throws IOException {
+    public static FileSystem fs(Configuration conf, String out) throws IOException {
         return new org.apache.hadoop.fs.Path(out).getFileSystem(conf);
     }
 }

@@ -72,7 +72,7 @@ class GramClusterIT {
         localSeconds = (System.nanoTime() - t0) / 1e9;
         assertEquals(0, r.code(), r.err());
         metric("local[2] gram (in the test JVM, session already up): %.1f s, %d tiles", localSeconds, TILES);
-        cluster = StandaloneCluster.start(work.resolve("cluster"), 2, 1, "1g", Duration.ofSeconds(120));
+        cluster = StandaloneCluster.start(work.resolve("cluster"), 2, 1, "1g", Duration.ofSeconds(240));
     }
 
     @AfterAll

@@ -20,7 +20,7 @@ import org.sparkntk.io.KernelManifest;
 class HdfsGramIT {
 
     @Test
-    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void gramReadsAndWritesHdfs() throws Exception {
         Path work = StandaloneCluster.PROJECT.resolve("target/cluster-it/hdfs");
         ClusterTestSupport.deleteTree(work);
