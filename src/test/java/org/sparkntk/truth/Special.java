@@ -55,7 +55,7 @@ public final class Special {
 
     static double erfcLarge(double x) {
         double tail = x;
-        for (int k = 120; k >= 1; k--) {
+        for (int k = 60; k >= 1; k--) {
             tail = x + 0.5 * k / tail;
         }
         return Math.exp(-x * x) / Math.sqrt(Math.PI) / tail;
