@@ -3,7 +3,15 @@ package org.sparkntk.tile;
 import org.sparkntk.kernel.Activation;
 import org.sparkntk.kernel.NetworkSpec;
 
-/** The reference implementation of {@link Recursion}: one entry at a time through {@link Activation}. */
+/**
+ * The reference implementation of {@link Recursion}: one entry at a time through {@link Activation}.
+ *
+ * <p>Identical rows: when an entry's state equals both diagonal variances (s == q1 == q2, which
+ * holds at every layer for a pair of identical rows when the Gram entry equals the squared norm
+ * bitwise) the diagonal maps meanPhiSq / meanDphiSq are used, so the entry equals the diagonal
+ * recursion exactly ({@link Diagonal}); other implementations must do the same to agree with this
+ * one there (for ReLU-like phi the pair formulas differ by ~1e-8 at rho = 1 - eps).
+ */
 public final class ScalarRecursion implements Recursion {
 
     @Override
