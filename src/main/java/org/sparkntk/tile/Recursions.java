@@ -9,7 +9,7 @@ public final class Recursions {
     }
 
     /** Validates a recursion call once at the public entry, so kernels stay check-free. */
-    static void checkArgs(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
+    public static void checkArgs(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
                           boolean symmetric, int[] depths, double[][] ntk, double[][] nngp) {
         if (n0 < 1) {
             throw new IllegalArgumentException("input dimension n0 is " + n0 + " but must be >= 1");
@@ -62,7 +62,7 @@ public final class Recursions {
      * For a diagonal tile after the upper triangle j > i is filled: sets the diagonal from the
      * exact diagonal recursion and mirrors the upper triangle into the lower one.
      */
-    static void finishSymmetric(NetworkSpec spec, int m, double[] qa, int[] depths, double[][] ntk, double[][] nngp) {
+    public static void finishSymmetric(NetworkSpec spec, int m, double[] qa, int[] depths, double[][] ntk, double[][] nngp) {
         double[] td = ntk == null ? null : Diagonal.ntkDiagonal(spec, qa, m);
         for (int k = 0; k < depths.length; k++) {
             int l = depths[k] - 1;

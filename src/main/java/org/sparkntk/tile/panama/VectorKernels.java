@@ -1,0 +1,197 @@
+package org.sparkntk.tile.panama;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API layer updates of the recursion, one small method per activation family (large
+ * methods can fail C1 and never reach C2). Each evaluates the closed form of its
+ * {@code org.sparkntk.kernel} counterpart with the same operations in the same order (no FMA),
+ * so only the transcendental functions differ from the scalar reference, by an ulp or so.
+ *
+ * <p>Arrays: {@code s}, {@code t} are the work rows (Sigma, Theta) over [0, padded); column
+ * inputs are {@code col[a*stride + j0 + j]} for input a. Updates in place:
+ * s' = sw2 E[phi phi] + b2, t' = t sw2 E[phi' phi'] + s'.
+ */
+final class VectorKernels {
+
+    static final VectorSpecies<Double> SP = DoubleVector.SPECIES_PREFERRED;
+    static final int LANES = SP.length();
+    static final int BITS = SP.vectorBitSize();
+
+    private static final double HALF_PI = 0.5 * Math.PI;
+    private static final double TWO_PI = 2 * Math.PI;
+
+    private VectorKernels() {
+    }
+
+    static int roundUp(int len) {
+        return (len + LANES - 1) / LANES * LANES;
+    }
+
+    /**
+     * rho = clamp(c / n), 0 where n == 0 (AbRelu.meanPhiPhi/meanDphiDphi, Erf, Gelu). acos(rho)
+     * equals the reference's atan2(sqrt((1-rho)(1+rho)), rho) to ~2 ulps for the same rho (both are
+     * the angle of the same rounded rho; the digits lost near +-1 are lost in rho itself).
+     */
+    private static DoubleVector rho(DoubleVector c, DoubleVector n, VectorMask<Double> zero) {
+        return c.div(n).max(-1.0).min(1.0).blend(0.0, zero);
+    }
+
+    /** AbRelu (ntk-math.md, "Leaky / asymmetric ReLU"), NNGP only. */
+    static void abReluNngp(double[] s, int padded, double[] col, int j0, double sq1,
+                           double half, double f, double sw2, double b2) {
+        for (int j = 0; j < padded; j += LANES) {
+            DoubleVector c = DoubleVector.fromArray(SP, s, j);
+            DoubleVector n = DoubleVector.fromArray(SP, col, j0 + j).mul(sq1);
+            VectorMask<Double> zero = n.eq(0.0);
+            DoubleVector rho = rho(c, n, zero);
+            DoubleVector sr = rho.neg().add(1.0).mul(rho.add(1.0)).sqrt();
+            DoubleVector theta = rho.lanewise(VectorOperators.ACOS);
+            DoubleVector dd = theta.mul(-f).add(half);
+            DoubleVector pp = sr.mul(f).add(dd.mul(rho)).mul(n);
+            pp.mul(sw2).add(b2).intoArray(s, j);
+        }
+    }
+
+    /** AbRelu, NNGP and NTK. */
+    static void abReluBoth(double[] s, double[] t, int padded, double[] col, int j0, double sq1,
+                           double half, double f, double sw2, double b2) {
+        for (int j = 0; j < padded; j += LANES) {
+            DoubleVector c = DoubleVector.fromArray(SP, s, j);
+            DoubleVector n = DoubleVector.fromArray(SP, col, j0 + j).mul(sq1);
+            VectorMask<Double> zero = n.eq(0.0);
+            DoubleVector rho = rho(c, n, zero);
+            DoubleVector sr = rho.neg().add(1.0).mul(rho.add(1.0)).sqrt();
+            DoubleVector theta = rho.lanewise(VectorOperators.ACOS).blend(HALF_PI, zero);
+            DoubleVector dd = theta.mul(-f).add(half);
+            DoubleVector pp = sr.mul(f).add(dd.mul(rho)).mul(n);
+            DoubleVector sNew = pp.mul(sw2).add(b2);
+            sNew.intoArray(s, j);
+            DoubleVector.fromArray(SP, t, j).mul(dd.mul(sw2)).add(sNew).intoArray(t, j);
+        }
+    }
+
+    /**
+     * Erf (ntk-math.md, "Erf", in {@link org.sparkntk.kernel.Erf}'s bounded variables). Row
+     * scalars r = {sqrt q, sqrt(q/(1+2q)), u, sqrt u, q u}, u = 1/(1+2q); columns the same.
+     */
+    static void erf(double[] s, double[] t, int padded, double[] col, int stride, int j0, double[] r,
+                    double sw2, double b2) {
+        double sq1 = r[0];
+        double sw1 = r[1];
+        double u1 = r[2];
+        double c1 = (4 / Math.PI) * r[3];
+        double w14 = 4 * r[4];
+        for (int j = 0; j < padded; j += LANES) {
+            int o = j0 + j;
+            DoubleVector c = DoubleVector.fromArray(SP, s, j);
+            DoubleVector n = DoubleVector.fromArray(SP, col, o).mul(sq1);
+            VectorMask<Double> zero = n.eq(0.0);
+            DoubleVector rho = rho(c, n, zero);
+            DoubleVector sw2v = DoubleVector.fromArray(SP, col, stride + o);
+            DoubleVector pp = rho.mul(2.0).mul(sw1).mul(sw2v).max(-1.0).min(1.0).lanewise(VectorOperators.ASIN).mul(2 / Math.PI);
+            DoubleVector sNew = pp.mul(sw2).add(b2);
+            sNew.intoArray(s, j);
+            if (t != null) {
+                DoubleVector u2 = DoubleVector.fromArray(SP, col, 2 * stride + o);
+                DoubleVector su2 = DoubleVector.fromArray(SP, col, 3 * stride + o);
+                DoubleVector w2 = DoubleVector.fromArray(SP, col, 4 * stride + o);
+                DoubleVector ratio = u2.add(u1).sub(u2.mul(u1))
+                        .add(w2.mul(w14).mul(rho.neg().add(1.0).mul(rho.add(1.0))));
+                DoubleVector dd = su2.mul(c1).div(ratio.sqrt());
+                DoubleVector.fromArray(SP, t, j).mul(dd.mul(sw2)).add(sNew).intoArray(t, j);
+            }
+        }
+    }
+
+    /**
+     * GELU (ntk-math.md, "GELU", rearranged as in {@link org.sparkntk.kernel.Gelu}). Row scalars
+     * r = {q, sqrt q, sqrt(1+q), q/(1+q), 1+q}; columns the same.
+     */
+    static void gelu(double[] s, double[] t, int padded, double[] col, int stride, int j0, double[] r,
+                     double sw2, double b2) {
+        double q1 = r[0];
+        double sq1 = r[1];
+        double s11 = r[2];
+        double r1 = r[3];
+        double p11 = r[4];
+        for (int j = 0; j < padded; j += LANES) {
+            int o = j0 + j;
+            DoubleVector cIn = DoubleVector.fromArray(SP, s, j);
+            DoubleVector q2 = DoubleVector.fromArray(SP, col, o);
+            DoubleVector n = DoubleVector.fromArray(SP, col, stride + o).mul(sq1);
+            VectorMask<Double> zero = n.eq(0.0);
+            DoubleVector rho = rho(cIn, n, zero);
+            DoubleVector c = n.mul(rho);
+            DoubleVector k = q2.max(q1).max(1.0);
+            DoubleVector nk = n.div(k);
+            DoubleVector d = q2.add(p11).div(k).div(k)
+                    .add(nk.mul(nk).mul(rho.neg().add(1.0).mul(rho.add(1.0)))).sqrt().mul(k);
+            DoubleVector g = c.lanewise(VectorOperators.ATAN2, d);
+            DoubleVector cs = c.div(DoubleVector.fromArray(SP, col, 2 * stride + o).mul(s11));
+            DoubleVector pOverP1 = DoubleVector.fromArray(SP, col, 3 * stride + o).mul(r1);
+            DoubleVector pp = c.mul(0.25).add(cs.mul(cs).div(d).add(pOverP1.mul(d)).add(c.mul(g)).div(TWO_PI));
+            DoubleVector sNew = pp.mul(sw2).add(b2);
+            sNew.intoArray(s, j);
+            if (t != null) {
+                DoubleVector invP1 = DoubleVector.broadcast(SP, 1.0).div(DoubleVector.fromArray(SP, col, 4 * stride + o).mul(p11));
+                DoubleVector inner = DoubleVector.broadcast(SP, 1.0).div(d.mul(d)).add(invP1).sub(pOverP1).add(1.0);
+                DoubleVector dd = g.div(TWO_PI).add(0.25).add(c.div(d).div(TWO_PI).mul(inner));
+                DoubleVector.fromArray(SP, t, j).mul(dd.mul(sw2)).add(sNew).intoArray(t, j);
+            }
+        }
+    }
+
+    /**
+     * sin / cos (ntk-math.md, "Sine"; {@link org.sparkntk.kernel.Trig}): e^{-m} sinh(c) and
+     * e^{-m} cosh(c) with m = (q1+q2)/2, or (e^{c-m} -+ e^{-c-m})/2 where m >= 700 (computed only
+     * when some lane needs it).
+     */
+    static void trig(boolean sine, double[] s, double[] t, int padded, double[] col, int j0, double q1,
+                     double sw2, double b2) {
+        for (int j = 0; j < padded; j += LANES) {
+            DoubleVector c = DoubleVector.fromArray(SP, s, j);
+            DoubleVector m = DoubleVector.fromArray(SP, col, j0 + j).add(q1).mul(0.5);
+            VectorMask<Double> small = m.lt(700.0);
+            DoubleVector em = m.neg().lanewise(VectorOperators.EXP);
+            DoubleVector sh = null;
+            DoubleVector ch = null;
+            boolean big = !small.allTrue();
+            DoubleVector ep = big ? c.sub(m).lanewise(VectorOperators.EXP) : null;
+            DoubleVector en = big ? c.neg().sub(m).lanewise(VectorOperators.EXP) : null;
+            if (sine || t != null) {
+                sh = em.mul(c.lanewise(VectorOperators.SINH));
+                if (big) {
+                    sh = ep.sub(en).mul(0.5).blend(sh, small);
+                }
+            }
+            if (!sine || t != null) {
+                ch = em.mul(c.lanewise(VectorOperators.COSH));
+                if (big) {
+                    ch = ep.add(en).mul(0.5).blend(ch, small);
+                }
+            }
+            DoubleVector sNew = (sine ? sh : ch).mul(sw2).add(b2);
+            sNew.intoArray(s, j);
+            if (t != null) {
+                DoubleVector dd = sine ? ch : sh;
+                DoubleVector.fromArray(SP, t, j).mul(dd.mul(sw2)).add(sNew).intoArray(t, j);
+            }
+        }
+    }
+
+    /** Identity: E[phi phi] = c, E[phi' phi'] = 1. */
+    static void identity(double[] s, double[] t, int padded, double sw2, double b2) {
+        double tf = sw2 * 1.0;
+        for (int j = 0; j < padded; j += LANES) {
+            DoubleVector sNew = DoubleVector.fromArray(SP, s, j).mul(sw2).add(b2);
+            sNew.intoArray(s, j);
+            if (t != null) {
+                DoubleVector.fromArray(SP, t, j).mul(tf).add(sNew).intoArray(t, j);
+            }
+        }
+    }
+}
