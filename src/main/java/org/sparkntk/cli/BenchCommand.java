@@ -32,7 +32,9 @@ final class BenchCommand implements Runnable {
 
     /** One b x b tile: Gram GEMM GFLOP/s and the recursion's ns per entry-layer (median of reps, after warm-up). */
     @Command(name = "tile", mixinStandardHelpOptions = true,
-            description = "Time one block x block tile: the Gram GEMM and the layer recursion (ns per entry and layer).")
+            description = {"Time one block x block tile: the Gram GEMM and the layer recursion (ns per entry and layer).",
+                    "Reports the median wall time of --reps runs after 2 warm-up runs, and the CPU time per",
+                    "entry-layer (the thread's with --threads 1, else the process's), which stays meaningful on a loaded machine."})
     static final class Tile implements Callable<Integer> {
 
         @Option(names = "--block", defaultValue = "2048", description = "Tile rows = columns (default ${DEFAULT-VALUE}).")
@@ -83,7 +85,7 @@ final class BenchCommand implements Runnable {
             }
             double[] g = new double[b * b];
             int warm = 2;
-            double[] gemmNs = time(warm, reps, () -> gemm.gemmABt(x, b, x, b, dim, g));
+            double[] gemmNs = time(warm, reps, () -> gemm.gemmABt(x, b, x, b, dim, g), new double[reps]);
             double gflops = 2.0 * b * b * dim / median(gemmNs);
 
             double[] na = Diagonal.squaredNorms(x, b, dim);
@@ -91,20 +93,22 @@ final class BenchCommand implements Runnable {
             int[] depths = {depth};
             double[][] nngp = {new double[b * b]};
             double[][] ntk = nngpOnly ? null : new double[][] {new double[b * b]};
-            double[] recNs = time(warm, reps, () -> rec.recurse(spec, dim, g, b, b, q, q, false, depths, ntk, nngp));
+            double[] cpuNs = new double[reps];
+            double[] recNs = time(warm, reps, () -> rec.recurse(spec, dim, g, b, b, q, q, false, depths, ntk, nngp), cpuNs);
             double nsEl = median(recNs) / ((double) b * b * (depth - 1));
+            double cpuEl = median(cpuNs) / ((double) b * b * (depth - 1));
             String blas = gemm.name() + (TileKernels.nativeBlas() ? " (native)" : "");
             if (json) {
                 System.out.println(String.format(Locale.ROOT,
                         "{\"block\":%d,\"depth\":%d,\"activation\":\"%s\",\"threads\":%d,\"kernels\":\"%s\",\"recursion\":\"%s\","
-                                + "\"ns_per_entry_layer\":%.4f,\"ns_per_entry_layer_min\":%.4f,\"reps\":%d,"
+                                + "\"ns_per_entry_layer\":%.4f,\"ns_per_entry_layer_min\":%.4f,\"cpu_ns_per_entry_layer\":%.4f,\"reps\":%d,"
                                 + "\"gemm_dim\":%d,\"gemm_gflops\":%.2f,\"blas\":\"%s\",\"vector_species\":\"%s\",\"java\":\"%s\"}",
                         b, depth, esc(spec.activation().name()), threads, nngpOnly ? "nngp" : "ntk+nngp", esc(rec.name()),
-                        nsEl, min(recNs) / ((double) b * b * (depth - 1)), reps,
+                        nsEl, min(recNs) / ((double) b * b * (depth - 1)), cpuEl, reps,
                         dim, gflops, esc(blas), esc(TileKernels.vectorSpecies()), esc(System.getProperty("java.version"))));
             } else {
-                System.out.printf(Locale.ROOT, "tile %d x %d, %s, L=%d, %d thread(s), recursion %s: %.3f ns per entry-layer (median of %d)%n",
-                        b, b, spec.activation().name(), depth, threads, rec.name(), nsEl, reps);
+                System.out.printf(Locale.ROOT, "tile %d x %d, %s, L=%d, %d thread(s), recursion %s: %.3f ns per entry-layer (median of %d; %.3f ns CPU)%n",
+                        b, b, spec.activation().name(), depth, threads, rec.name(), nsEl, reps, cpuEl);
                 System.out.printf(Locale.ROOT, "gemm %d x %d x %d, %s: %.2f GFLOP/s; vector species %s%n",
                         b, b, dim, blas, gflops, TileKernels.vectorSpecies());
             }
@@ -117,17 +121,31 @@ final class BenchCommand implements Runnable {
             }
         }
 
-        private static double[] time(int warm, int reps, Runnable body) {
+        /**
+         * Wall time per rep; cpu[k] receives the CPU time of rep k: the calling thread's (exact,
+         * when the work runs on it) or, with helper threads, the process's (all threads, coarse).
+         */
+        private double[] time(int warm, int reps, Runnable body, double[] cpu) {
             for (int w = 0; w < warm; w++) {
                 body.run();
             }
             double[] ns = new double[reps];
             for (int k = 0; k < reps; k++) {
+                long c0 = cpuNow();
                 long t0 = System.nanoTime();
                 body.run();
                 ns[k] = System.nanoTime() - t0;
+                cpu[k] = cpuNow() - c0;
             }
             return ns;
+        }
+
+        private long cpuNow() {
+            if (threads == 1) {
+                return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+            }
+            java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0L;
         }
 
         private static double median(double[] v) {

@@ -162,38 +162,58 @@ public final class PanamaRecursion implements Recursion {
             }
         }
 
-        /** All layers for row i, columns j0 .. j0+len-1. */
+        /**
+         * All layers for row i, columns j0 .. j0+len-1. The full vectors run from the work rows
+         * (or the last output written) into the work rows, or at a requested depth straight into
+         * the output arrays; the last partial vector runs padded in the work rows and its valid
+         * lanes are copied out.
+         */
         private void strip(int i, int j0, int len, double[] s, double[] t, double[] rowc) {
             int padded = VectorKernels.roundUp(len);
+            int full = len - len % VectorKernels.LANES;
             int base = i * n + j0;
-            for (int j = 0; j < len; j++) {
-                s[j] = scale * g[base + j] + b2;
-            }
-            for (int j = len; j < padded; j++) {
-                s[j] = 0.0;
-            }
+            VectorKernels.first(g, base, len, padded, scale, b2, s);
             if (t != null) {
                 System.arraycopy(s, 0, t, 0, padded);
             }
             int k = 0;
             if (depths[0] == 1) {
-                store(k++, base, len, s, t);
+                store(k++, base, 0, len, s, t);
             }
+            double[] sCur = s;
+            double[] tCur = t;
+            int off = 0;
             for (int l = 1; k < depths.length; l++) {
                 kernel.row(qa, (l - 1) * m + i, rowc);
-                kernel.layer(spec, s, t, padded, cols[l - 1], stride, j0, rowc);
-                if (depths[k] == l + 1) {
-                    store(k++, base, len, s, t);
+                boolean record = depths[k] == l + 1;
+                double[] sOut = record && nngp != null ? nngp[k] : s;
+                double[] tOut = t == null ? null : (record ? ntk[k] : t);
+                if (full > 0) {
+                    kernel.layer(spec, sCur, sCur == s ? 0 : off, tCur, tCur == t ? 0 : off,
+                            sOut, sOut == s ? 0 : base, tOut, tOut == t ? 0 : base, full, cols[l - 1], stride, j0, rowc);
+                }
+                if (padded > full) {
+                    kernel.layer(spec, s, full, t, full, s, full, t, full, VectorKernels.LANES, cols[l - 1], stride, j0 + full, rowc);
+                }
+                sCur = sOut;
+                tCur = tOut;
+                off = base;
+                if (record) {
+                    store(k++, base, full, len, s, t);
                 }
             }
         }
 
-        private void store(int k, int base, int len, double[] s, double[] t) {
+        /** Copies work-row entries from .. to-1 of the requested depth k to the outputs. */
+        private void store(int k, int base, int from, int to, double[] s, double[] t) {
+            if (to <= from) {
+                return;
+            }
             if (nngp != null) {
-                System.arraycopy(s, 0, nngp[k], base, len);
+                System.arraycopy(s, from, nngp[k], base + from, to - from);
             }
             if (t != null) {
-                System.arraycopy(t, 0, ntk[k], base, len);
+                System.arraycopy(t, from, ntk[k], base + from, to - from);
             }
         }
     }
@@ -230,7 +250,8 @@ public final class PanamaRecursion implements Recursion {
         abstract void row(double[] qa, int idx, double[] out);
 
         /** One layer on s (and t when not null) over [0, padded), columns from j0 of layer l's inputs. */
-        abstract void layer(NetworkSpec spec, double[] s, double[] t, int padded, double[] col, int stride, int j0, double[] rowc);
+        abstract void layer(NetworkSpec spec, double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so,
+                            double[] tOut, int to, int padded, double[] col, int stride, int j0, double[] rowc);
 
         /** Lays out f(qb[l*n+j]) per layer with padding value f(1). */
         static double[] perLayer(double[] qb, int n, int layers, int stride, java.util.function.DoubleUnaryOperator f) {
@@ -274,11 +295,12 @@ public final class PanamaRecursion implements Recursion {
         }
 
         @Override
-        void layer(NetworkSpec spec, double[] s, double[] t, int padded, double[] col, int stride, int j0, double[] rowc) {
-            if (t == null) {
-                VectorKernels.abReluNngp(s, padded, col, j0, rowc[0], half, f, spec.sw2(), spec.b2());
+        void layer(NetworkSpec spec, double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so,
+                   double[] tOut, int to, int padded, double[] col, int stride, int j0, double[] rowc) {
+            if (tIn == null) {
+                VectorKernels.abReluNngp(sIn, si, sOut, so, padded, col, j0, rowc[0], half, f, spec.sw2(), spec.b2());
             } else {
-                VectorKernels.abReluBoth(s, t, padded, col, j0, rowc[0], half, f, spec.sw2(), spec.b2());
+                VectorKernels.abReluBoth(sIn, si, tIn, ti, sOut, so, tOut, to, padded, col, j0, rowc[0], half, f, spec.sw2(), spec.b2());
             }
         }
     }
@@ -312,8 +334,9 @@ public final class PanamaRecursion implements Recursion {
         }
 
         @Override
-        void layer(NetworkSpec spec, double[] s, double[] t, int padded, double[] col, int stride, int j0, double[] rowc) {
-            VectorKernels.erf(s, t, padded, col, stride, j0, rowc, spec.sw2(), spec.b2());
+        void layer(NetworkSpec spec, double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so,
+                   double[] tOut, int to, int padded, double[] col, int stride, int j0, double[] rowc) {
+            VectorKernels.erf(sIn, si, tIn, ti, sOut, so, tOut, to, padded, col, stride, j0, rowc, spec.sw2(), spec.b2());
         }
     }
 
@@ -345,8 +368,9 @@ public final class PanamaRecursion implements Recursion {
         }
 
         @Override
-        void layer(NetworkSpec spec, double[] s, double[] t, int padded, double[] col, int stride, int j0, double[] rowc) {
-            VectorKernels.gelu(s, t, padded, col, stride, j0, rowc, spec.sw2(), spec.b2());
+        void layer(NetworkSpec spec, double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so,
+                   double[] tOut, int to, int padded, double[] col, int stride, int j0, double[] rowc) {
+            VectorKernels.gelu(sIn, si, tIn, ti, sOut, so, tOut, to, padded, col, stride, j0, rowc, spec.sw2(), spec.b2());
         }
     }
 
@@ -374,8 +398,9 @@ public final class PanamaRecursion implements Recursion {
         }
 
         @Override
-        void layer(NetworkSpec spec, double[] s, double[] t, int padded, double[] col, int stride, int j0, double[] rowc) {
-            VectorKernels.trig(sine, s, t, padded, col, j0, rowc[0], spec.sw2(), spec.b2());
+        void layer(NetworkSpec spec, double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so,
+                   double[] tOut, int to, int padded, double[] col, int stride, int j0, double[] rowc) {
+            VectorKernels.trig(sine, sIn, si, tIn, ti, sOut, so, tOut, to, padded, col, j0, rowc[0], spec.sw2(), spec.b2());
         }
     }
 
@@ -396,8 +421,9 @@ public final class PanamaRecursion implements Recursion {
         }
 
         @Override
-        void layer(NetworkSpec spec, double[] s, double[] t, int padded, double[] col, int stride, int j0, double[] rowc) {
-            VectorKernels.identity(s, t, padded, spec.sw2(), spec.b2());
+        void layer(NetworkSpec spec, double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so,
+                   double[] tOut, int to, int padded, double[] col, int stride, int j0, double[] rowc) {
+            VectorKernels.identity(sIn, si, tIn, ti, sOut, so, tOut, to, padded, spec.sw2(), spec.b2());
         }
     }
 

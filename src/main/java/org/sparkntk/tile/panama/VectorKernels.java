@@ -11,9 +11,11 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code org.sparkntk.kernel} counterpart with the same operations in the same order (no FMA),
  * so only the transcendental functions differ from the scalar reference, by an ulp or so.
  *
- * <p>Arrays: {@code s}, {@code t} are the work rows (Sigma, Theta) over [0, padded); column
- * inputs are {@code col[a*stride + j0 + j]} for input a. Updates in place:
- * s' = sw2 E[phi phi] + b2, t' = t sw2 E[phi' phi'] + s'.
+ * <p>Arrays: Sigma and Theta are read from {@code sIn[si + j]}, {@code tIn[ti + j]} and written to
+ * {@code sOut[so + j]}, {@code tOut[to + j]} for j in [0, padded) (the same array and offset
+ * updates in place; a requested depth is written straight into the caller's output so no copy
+ * pass follows); Theta arrays are null for NNGP only. Column inputs are
+ * {@code col[a*stride + j0 + j]} for input a. s' = sw2 E[phi phi] + b2, t' = t sw2 E[phi' phi'] + s'.
  */
 final class VectorKernels {
 
@@ -116,25 +118,25 @@ final class VectorKernels {
     }
 
     /** AbRelu (ntk-math.md, "Leaky / asymmetric ReLU"), NNGP only. */
-    static void abReluNngp(double[] s, int padded, double[] col, int j0, double sq1,
+    static void abReluNngp(double[] sIn, int si, double[] sOut, int so, int padded, double[] col, int j0, double sq1,
                            double half, double f, double sw2, double b2) {
         for (int j = 0; j < padded; j += LANES) {
-            DoubleVector c = DoubleVector.fromArray(SP, s, j);
+            DoubleVector c = DoubleVector.fromArray(SP, sIn, si + j);
             DoubleVector n = DoubleVector.fromArray(SP, col, j0 + j).mul(sq1);
             VectorMask<Double> zero = n.eq(0.0);
             DoubleVector rho = rho(c, n, zero);
             DoubleVector sr = rho.neg().add(1.0).mul(rho.add(1.0)).sqrt();
             DoubleVector theta = angle(rho, sr);
             DoubleVector dd = theta.mul(-f).add(half);
-            sr.mul(f).add(dd.mul(rho)).mul(n).mul(sw2).add(b2).intoArray(s, j);
+            sr.mul(f).add(dd.mul(rho)).mul(n).mul(sw2).add(b2).intoArray(sOut, so + j);
         }
     }
 
     /** AbRelu, NNGP and NTK. */
-    static void abReluBoth(double[] s, double[] t, int padded, double[] col, int j0, double sq1,
+    static void abReluBoth(double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so, double[] tOut, int to, int padded, double[] col, int j0, double sq1,
                            double half, double f, double sw2, double b2) {
         for (int j = 0; j < padded; j += LANES) {
-            DoubleVector c = DoubleVector.fromArray(SP, s, j);
+            DoubleVector c = DoubleVector.fromArray(SP, sIn, si + j);
             DoubleVector n = DoubleVector.fromArray(SP, col, j0 + j).mul(sq1);
             VectorMask<Double> zero = n.eq(0.0);
             DoubleVector rho = rho(c, n, zero);
@@ -142,8 +144,8 @@ final class VectorKernels {
             DoubleVector theta = angle(rho, sr);
             DoubleVector dd = theta.mul(-f).add(half);
             DoubleVector sNew = sr.mul(f).add(dd.mul(rho)).mul(n).mul(sw2).add(b2);
-            sNew.intoArray(s, j);
-            DoubleVector.fromArray(SP, t, j).fma(dd.mul(sw2), sNew).intoArray(t, j);
+            sNew.intoArray(sOut, so + j);
+            DoubleVector.fromArray(SP, tIn, ti + j).fma(dd.mul(sw2), sNew).intoArray(tOut, to + j);
         }
     }
 
@@ -151,7 +153,7 @@ final class VectorKernels {
      * Erf (ntk-math.md, "Erf", in {@link org.sparkntk.kernel.Erf}'s bounded variables). Row
      * scalars r = {sqrt q, sqrt(q/(1+2q)), u, sqrt u, q u}, u = 1/(1+2q); columns the same.
      */
-    static void erf(double[] s, double[] t, int padded, double[] col, int stride, int j0, double[] r,
+    static void erf(double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so, double[] tOut, int to, int padded, double[] col, int stride, int j0, double[] r,
                     double sw2, double b2) {
         double sq1 = r[0];
         double sw1 = r[1];
@@ -160,22 +162,22 @@ final class VectorKernels {
         double w14 = 4 * r[4];
         for (int j = 0; j < padded; j += LANES) {
             int o = j0 + j;
-            DoubleVector c = DoubleVector.fromArray(SP, s, j);
+            DoubleVector c = DoubleVector.fromArray(SP, sIn, si + j);
             DoubleVector n = DoubleVector.fromArray(SP, col, o).mul(sq1);
             VectorMask<Double> zero = n.eq(0.0);
             DoubleVector rho = rho(c, n, zero);
             DoubleVector sw2v = DoubleVector.fromArray(SP, col, stride + o);
             DoubleVector pp = rho.mul(2.0).mul(sw1).mul(sw2v).max(-1.0).min(1.0).lanewise(VectorOperators.ASIN).mul(2 / Math.PI);
             DoubleVector sNew = pp.mul(sw2).add(b2);
-            sNew.intoArray(s, j);
-            if (t != null) {
+            sNew.intoArray(sOut, so + j);
+            if (tIn != null) {
                 DoubleVector u2 = DoubleVector.fromArray(SP, col, 2 * stride + o);
                 DoubleVector su2 = DoubleVector.fromArray(SP, col, 3 * stride + o);
                 DoubleVector w2 = DoubleVector.fromArray(SP, col, 4 * stride + o);
                 DoubleVector ratio = u2.add(u1).sub(u2.mul(u1))
                         .add(w2.mul(w14).mul(rho.neg().add(1.0).mul(rho.add(1.0))));
                 DoubleVector dd = su2.mul(c1).div(ratio.sqrt());
-                DoubleVector.fromArray(SP, t, j).mul(dd.mul(sw2)).add(sNew).intoArray(t, j);
+                DoubleVector.fromArray(SP, tIn, ti + j).mul(dd.mul(sw2)).add(sNew).intoArray(tOut, to + j);
             }
         }
     }
@@ -184,7 +186,7 @@ final class VectorKernels {
      * GELU (ntk-math.md, "GELU", rearranged as in {@link org.sparkntk.kernel.Gelu}). Row scalars
      * r = {q, sqrt q, sqrt(1+q), q/(1+q), 1+q}; columns the same.
      */
-    static void gelu(double[] s, double[] t, int padded, double[] col, int stride, int j0, double[] r,
+    static void gelu(double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so, double[] tOut, int to, int padded, double[] col, int stride, int j0, double[] r,
                      double sw2, double b2) {
         double q1 = r[0];
         double sq1 = r[1];
@@ -193,7 +195,7 @@ final class VectorKernels {
         double p11 = r[4];
         for (int j = 0; j < padded; j += LANES) {
             int o = j0 + j;
-            DoubleVector cIn = DoubleVector.fromArray(SP, s, j);
+            DoubleVector cIn = DoubleVector.fromArray(SP, sIn, si + j);
             DoubleVector q2 = DoubleVector.fromArray(SP, col, o);
             DoubleVector n = DoubleVector.fromArray(SP, col, stride + o).mul(sq1);
             VectorMask<Double> zero = n.eq(0.0);
@@ -208,12 +210,12 @@ final class VectorKernels {
             DoubleVector pOverP1 = DoubleVector.fromArray(SP, col, 3 * stride + o).mul(r1);
             DoubleVector pp = c.mul(0.25).add(cs.mul(cs).div(d).add(pOverP1.mul(d)).add(c.mul(g)).div(TWO_PI));
             DoubleVector sNew = pp.mul(sw2).add(b2);
-            sNew.intoArray(s, j);
-            if (t != null) {
+            sNew.intoArray(sOut, so + j);
+            if (tIn != null) {
                 DoubleVector invP1 = DoubleVector.broadcast(SP, 1.0).div(DoubleVector.fromArray(SP, col, 4 * stride + o).mul(p11));
                 DoubleVector inner = DoubleVector.broadcast(SP, 1.0).div(d.mul(d)).add(invP1).sub(pOverP1).add(1.0);
                 DoubleVector dd = g.div(TWO_PI).add(0.25).add(c.div(d).div(TWO_PI).mul(inner));
-                DoubleVector.fromArray(SP, t, j).mul(dd.mul(sw2)).add(sNew).intoArray(t, j);
+                DoubleVector.fromArray(SP, tIn, ti + j).mul(dd.mul(sw2)).add(sNew).intoArray(tOut, to + j);
             }
         }
     }
@@ -223,10 +225,10 @@ final class VectorKernels {
      * e^{-m} cosh(c) with m = (q1+q2)/2, or (e^{c-m} -+ e^{-c-m})/2 where m >= 700 (computed only
      * when some lane needs it).
      */
-    static void trig(boolean sine, double[] s, double[] t, int padded, double[] col, int j0, double q1,
+    static void trig(boolean sine, double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so, double[] tOut, int to, int padded, double[] col, int j0, double q1,
                      double sw2, double b2) {
         for (int j = 0; j < padded; j += LANES) {
-            DoubleVector c = DoubleVector.fromArray(SP, s, j);
+            DoubleVector c = DoubleVector.fromArray(SP, sIn, si + j);
             DoubleVector m = DoubleVector.fromArray(SP, col, j0 + j).add(q1).mul(0.5);
             VectorMask<Double> small = m.lt(700.0);
             DoubleVector em = m.neg().lanewise(VectorOperators.EXP);
@@ -235,35 +237,49 @@ final class VectorKernels {
             boolean big = !small.allTrue();
             DoubleVector ep = big ? c.sub(m).lanewise(VectorOperators.EXP) : null;
             DoubleVector en = big ? c.neg().sub(m).lanewise(VectorOperators.EXP) : null;
-            if (sine || t != null) {
+            if (sine || tIn != null) {
                 sh = em.mul(c.lanewise(VectorOperators.SINH));
                 if (big) {
                     sh = ep.sub(en).mul(0.5).blend(sh, small);
                 }
             }
-            if (!sine || t != null) {
+            if (!sine || tIn != null) {
                 ch = em.mul(c.lanewise(VectorOperators.COSH));
                 if (big) {
                     ch = ep.add(en).mul(0.5).blend(ch, small);
                 }
             }
             DoubleVector sNew = (sine ? sh : ch).mul(sw2).add(b2);
-            sNew.intoArray(s, j);
-            if (t != null) {
+            sNew.intoArray(sOut, so + j);
+            if (tIn != null) {
                 DoubleVector dd = sine ? ch : sh;
-                DoubleVector.fromArray(SP, t, j).mul(dd.mul(sw2)).add(sNew).intoArray(t, j);
+                DoubleVector.fromArray(SP, tIn, ti + j).mul(dd.mul(sw2)).add(sNew).intoArray(tOut, to + j);
             }
         }
     }
 
+    /** s[j] = scale g[base+j] + b2 (Sigma at depth 1) for j < len, 0 up to padded. */
+    static void first(double[] g, int base, int len, int padded, double scale, double b2, double[] s) {
+        int j = 0;
+        for (; j + LANES <= len; j += LANES) {
+            DoubleVector.fromArray(SP, g, base + j).mul(scale).add(b2).intoArray(s, j);
+        }
+        for (; j < len; j++) {
+            s[j] = scale * g[base + j] + b2;
+        }
+        for (; j < padded; j++) {
+            s[j] = 0.0;
+        }
+    }
+
     /** Identity: E[phi phi] = c, E[phi' phi'] = 1. */
-    static void identity(double[] s, double[] t, int padded, double sw2, double b2) {
+    static void identity(double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so, double[] tOut, int to, int padded, double sw2, double b2) {
         double tf = sw2 * 1.0;
         for (int j = 0; j < padded; j += LANES) {
-            DoubleVector sNew = DoubleVector.fromArray(SP, s, j).mul(sw2).add(b2);
-            sNew.intoArray(s, j);
-            if (t != null) {
-                DoubleVector.fromArray(SP, t, j).mul(tf).add(sNew).intoArray(t, j);
+            DoubleVector sNew = DoubleVector.fromArray(SP, sIn, si + j).mul(sw2).add(b2);
+            sNew.intoArray(sOut, so + j);
+            if (tIn != null) {
+                DoubleVector.fromArray(SP, tIn, ti + j).mul(tf).add(sNew).intoArray(tOut, to + j);
             }
         }
     }
