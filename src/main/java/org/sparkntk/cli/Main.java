@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 DoctorCommand.class,
                 GramCommand.class,
                 RunCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
