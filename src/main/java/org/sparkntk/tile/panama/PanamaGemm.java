@@ -31,13 +31,16 @@ public final class PanamaGemm implements Gemm {
     static final int L = S.length();
     /** Columns of c per micro-kernel call: two vectors. */
     static final int NR = 2 * L;
-    /** Rows of c per micro-kernel call: 2 * MR accumulators + 3 temporaries fit 32 vector registers. */
-    static final int MR = 12;
-    /** Feature (k) block: a KC x NR panel of b is 32 KiB with 512-bit vectors. */
+    /**
+     * Rows of c per micro-kernel call: 2 * MR accumulators + 3 temporaries must fit the vector
+     * registers: 12 with AVX-512 (32 registers), 6 otherwise (AVX2 has 16).
+     */
+    static final int MR = S.vectorBitSize() >= 512 ? 12 : 6;
+    /** Largest feature (k) block: a KC x NR panel of b is 32 KiB with 512-bit vectors. */
     static final int KC = 256;
     /** Column block: the packed KC x NC block of b (512 KiB) stays in L2. */
     static final int NC = 256;
-    /** Row block: a packed MC x KC block of a, reused across the NC columns. */
+    /** Row block: a packed MC x KC block of a, reused across the NC columns (NC, MC multiples of NR, MR). */
     static final int MC = 96;
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -140,8 +143,11 @@ public final class PanamaGemm implements Gemm {
             int nc = Math.min(NC, n - jc);
             // Upper triangle: rows below the block's last column are not needed.
             int mEnd = upper ? Math.min(m, jc + nc) : m;
-            for (int pc = 0; pc < d; pc += KC) {
-                int kc = Math.min(KC, d - pc);
+            // Equal k-blocks of at most KC (784 = 4 x 196, not 3 x 256 + 16: a short last block
+            // pays the c load/store of a whole pass for a few fmas).
+            int kBlocks = (d + KC - 1) / KC;
+            for (int pc = 0, kb = 0; pc < d; kb++) {
+                int kc = (d - pc) / (kBlocks - kb);
                 boolean first = pc == 0;
                 pack(b, 0, jc, nc, d, pc, kc, NR, bp);
                 for (int ic = 0; ic < mEnd; ic += MC) {
@@ -149,6 +155,7 @@ public final class PanamaGemm implements Gemm {
                     pack(a, aOff, ic, mc, d, pc, kc, MR, ap);
                     block(ap, bp, ic, mc, jc, nc, kc, c, cOff, n, first, upper, buf.edge);
                 }
+                pc += kc;
             }
         }
     }
@@ -217,13 +224,22 @@ public final class PanamaGemm implements Gemm {
         }
     }
 
+    /** The micro-kernel for this machine's MR (a constant, so the JIT keeps one branch). */
+    private static void kernel(int kc, double[] ap, int ai, double[] bp, int bi, double[] c, int ci, int ldc, boolean accumulate) {
+        if (MR == 12) {
+            kernel12(kc, ap, ai, bp, bi, c, ci, ldc, accumulate);
+        } else {
+            kernel6(kc, ap, ai, bp, bi, c, ci, ldc, accumulate);
+        }
+    }
+
     /**
-     * The micro-kernel: an MR x NR block of c from an MR-row panel of a and an NR-column panel of
-     * b, both packed k-major. Overwrites the block of c, or adds to it ({@code accumulate}: the
-     * accumulators start from c, so the stores are the same either way and the method stays small
-     * enough for C2 to inline every Vector API call).
+     * The 12-row micro-kernel: a 12 x NR block of c from a 12-row panel of a and an NR-column panel
+     * of b, both packed k-major. Overwrites the block of c, or adds to it ({@code accumulate}: the
+     * accumulators start from c, so there is one set of stores and the method stays small enough
+     * for C2 to inline every Vector API call; a helper per row was not inlined and boxed vectors).
      */
-    static void kernel(int kc, double[] ap, int ai, double[] bp, int bi, double[] c, int ci, int ldc, boolean accumulate) {
+    static void kernel12(int kc, double[] ap, int ai, double[] bp, int bi, double[] c, int ci, int ldc, boolean accumulate) {
         DoubleVector c00, c01, c10, c11, c20, c21, c30, c31;
         DoubleVector c40, c41, c50, c51, c60, c61, c70, c71;
         DoubleVector c80, c81, c90, c91, ca0, ca1, cb0, cb1;
@@ -258,7 +274,7 @@ public final class PanamaGemm implements Gemm {
             c40 = z; c41 = z; c50 = z; c51 = z; c60 = z; c61 = z; c70 = z; c71 = z;
             c80 = z; c81 = z; c90 = z; c91 = z; ca0 = z; ca1 = z; cb0 = z; cb1 = z;
         }
-        for (int k = 0; k < kc; k++, ai += MR, bi += NR) {
+        for (int k = 0; k < kc; k++, ai += 12, bi += NR) {
             DoubleVector b0 = DoubleVector.fromArray(S, bp, bi);
             DoubleVector b1 = DoubleVector.fromArray(S, bp, bi + L);
             DoubleVector x = DoubleVector.broadcast(S, ap[ai]);
@@ -322,5 +338,68 @@ public final class PanamaGemm implements Gemm {
         ca1.intoArray(c, ci + 10 * ldc + L);
         cb0.intoArray(c, ci + 11 * ldc);
         cb1.intoArray(c, ci + 11 * ldc + L);
+    }
+
+    /**
+     * The 6-row micro-kernel: a 6 x NR block of c from a 6-row panel of a and an NR-column panel
+     * of b, both packed k-major. Overwrites the block of c, or adds to it ({@code accumulate}: the
+     * accumulators start from c, so there is one set of stores and the method stays small enough
+     * for C2 to inline every Vector API call; a helper per row was not inlined and boxed vectors).
+     */
+    static void kernel6(int kc, double[] ap, int ai, double[] bp, int bi, double[] c, int ci, int ldc, boolean accumulate) {
+        DoubleVector c00, c01, c10, c11, c20, c21, c30, c31;
+        DoubleVector c40, c41, c50, c51;
+        if (accumulate) {
+            c00 = DoubleVector.fromArray(S, c, ci);
+            c01 = DoubleVector.fromArray(S, c, ci + L);
+            c10 = DoubleVector.fromArray(S, c, ci + ldc);
+            c11 = DoubleVector.fromArray(S, c, ci + ldc + L);
+            c20 = DoubleVector.fromArray(S, c, ci + 2 * ldc);
+            c21 = DoubleVector.fromArray(S, c, ci + 2 * ldc + L);
+            c30 = DoubleVector.fromArray(S, c, ci + 3 * ldc);
+            c31 = DoubleVector.fromArray(S, c, ci + 3 * ldc + L);
+            c40 = DoubleVector.fromArray(S, c, ci + 4 * ldc);
+            c41 = DoubleVector.fromArray(S, c, ci + 4 * ldc + L);
+            c50 = DoubleVector.fromArray(S, c, ci + 5 * ldc);
+            c51 = DoubleVector.fromArray(S, c, ci + 5 * ldc + L);
+        } else {
+            DoubleVector z = DoubleVector.zero(S);
+            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z;
+            c40 = z; c41 = z; c50 = z; c51 = z;
+        }
+        for (int k = 0; k < kc; k++, ai += 6, bi += NR) {
+            DoubleVector b0 = DoubleVector.fromArray(S, bp, bi);
+            DoubleVector b1 = DoubleVector.fromArray(S, bp, bi + L);
+            DoubleVector x = DoubleVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = DoubleVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = DoubleVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = DoubleVector.broadcast(S, ap[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = DoubleVector.broadcast(S, ap[ai + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = DoubleVector.broadcast(S, ap[ai + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + L);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + L);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + L);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + L);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + L);
+        c50.intoArray(c, ci + 5 * ldc);
+        c51.intoArray(c, ci + 5 * ldc + L);
     }
 }
