@@ -58,7 +58,7 @@ class GemmTest {
         return out;
     }
 
-    /** Odd sizes so every tail runs, sizes that cross PanamaGemm's blocks (MC 96, NC 256, KC 256), and 1031 once per dimension. */
+    /** Odd sizes so every tail runs, sizes that cross PanamaGemm's blocks (MC 96, KC 128, NC 2048), and 1031 once per dimension. */
     static List<int[]> shapes() {
         List<int[]> s = new ArrayList<>();
         int[] small = {1, 7, 13, 103};
@@ -76,6 +76,8 @@ class GemmTest {
         s.add(new int[] {97, 257, 513});
         s.add(new int[] {200, 300, 257});
         s.add(new int[] {24, 32, 256});
+        s.add(new int[] {97, 50, 129});
+        s.add(new int[] {13, 2100, 7});
         return s;
     }
 
@@ -180,7 +182,7 @@ class GemmTest {
     }
 
     static Stream<Arguments> symmetricCases() {
-        int[][] s = {{1, 1}, {1, 7}, {7, 1}, {13, 13}, {103, 7}, {103, 103}, {300, 257}, {1031, 13}};
+        int[][] s = {{1, 1}, {1, 7}, {7, 1}, {13, 13}, {103, 7}, {103, 103}, {300, 257}, {1031, 13}, {2100, 3}};
         return impls().stream().flatMap(g -> Arrays.stream(s).map(x -> Arguments.of(g, x[0], x[1])));
     }
 

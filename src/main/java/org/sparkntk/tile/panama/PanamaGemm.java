@@ -9,12 +9,15 @@ import org.sparkntk.tile.Gemm;
  *
  * <p>Layout (GotoBLAS/BLIS style, transposed for row-major c): for each block of {@link #NC}
  * columns and {@link #KC} features, b is packed into panels of {@code NR = 2 * lanes} columns,
- * k-major, so one k step reads two contiguous vectors along n; the block (KC x NC, 512 KiB) is
- * sized to stay in L2 and is reused by every row of a. a is packed into panels of {@code MR}
- * rows, k-major, and its elements are broadcast. The micro-kernel keeps an MR x NR block of c in
- * 2 * MR vector accumulators ({@code acc = a.fma(b, acc)}), so there are no horizontal sums and
- * each loaded vector feeds MR fused multiply-adds. Ragged edges are handled by zero-padding the
- * packed panels and writing the kernel's block through a small per-thread buffer.
+ * k-major, so one k step reads two contiguous vectors along n. a is packed into panels of
+ * {@code MR} rows, k-major, and its elements are broadcast. The micro-kernel keeps an MR x NR
+ * block of c in 2 * MR vector accumulators ({@code acc = a.fma(b, acc)}), so there are no
+ * horizontal sums and each loaded vector feeds MR fused multiply-adds. One a panel (MR x KC,
+ * 12 KiB) stays in L1 while the packed b block streams past it; the block sizes were chosen by
+ * measurement on AVX-512 (docs/benchmarks.md, "GEMM"): a wide b block (KC x NC = 128 x 2048,
+ * 2 MiB) beat an L2-sized one (256 x 256) by about 10% at d = 784 and 15% at d = 64, mostly by
+ * packing a fewer times. Ragged edges are handled by zero-padding the packed panels and writing
+ * the kernel's block through a small per-thread buffer.
  *
  * <p>Single-threaded per call (Spark parallelises over tasks); {@link #gemmABt(double[], int,
  * double[], int, int, double[], int)} splits rows over threads for benchmarks and local use.
@@ -36,10 +39,10 @@ public final class PanamaGemm implements Gemm {
      * registers: 12 with AVX-512 (32 registers), 6 otherwise (AVX2 has 16).
      */
     static final int MR = S.vectorBitSize() >= 512 ? 12 : 6;
-    /** Largest feature (k) block: a KC x NR panel of b is 32 KiB with 512-bit vectors. */
-    static final int KC = 256;
-    /** Column block: the packed KC x NC block of b (512 KiB) stays in L2. */
-    static final int NC = 256;
+    /** Largest feature (k) block: an MR x KC panel of a is 12 KiB, it stays in L1 while b streams past. */
+    static final int KC = 128;
+    /** Column block: the packed KC x NC block of b (2 MiB, L2 + L3); a 2048-column tile packs a once per k-block. */
+    static final int NC = 2048;
     /** Row block: a packed MC x KC block of a, reused across the NC columns (NC, MC multiples of NR, MR). */
     static final int MC = 96;
 
@@ -172,15 +175,18 @@ public final class PanamaGemm implements Gemm {
                     continue; // tile lies strictly below the diagonal
                 }
                 int cols = Math.min(NR, nc - jr);
-                int aAt = ir * kc;
-                int bAt = jr * kc;
-                if (rows == MR && cols == NR) {
-                    kernel(kc, ap, aAt, bp, bAt, c, cOff + i0 * ldc + j0, ldc, !first);
-                } else {
-                    kernel(kc, ap, aAt, bp, bAt, edge, 0, NR, false);
-                    copyEdge(edge, rows, cols, c, cOff + i0 * ldc + j0, ldc, first);
-                }
+                tile(ap, bp, ir * kc, jr * kc, kc, rows, cols, c, cOff + i0 * ldc + j0, ldc, first, edge);
             }
+        }
+    }
+
+    private static void tile(double[] ap, double[] bp, int aAt, int bAt, int kc, int rows, int cols,
+                             double[] c, int at, int ldc, boolean first, double[] edge) {
+        if (rows == MR && cols == NR) {
+            kernel(kc, ap, aAt, bp, bAt, c, at, ldc, !first);
+        } else {
+            kernel(kc, ap, aAt, bp, bAt, edge, 0, NR, false);
+            copyEdge(edge, rows, cols, c, at, ldc, first);
         }
     }
 
