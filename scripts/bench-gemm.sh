@@ -2,6 +2,7 @@
 # GEMM benchmark (JMH, src/test/java/org/sparkntk/bench/GemmBench.java): native OpenBLAS vs the
 # Vector API GEMM at m = n = 2048, d = 64 and 784, printed as GFLOP/s (2 m n d / time).
 # Usage: scripts/bench-gemm.sh [JMH args, default: GemmBench]    e.g. scripts/bench-gemm.sh 'GemmBench.panama$' -p d=784
+#        scripts/bench-gemm.sh --cpu-time [size reps d...]           thread-CPU-time A/B (robust on a loaded machine)
 # Env: OPENBLAS_NUM_THREADS (set 1 for the single-thread comparison), NTK_NO_BUILD=1, JAVA_HOME.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -12,6 +13,10 @@ fi
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 read -r -a modopts < target/classes/spark-ntk/jvm-options.txt
 cp="target/classes:target/test-classes:$(cat target/bench-classpath.txt)"
+if [ "${1:-}" = "--cpu-time" ]; then
+  shift
+  OPENBLAS_NUM_THREADS=1 exec "$java" "${modopts[@]}" -Xmx4g -cp "$cp" org.sparkntk.bench.GemmCpuTime "$@"
+fi
 out="target/jmh-gemm-$(date +%Y%m%d-%H%M%S).json"
 [ $# -gt 0 ] || set -- GemmBench
 # The forked benchmark JVM gets the module options too (-jvmArgsPrepend), the parent only needs the classpath.
