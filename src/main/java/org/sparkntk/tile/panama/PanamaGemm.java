@@ -70,7 +70,6 @@ public final class PanamaGemm implements Gemm {
     public void gemmAAt(double[] a, int m, int d, double[] c) {
         Gemm.check(a, m, a, m, d, c);
         multiply(a, 0, m, a, m, d, c, 0, true);
-        Gemm.mirrorUpper(c, m);
     }
 
     /**
@@ -152,30 +151,76 @@ public final class PanamaGemm implements Gemm {
             for (int pc = 0, kb = 0; pc < d; kb++) {
                 int kc = (d - pc) / (kBlocks - kb);
                 boolean first = pc == 0;
+                boolean last = kb == kBlocks - 1;
                 pack(b, 0, jc, nc, d, pc, kc, NR, bp);
                 for (int ic = 0; ic < mEnd; ic += MC) {
                     int mc = Math.min(MC, mEnd - ic);
                     pack(a, aOff, ic, mc, d, pc, kc, MR, ap);
-                    block(ap, bp, ic, mc, jc, nc, kc, c, cOff, n, first, upper, buf.edge);
+                    block(ap, bp, ic, mc, jc, nc, kc, c, cOff, n, first, last, upper, buf.edge);
                 }
                 pc += kc;
             }
         }
     }
 
-    /** All micro-tiles of one packed (mc x kc) a-block against one packed (kc x nc) b-block. */
-    private static void block(double[] ap, double[] bp, int ic, int mc, int jc, int nc, int kc,
-                              double[] c, int cOff, int ldc, boolean first, boolean upper, double[] edge) {
+    /**
+     * All micro-tiles of one packed (mc x kc) a-block against one packed (kc x nc) b-block. With
+     * {@code upper}, tiles strictly below the diagonal are skipped, tiles crossing it write only
+     * their j >= i entries, and in the last k-block each finished tile is copied to its mirror
+     * image while it is still in L1 (so entries below the diagonal are written exactly once, by
+     * that copy, and c is exactly symmetric).
+     */
+    private static void block(double[] ap, double[] bp, int ic, int mc, int jc, int nc, int kc, double[] c, int cOff,
+                              int ldc, boolean first, boolean last, boolean upper, double[] edge) {
         for (int ir = 0; ir < mc; ir += MR) {
             int rows = Math.min(MR, mc - ir);
             int i0 = ic + ir;
             for (int jr = 0; jr < nc; jr += NR) {
                 int j0 = jc + jr;
-                if (upper && j0 + NR <= i0) {
-                    continue; // tile lies strictly below the diagonal
-                }
                 int cols = Math.min(NR, nc - jr);
-                tile(ap, bp, ir * kc, jr * kc, kc, rows, cols, c, cOff + i0 * ldc + j0, ldc, first, edge);
+                if (!upper) {
+                    tile(ap, bp, ir * kc, jr * kc, kc, rows, cols, c, cOff + i0 * ldc + j0, ldc, first, edge);
+                    continue;
+                }
+                if (j0 + cols <= i0) {
+                    continue; // strictly below the diagonal
+                }
+                if (j0 < i0 + rows - 1) {
+                    kernel(kc, ap, ir * kc, bp, jr * kc, edge, 0, NR, false);
+                    copyEdgeUpper(edge, rows, cols, i0, j0, c, cOff, ldc, first);
+                } else {
+                    tile(ap, bp, ir * kc, jr * kc, kc, rows, cols, c, cOff + i0 * ldc + j0, ldc, first, edge);
+                }
+                if (last) {
+                    mirrorTile(c, cOff, ldc, i0, rows, j0, cols);
+                }
+            }
+        }
+    }
+
+    /** copyEdge for a tile crossing the diagonal: only entries with j >= i. */
+    private static void copyEdgeUpper(double[] edge, int rows, int cols, int i0, int j0, double[] c, int cOff, int ldc, boolean first) {
+        for (int r = 0; r < rows; r++) {
+            int i = i0 + r;
+            int o = cOff + i * ldc;
+            for (int col = Math.max(0, i - j0); col < cols; col++) {
+                if (first) {
+                    c[o + j0 + col] = edge[r * NR + col];
+                } else {
+                    c[o + j0 + col] += edge[r * NR + col];
+                }
+            }
+        }
+    }
+
+    /** c[j][i] = c[i][j] for the entries j > i of one finished tile. */
+    private static void mirrorTile(double[] c, int cOff, int ldc, int i0, int rows, int j0, int cols) {
+        for (int col = 0; col < cols; col++) {
+            int j = j0 + col;
+            int dst = cOff + j * ldc;
+            int iEnd = Math.min(rows, j - i0);
+            for (int r = 0; r < iEnd; r++) {
+                c[dst + i0 + r] = c[cOff + (i0 + r) * ldc + j];
             }
         }
     }
