@@ -44,19 +44,29 @@ public final class GemmCpuTime {
             double[] c = new double[size * size];
             long[] tn = new long[reps];
             long[] tv = new long[reps];
+            long[] sn = new long[reps];
+            long[] sv = new long[reps];
             for (int rep = -3; rep < reps; rep++) {
                 long t0 = clock.getCurrentThreadCpuTime();
                 nat.gemmABt(a, size, b, size, d, c);
                 long t1 = clock.getCurrentThreadCpuTime();
                 pan.gemmABt(a, size, b, size, d, c);
                 long t2 = clock.getCurrentThreadCpuTime();
+                nat.gemmAAt(a, size, d, c);
+                long t3 = clock.getCurrentThreadCpuTime();
+                pan.gemmAAt(a, size, d, c);
+                long t4 = clock.getCurrentThreadCpuTime();
                 if (rep >= 0) {
                     tn[rep] = t1 - t0;
                     tv[rep] = t2 - t1;
+                    sn[rep] = t3 - t2;
+                    sv[rep] = t4 - t3;
                 }
             }
             Arrays.sort(tn);
             Arrays.sort(tv);
+            Arrays.sort(sn);
+            Arrays.sort(sv);
             double flop = 2.0 * size * size * d;
             double nMed = flop / tn[reps / 2];
             double nBest = flop / tn[0];
@@ -64,6 +74,8 @@ public final class GemmCpuTime {
             double vBest = flop / tv[0];
             System.out.printf("%5d   %8.1f %8.1f                 %8.1f %8.1f                 %6.2f %6.2f%n",
                     d, nMed, nBest, vMed, vBest, vMed / nMed, vBest / nBest);
+            System.out.printf("%5d a a^T, median ms: native dsyrk+mirror %.1f (full dgemm %.1f), vector upper+mirror %.1f (full %.1f)%n",
+                    d, sn[reps / 2] / 1e6, tn[reps / 2] / 1e6, sv[reps / 2] / 1e6, tv[reps / 2] / 1e6);
         }
     }
 }
