@@ -126,7 +126,8 @@ public final class PanamaGemm implements Gemm {
 
     /**
      * c[cOff + i*n + j] = sum_k a[aOff + i*d + k] * b[j*d + k] for i < m, j < n. With
-     * {@code upper} (a and b the same m x d block) only micro-tiles touching j >= i are computed.
+     * {@code upper} (a and b the same m x d block, offsets 0) only micro-tiles touching j >= i are
+     * computed and the lower triangle is filled by copying, so c is exactly symmetric.
      */
     static void multiply(double[] a, int aOff, int m, double[] b, int n, int d, double[] c, int cOff, boolean upper) {
         if (m == 0 || n == 0) {
@@ -145,7 +146,7 @@ public final class PanamaGemm implements Gemm {
             int nc = Math.min(NC, n - jc);
             // Upper triangle: rows below the block's last column are not needed.
             int mEnd = upper ? Math.min(m, jc + nc) : m;
-            // Equal k-blocks of at most KC (784 = 4 x 196, not 3 x 256 + 16: a short last block
+            // Equal k-blocks of at most KC (784 = 7 x 112, not 6 x 128 + 16: a short last block
             // pays the c load/store of a whole pass for a few fmas).
             int kBlocks = (d + KC - 1) / KC;
             for (int pc = 0, kb = 0; pc < d; kb++) {
