@@ -43,7 +43,7 @@ class KernelConfigTest {
     void messages() {
         assertEquals("'depth' is 0 but must be in 1..100000",
                 assertThrows(UserError.class, () -> KernelConfig.of(null, 0, null, null, null, null, null, null)).getMessage());
-        assertEquals("'block-size' is 50000 but must be > 0 and <= 46340",
+        assertEquals("'block-size' is 50000 but must be > 0 and <= 16000",
                 assertThrows(UserError.class, () -> KernelConfig.of(null, null, null, null, null, null, null, 50000)).getMessage());
         assertEquals("'depths' has 'x' but must be a comma-separated list of integers in 1..100000",
                 assertThrows(UserError.class, () -> KernelConfig.of(null, null, "1,x", null, null, null, null, null)).getMessage());
