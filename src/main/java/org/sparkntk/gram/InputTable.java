@@ -30,8 +30,8 @@ import scala.Tuple2;
 /**
  * Reads one Parquet input into indexed rows and validates it (docs/design.md, "Input"): column
  * presence and types on the driver, then one pass over the rows for nulls, NaN/Inf, lengths,
- * and duplicate ids. Rows are indexed in input order: sorted by (file path, row index in file),
- * then numbered.
+ * and duplicate ids. Rows are indexed in input order, (file path, row index in file): the index
+ * is the number of rows in the files whose path sorts first plus the row's position in its file.
  */
 public final class InputTable {
 
@@ -149,17 +149,27 @@ public final class InputTable {
             select.add(col(quote(idCol)));
         }
         List<FileFingerprint> files = fingerprint(spark, df);
-        // input order: (file, row in file); a range partitioning with as many partitions as input
-        // splits (orderBy would use spark.sql.shuffle.partitions, 200 tiny tasks per stage by default)
+        // input order is (file path, row in file): row index = rows in the files sorted before this
+        // one + _metadata.row_index. One small aggregate (metadata columns only) gives the per-file
+        // row counts; no sort or shuffle of the data (Spark orders splits by size, not by name).
+        spark.sparkContext().setJobDescription("spark-ntk: count rows per file of " + what);
+        List<Row> perFile = df.select(col("_metadata.file_path").as("f")).groupBy("f").count().collectAsList();
+        java.util.TreeMap<String, Long> counts = new java.util.TreeMap<>();
+        for (Row r : perFile) {
+            counts.put(r.getString(0), r.getLong(1));
+        }
+        java.util.HashMap<String, Long> offsets = new java.util.HashMap<>();
+        long offset = 0;
+        for (java.util.Map.Entry<String, Long> e : counts.entrySet()) {
+            offsets.put(e.getKey(), offset);
+            offset += e.getValue();
+        }
         Dataset<Row> selected = df.select(select.toArray(new Column[0]));
-        int parts = Math.max(1, selected.javaRDD().getNumPartitions());
-        Dataset<Row> ordered = selected.repartitionByRange(parts, col("_ntk_file"), col("_ntk_pos"))
-                .sortWithinPartitions("_ntk_file", "_ntk_pos");
         final boolean hasId = idCol != null;
         final int nf = featureCols.size();
         final List<String> fcols = new ArrayList<>(featureCols);
-        JavaRDD<InputRow> rows = ordered.javaRDD().zipWithIndex()
-                .map(t -> toInputRow(t._1(), t._2(), kind, nf, fcols, hasId))
+        JavaRDD<InputRow> rows = selected.javaRDD()
+                .map(r -> toInputRow(r, offsets.get(r.getString(0)) + r.getLong(1), kind, nf, fcols, hasId))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         spark.sparkContext().setJobDescription("spark-ntk: read and check " + what);
         List<RowCheck.Summary> summaries = rows.mapPartitions(it -> List.of(RowCheck.summarize(it, hasId)).iterator(), true)

@@ -36,6 +36,20 @@ class RowCheckTest {
     }
 
     @Test
+    void partitionsAndRowsInAnyOrder() {
+        // Spark hands out splits by size: partitions and rows within them need not follow the index
+        var p0 = RowCheck.summarize(List.of(row(9, "j", 1, 2, 3), row(7, "h", 1, 2), row(8, "i", 1)).iterator(), true);
+        var p1 = RowCheck.summarize(List.of(row(3, "d", 1, 2), row(0, "a", 1, 2), row(5, "f", 1, Double.NaN)).iterator(), true);
+        var r = RowCheck.combine(List.of(p0, p1), "id", "input");
+        assertEquals(6, r.n());
+        assertEquals(2, r.d());
+        assertEquals("row id 'f': features[1] is NaN; features must be finite numbers", r.error());
+        var q1 = RowCheck.summarize(List.of(row(3, "d", 1, 2), row(0, "a", 1, 2)).iterator(), true);
+        assertEquals("row id 'i': features have length 1 but row id 'a' (the first row) has length 2; all feature vectors must have the same length",
+                RowCheck.combine(List.of(p0, q1), "id", "input").error());
+    }
+
+    @Test
     void cleanAndEmpty() {
         var p = RowCheck.summarize(List.of(row(0, 1L, 1, 2), row(1, 2L, 0, 0)).iterator(), true);
         var r = RowCheck.combine(List.of(p), "id", "input");
