@@ -141,6 +141,7 @@ class GramErrorsTest {
         fails("'normalize' is 'l1' but must be none, l2 or standardize; did you mean 'l2'?", good, "--normalize", "l1");
         fails("give either 'depth' or 'depths', not both", good, "--depth", "2", "--depths", "1,2");
         fails("give either '--overwrite' or '--resume', not both", good, "--overwrite", "--resume");
+        fails("'conf' entry 'spark.executor.memory' has no value; write --conf key=value", good, "--conf", "spark.executor.memory");
     }
 
     @Test

@@ -274,6 +274,10 @@ class GramJobTest {
         for (Path p : SparkTestSupport.tileFiles(Path.of(out))) {
             kept.put(p, Files.getLastModifiedTime(p));
         }
+        // leftovers of the crashed run: a half-written temporary tile and staged blocks
+        Files.createDirectories(Path.of(out, "tiles", "_tmp"));
+        Files.writeString(Path.of(out, "tiles", "_tmp", "tile-r00000-c00000.parquet.dead"), "partial");
+        Files.createDirectories(Path.of(out, "_blocks", "old-run"));
         Thread.sleep(20);
 
         var refused = SparkTestSupport.cli("gram", "--input", in, "--output", out, "--block-size", "128", "--depth", "3", "--resume");
@@ -286,6 +290,8 @@ class GramJobTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("resume: 33 of 36 tiles already present, computing 3"), r.out());
         assertTrue(Files.exists(Path.of(out, "kernel.json")));
+        assertFalse(Files.exists(Path.of(out, "tiles", "_tmp")), "temporary files of the crashed run are removed");
+        assertFalse(Files.exists(Path.of(out, "_blocks")), "staged blocks of the crashed run are removed");
         for (Map.Entry<Path, FileTime> e : kept.entrySet()) {
             assertEquals(e.getValue(), Files.getLastModifiedTime(e.getKey()), e.getKey() + " was not rewritten");
         }
