@@ -88,6 +88,14 @@ class GramErrorsTest {
     }
 
     @Test
+    void secondInputIsCheckedToo() throws Exception {
+        String two = data("two", List.of("x", "y"), new double[][] {{1, 2}, {3, 4}});
+        fails("input2 has feature length 2 but input has 3; both inputs need the same feature length", good, "--input2", two);
+        String nan2 = data("nan_in2", List.of("x", "y"), new double[][] {{1, 2, 3}, {Double.NaN, 4, 5}});
+        fails("input2: row id 'y': features[0] is NaN; features must be finite numbers", good, "--input2", nan2, "--id-col", "id");
+    }
+
+    @Test
     void emptyInput() throws Exception {
         String p = data("empty", List.of(), new double[0][]);
         fails("input '" + p + "' has no rows", p);
