@@ -241,6 +241,10 @@ public final class GramJob {
             timings.put("taskGemm", gemmNanos / 1e9);
             timings.put("taskRecursion", rec);
             timings.put("taskWrite", write);
+            // core-seconds of the tile phase not spent in tile work: scheduling, task serialization,
+            // idle cores at the end of a batch (the "Spark overhead" of a benchmark breakdown)
+            timings.put("tileOverheadCoreSeconds", Math.max(0, timings.get("tiles") * jsc.defaultParallelism()
+                    - (read + gemmNanos / 1e9 + rec + write)));
             timings.put("commit", secs(tc));
             timings.put("total", secs(t0));
             KernelManifest done = planned.completed(plan.tileCount(), totalBytes, timings, impls, Instant.now().toString());

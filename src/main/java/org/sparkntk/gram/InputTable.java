@@ -30,10 +30,12 @@ import scala.Tuple2;
 /**
  * Reads one Parquet input into indexed rows and validates it (docs/design.md, "Input"): column
  * presence and types on the driver, then one pass over the rows for nulls, NaN/Inf, lengths,
- * and duplicate ids. Rows are indexed in input order: sorted by (file path, row index in file),
- * then numbered.
+ * and duplicate ids. Rows are indexed in input order, (file path, row index in file): the index
+ * is the number of rows in the files whose path sorts first plus the row's position in its file.
  */
 public final class InputTable {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InputTable.class);
 
     /** The indexed, validated rows (persisted; call {@link #release()} when done). */
     private final JavaRDD<InputRow> rows;
@@ -87,6 +89,7 @@ public final class InputTable {
      * @throws UserError for every bad-input case, naming the column / row and what is allowed
      */
     public static InputTable load(SparkSession spark, String path, InputConfig cfg, String label) {
+        long t0 = System.nanoTime();
         String what = label + " '" + path + "'";
         Dataset<Row> df;
         try {
@@ -146,17 +149,32 @@ public final class InputTable {
             select.add(col(quote(idCol)));
         }
         List<FileFingerprint> files = fingerprint(spark, df);
-        Dataset<Row> ordered = df.select(select.toArray(new Column[0])).orderBy("_ntk_file", "_ntk_pos");
+        // input order is (file path, row in file): row index = rows in the files sorted before this
+        // one + _metadata.row_index. One small aggregate (metadata columns only) gives the per-file
+        // row counts; no sort or shuffle of the data (Spark orders splits by size, not by name).
+        spark.sparkContext().setJobDescription("spark-ntk: count rows per file of " + what);
+        List<Row> perFile = df.select(col("_metadata.file_path").as("f")).groupBy("f").count().collectAsList();
+        java.util.TreeMap<String, Long> counts = new java.util.TreeMap<>();
+        for (Row r : perFile) {
+            counts.put(r.getString(0), r.getLong(1));
+        }
+        java.util.HashMap<String, Long> offsets = new java.util.HashMap<>();
+        long offset = 0;
+        for (java.util.Map.Entry<String, Long> e : counts.entrySet()) {
+            offsets.put(e.getKey(), offset);
+            offset += e.getValue();
+        }
+        Dataset<Row> selected = df.select(select.toArray(new Column[0]));
         final boolean hasId = idCol != null;
         final int nf = featureCols.size();
         final List<String> fcols = new ArrayList<>(featureCols);
-        JavaRDD<InputRow> rows = ordered.javaRDD().zipWithIndex()
-                .map(t -> toInputRow(t._1(), t._2(), kind, nf, fcols, hasId))
+        JavaRDD<InputRow> rows = selected.javaRDD()
+                .map(r -> toInputRow(r, offsets.get(r.getString(0)) + r.getLong(1), kind, nf, fcols, hasId))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         spark.sparkContext().setJobDescription("spark-ntk: read and check " + what);
-        List<RowCheck.Summary> parts = rows.mapPartitions(it -> List.of(RowCheck.summarize(it, hasId)).iterator(), true)
+        List<RowCheck.Summary> summaries = rows.mapPartitions(it -> List.of(RowCheck.summarize(it, hasId)).iterator(), true)
                 .collect();
-        RowCheck.Result res = RowCheck.combine(parts, idCol, what);
+        RowCheck.Result res = RowCheck.combine(summaries, idCol, what);
         if (res.error() != null) {
             rows.unpersist(false);
             throw new UserError((label.equals("input") ? "" : label + ": ") + res.error());
@@ -168,6 +186,8 @@ public final class InputTable {
                 throw new UserError((label.equals("input") ? "" : label + ": ") + dup);
             }
         }
+        LOG.info(String.format(java.util.Locale.ROOT, "%s: %d rows, d = %d, read and checked in %.1f s", what, res.n(), res.d(),
+                (System.nanoTime() - t0) / 1e9));
         InputInfo info = new InputInfo(path, cfg.featuresCols() == null ? cfg.featuresCol() : null, cfg.featuresCols(), idCol,
                 idType.simpleString(), files);
         return new InputTable(rows, res.n(), res.d(), idType, info);

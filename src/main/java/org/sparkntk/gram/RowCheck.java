@@ -1,30 +1,41 @@
 package org.sparkntk.gram;
 
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Input validation without Spark: each partition of the indexed rows is summarised in one pass
- * ({@link #summarize}), and the summaries, in partition (= row index) order, give the first
- * problem in input order or N and d ({@link #combine}).
+ * ({@link #summarize}; rows in any order), and the summaries, in any order, give the problem at
+ * the smallest row index, or N and d ({@link #combine}).
  */
 public final class RowCheck {
 
     private RowCheck() {
     }
 
-    /** What one partition saw (rows in increasing index order). */
-    public record Summary(long count, long firstIndex, Object firstId, int firstLen, long mismatchIndex, Object mismatchId,
-                          int mismatchLen, long badIndex, Object badId, String badProblem, long nullIdIndex)
-            implements Serializable {
+    /** The smallest row index seen with a given feature length. */
+    public record LengthSeen(int length, long index, Object id) implements Serializable {
+    }
+
+    /**
+     * What one partition saw.
+     *
+     * @param lengths the (at most two) feature lengths whose first row comes earliest, earliest first:
+     *                enough to find the first row whose length differs from row 0's
+     */
+    public record Summary(long count, List<LengthSeen> lengths, long badIndex, Object badId, String badProblem,
+                          long nullIdIndex) implements Serializable {
     }
 
     /** N, d, or the message of the first bad row. */
     public record Result(long n, int d, String error) {
     }
 
-    /** Problems of a feature vector: null, a null element, NaN or infinite; null when fine. */
+    /** Problems of a feature vector: null, NaN or infinite, empty; null when fine. */
     public static String vectorProblem(double[] x) {
         if (x == null) {
             return "features are null";
@@ -44,15 +55,10 @@ public final class RowCheck {
         return null;
     }
 
-    /** One pass over a partition's rows. */
+    /** One pass over a partition's rows (any order). */
     public static Summary summarize(Iterator<InputRow> rows, boolean checkNullIds) {
         long count = 0;
-        long firstIndex = -1;
-        Object firstId = null;
-        int firstLen = -1;
-        long mismatchIndex = -1;
-        Object mismatchId = null;
-        int mismatchLen = -1;
+        Map<Integer, LengthSeen> lengths = new HashMap<>();
         long badIndex = -1;
         Object badId = null;
         String badProblem = null;
@@ -60,79 +66,66 @@ public final class RowCheck {
         while (rows.hasNext()) {
             InputRow r = rows.next();
             count++;
-            if (r.problem() != null && badIndex < 0) {
-                badIndex = r.index();
+            long i = r.index();
+            if (r.problem() != null && (badIndex < 0 || i < badIndex)) {
+                badIndex = i;
                 badId = r.id();
                 badProblem = r.problem();
             }
-            if (checkNullIds && r.id() == null && nullIdIndex < 0) {
-                nullIdIndex = r.index();
+            if (checkNullIds && r.id() == null && (nullIdIndex < 0 || i < nullIdIndex)) {
+                nullIdIndex = i;
             }
             if (r.x() != null) {
-                if (firstLen < 0) {
-                    firstLen = r.x().length;
-                    firstIndex = r.index();
-                    firstId = r.id();
-                } else if (r.x().length != firstLen && mismatchIndex < 0) {
-                    mismatchIndex = r.index();
-                    mismatchId = r.id();
-                    mismatchLen = r.x().length;
+                LengthSeen s = lengths.get(r.x().length);
+                if (s == null || i < s.index()) {
+                    lengths.put(r.x().length, new LengthSeen(r.x().length, i, r.id()));
                 }
             }
         }
-        return new Summary(count, firstIndex, firstId, firstLen, mismatchIndex, mismatchId, mismatchLen, badIndex, badId,
-                badProblem, nullIdIndex);
+        List<LengthSeen> first = new ArrayList<>(lengths.values());
+        first.sort((a, b) -> Long.compare(a.index(), b.index()));
+        return new Summary(count, List.copyOf(first.subList(0, Math.min(2, first.size()))), badIndex, badId, badProblem,
+                nullIdIndex);
     }
 
     /**
-     * Combines partition summaries (in partition order). The reported problem is the one at the
-     * smallest row index.
+     * Combines partition summaries. The reported problem is the one at the smallest row index; the
+     * reference length is the first row's.
      *
      * @param idCol the id column's name, or null when rows are named by index
      * @param input how to name the input in messages, e.g. "input 'data.parquet'"
      */
     public static Result combine(List<Summary> parts, String idCol, String input) {
         long n = 0;
-        int refLen = -1;
-        Object refId = null;
-        long refIndex = -1;
-        long misIndex = -1;
-        String misMsg = null;
+        LengthSeen ref = null;
         long badIndex = -1;
         String badMsg = null;
         long nullIdIndex = -1;
         for (Summary s : parts) {
             n += s.count();
-            if (s.badIndex() >= 0 && badIndex < 0) {
+            if (s.badIndex() >= 0 && (badIndex < 0 || s.badIndex() < badIndex)) {
                 badIndex = s.badIndex();
                 badMsg = rowName(s.badId(), s.badIndex(), idCol) + ": " + s.badProblem();
             }
-            if (s.nullIdIndex() >= 0 && nullIdIndex < 0) {
+            if (s.nullIdIndex() >= 0 && (nullIdIndex < 0 || s.nullIdIndex() < nullIdIndex)) {
                 nullIdIndex = s.nullIdIndex();
             }
-            if (s.firstLen() < 0) {
-                continue;
-            }
-            if (refLen < 0) {
-                refLen = s.firstLen();
-                refId = s.firstId();
-                refIndex = s.firstIndex();
-                if (s.mismatchIndex() >= 0) {
-                    misIndex = s.mismatchIndex();
-                    misMsg = lengthMessage(s.mismatchId(), s.mismatchIndex(), s.mismatchLen(), refId, refIndex, refLen, idCol);
-                }
-            } else if (misIndex < 0) {
-                if (s.firstLen() != refLen) {
-                    misIndex = s.firstIndex();
-                    misMsg = lengthMessage(s.firstId(), s.firstIndex(), s.firstLen(), refId, refIndex, refLen, idCol);
-                } else if (s.mismatchIndex() >= 0) {
-                    misIndex = s.mismatchIndex();
-                    misMsg = lengthMessage(s.mismatchId(), s.mismatchIndex(), s.mismatchLen(), refId, refIndex, refLen, idCol);
-                }
+            if (!s.lengths().isEmpty() && (ref == null || s.lengths().get(0).index() < ref.index())) {
+                ref = s.lengths().get(0);
             }
         }
         if (n == 0) {
             return new Result(0, 0, input + " has no rows");
+        }
+        LengthSeen mismatch = null;
+        if (ref != null) {
+            for (Summary s : parts) {
+                for (LengthSeen l : s.lengths()) {
+                    if (l.length() != ref.length() && (mismatch == null || l.index() < mismatch.index())) {
+                        mismatch = l;
+                    }
+                }
+            }
         }
         long best = Long.MAX_VALUE;
         String msg = null;
@@ -144,15 +137,12 @@ public final class RowCheck {
             best = badIndex;
             msg = badMsg;
         }
-        if (misIndex >= 0 && misIndex < best) {
-            msg = misMsg;
+        if (mismatch != null && mismatch.index() < best) {
+            msg = rowName(mismatch.id(), mismatch.index(), idCol) + ": features have length " + mismatch.length() + " but "
+                    + rowName(ref.id(), ref.index(), idCol) + " (the first row) has length " + ref.length()
+                    + "; all feature vectors must have the same length";
         }
-        return new Result(n, Math.max(refLen, 0), msg);
-    }
-
-    private static String lengthMessage(Object id, long index, int len, Object refId, long refIndex, int refLen, String idCol) {
-        return rowName(id, index, idCol) + ": features have length " + len + " but " + rowName(refId, refIndex, idCol)
-                + " (the first row) has length " + refLen + "; all feature vectors must have the same length";
+        return new Result(n, ref == null ? 0 : ref.length(), msg);
     }
 
     /** "row id 'abc'" / "row id 17" with an id column, else "row 17" (0-based input order). */

@@ -45,8 +45,8 @@ public record KernelConfig(NetworkSpec spec, List<Integer> depths, List<KernelKi
     public static final String DEFAULT_KERNELS = "ntk,nngp";
     public static final String DEFAULT_PRECISION = "float64";
 
-    /** Largest block size: a tile's B*B values must fit one Java array. */
-    public static final int MAX_BLOCK_SIZE = 46_340;
+    /** Largest block size: a tile's B*B float64 values must fit one Parquet page (&lt; 2 GiB). */
+    public static final int MAX_BLOCK_SIZE = 16_000;
 
     /** Every key accepted by {@link #fromMap}, in documentation order. */
     public static final List<String> KEYS = List.of(ACTIVATION, DEPTH, DEPTHS, WEIGHT_STD, BIAS_STD, KERNELS, PRECISION, BLOCK_SIZE);

@@ -35,6 +35,11 @@ public final class SparkOptions {
 
     /** Gets the active session (tests, notebooks) or builds one with the master and conf. */
     public Session session(String appName) {
+        for (Map.Entry<String, String> e : conf.entrySet()) {
+            if (e.getValue() == null || e.getValue().isEmpty()) {
+                throw new UserError("'conf' entry '" + e.getKey() + "' has no value; write --conf key=value");
+            }
+        }
         SparkSession active = SparkSession.getActiveSession().isDefined() ? SparkSession.getActiveSession().get()
                 : SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
         if (active != null && !active.sparkContext().isStopped()) {
@@ -54,9 +59,6 @@ public final class SparkOptions {
             b.master(DEFAULT_MASTER);
         }
         for (Map.Entry<String, String> e : conf.entrySet()) {
-            if (e.getValue() == null || e.getValue().isEmpty()) {
-                throw new UserError("'conf' entry '" + e.getKey() + "' has no value; write --conf key=value");
-            }
             b.config(e.getKey(), e.getValue());
         }
         return new Session(b.getOrCreate(), true);
