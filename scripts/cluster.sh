@@ -3,7 +3,7 @@
 # (target/lib; no Spark download): one master and N workers, each a separate JVM bound to
 # 127.0.0.1, with logs and pid files in a work folder.
 #
-# Usage: scripts/cluster.sh up [workers] | down | status
+# Usage: scripts/cluster.sh up [workers] | down | status     (status exits 3 when nothing runs)
 #
 # Env (all optional):
 #   NTK_CLUSTER_DIR        work folder (default: cluster-work/ in the project folder)

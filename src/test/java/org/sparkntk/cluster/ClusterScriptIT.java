@@ -15,7 +15,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** scripts/cluster.sh up / status / down on random ports: the workers come up ALIVE and down stops exactly what up started. */
+/**
+ * scripts/cluster.sh up / status / down on random ports: the workers come up ALIVE, scripts/ntk
+ * gram --master spark://... runs on them (the launcher ships the cluster jar) with the local-mode
+ * result, and down stops exactly what up started.
+ */
 class ClusterScriptIT {
 
     record Result(int code, String out) {
@@ -62,6 +66,34 @@ class ClusterScriptIT {
             Result status = script(env, "status");
             assertEquals(0, status.code(), status.out());
             assertTrue(status.out().contains("2 worker(s) ALIVE"), status.out());
+
+            // scripts/ntk as the driver against this cluster
+            Path data = work.resolve("data");
+            ClusterTestSupport.deleteTree(data);
+            ClusterTestSupport.writeRows(ClusterTestSupport.session(), data, "part-00000.parquet", 0, 40, 4);
+            String local = work.resolve("k-local").toString();
+            String remote = work.resolve("k-cluster").toString();
+            ClusterTestSupport.deleteTree(Path.of(local));
+            ClusterTestSupport.deleteTree(Path.of(remote));
+            List<String> opts = List.of("--input", data.toString(), "--id-col", "id", "--block-size", "16", "--depth", "2");
+            List<String> l = new ArrayList<>(List.of("gram", "--output", local));
+            l.addAll(opts);
+            assertEquals(0, ClusterTestSupport.cli(l.toArray(new String[0])).code());
+            List<String> cmd = new ArrayList<>(List.of("bash", StandaloneCluster.PROJECT.resolve("scripts/ntk").toString(),
+                    "gram", "--output", remote, "--master", "spark://127.0.0.1:" + env.get("NTK_MASTER_PORT"),
+                    "--conf", "spark.executor.memory=512m", "--conf", "spark.ui.enabled=false"));
+            cmd.addAll(opts);
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(work.resolve("ntk-driver.log").toFile());
+            pb.environment().putAll(Map.of("NTK_NO_BUILD", "1", "NTK_JAVA_OPTS", "-Xmx768m", "SPARK_LOCAL_IP", "127.0.0.1"));
+            Process driver = pb.start();
+            try {
+                assertTrue(driver.waitFor(300, TimeUnit.SECONDS), "scripts/ntk gram on the cluster did not finish");
+            } finally {
+                StandaloneCluster.killTree(driver.toHandle());
+            }
+            assertEquals(0, driver.exitValue(), Files.readString(work.resolve("ntk-driver.log")));
+            ClusterTestSupport.assertSameKernel(new org.apache.hadoop.conf.Configuration(), local, remote);
 
             Result again = script(env, "up", "1");
             assertEquals(2, again.code(), again.out());
