@@ -1,0 +1,74 @@
+package org.sparkntk.io;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.mllib.linalg.DenseMatrix;
+import org.apache.spark.mllib.linalg.Matrix;
+import org.apache.spark.mllib.linalg.distributed.BlockMatrix;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import scala.Tuple2;
+
+/**
+ * Loads a gram output as an MLlib distributed {@link BlockMatrix}, one block per tile, so it can
+ * be used with MLlib's distributed linear algebra ({@code multiply}, {@code add},
+ * {@code toIndexedRowMatrix}, ...). Nothing is collected to the driver.
+ */
+public final class KernelMatrices {
+
+    private KernelMatrices() {
+    }
+
+    /**
+     * The N x N (or N x N2) matrix of {@code kernel} ('ntk' or 'nngp') at {@code depth} in gram output
+     * {@code out}: blocks of block_size x block_size (the last row and column of blocks ragged).
+     * A symmetric Gram stores block_row &lt;= block_col only; the lower blocks are the transposes
+     * of the upper ones (no copy: a transposed MLlib DenseMatrix is a view).
+     */
+    public static BlockMatrix blockMatrix(SparkSession spark, String out, String kernel, int depth) {
+        KernelDir dir;
+        try {
+            dir = KernelDir.open(out, spark.sparkContext().hadoopConfiguration());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String k = dir.resolveKernel(kernel);
+        int l = dir.resolveDepth(depth);
+        boolean symmetric = dir.symmetric();
+        Dataset<Row> tiles = spark.read().parquet(dir.tiles().toString())
+                .where(functions.col("kernel").equalTo(k).and(functions.col("depth").equalTo(l)))
+                .select("block_row", "block_col", "num_rows", "num_cols", "values");
+        JavaRDD<Tuple2<Tuple2<Object, Object>, Matrix>> blocks = tiles.javaRDD().flatMap(row -> {
+            int i = row.getInt(0);
+            int j = row.getInt(1);
+            int nr = row.getInt(2);
+            int nc = row.getInt(3);
+            // row-major values: an MLlib DenseMatrix with isTransposed = true uses them as they are
+            DenseMatrix m = new DenseMatrix(nr, nc, toDoubles(row.getList(4), nr * nc), true);
+            List<Tuple2<Tuple2<Object, Object>, Matrix>> out1 = new ArrayList<>(2);
+            out1.add(new Tuple2<>(new Tuple2<>(i, j), m));
+            if (symmetric && i != j) {
+                out1.add(new Tuple2<>(new Tuple2<>(j, i), m.transpose()));
+            }
+            return out1.iterator();
+        });
+        return new BlockMatrix(blocks.rdd(), dir.blockSize(), dir.blockSize(), dir.n(), dir.n2());
+    }
+
+    /** array&lt;double&gt; or array&lt;float&gt; (float32 storage) as a double[]. */
+    private static double[] toDoubles(List<Object> values, int expected) {
+        if (values.size() != expected) {
+            throw new IllegalStateException("tile has " + values.size() + " values but num_rows*num_cols = " + expected);
+        }
+        double[] v = new double[expected];
+        for (int i = 0; i < expected; i++) {
+            v[i] = ((Number) values.get(i)).doubleValue();
+        }
+        return v;
+    }
+}
