@@ -12,7 +12,11 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.rdd.RDD;
+import scala.Function1;
 import scala.Tuple2;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
 
 /**
  * Loads a gram output as an MLlib distributed {@link BlockMatrix}, one block per tile, so it can
@@ -57,7 +61,19 @@ public final class KernelMatrices {
             }
             return out1.iterator();
         });
-        return new BlockMatrix(blocks.rdd(), dir.blockSize(), dir.blockSize(), dir.n(), dir.n2());
+        return new BlockMatrix(withClassTag(blocks), dir.blockSize(), dir.blockSize(), dir.n(), dir.n2());
+    }
+
+    /**
+     * The blocks as an RDD whose ClassTag is Tuple2: an RDD made by the Java API carries
+     * ClassTag[Object], and BlockMatrix's collect-based steps (multiply, toLocalMatrix) then fail
+     * with "Object[] cannot be cast to Tuple2[]".
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static RDD<Tuple2<Tuple2<Object, Object>, Matrix>> withClassTag(JavaRDD<Tuple2<Tuple2<Object, Object>, Matrix>> blocks) {
+        ClassTag<Tuple2<Tuple2<Object, Object>, Matrix>> tag = (ClassTag) ClassTag$.MODULE$.apply(Tuple2.class);
+        return blocks.rdd().map((Function1<Tuple2<Tuple2<Object, Object>, Matrix>, Tuple2<Tuple2<Object, Object>, Matrix>>
+                & java.io.Serializable) b -> b, tag);
     }
 
     /** array&lt;double&gt; or array&lt;float&gt; (float32 storage) as a double[]. */
