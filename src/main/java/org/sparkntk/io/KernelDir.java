@@ -1,10 +1,6 @@
 package org.sparkntk.io;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
@@ -15,17 +11,18 @@ import org.sparkntk.options.UserError;
 
 /**
  * A complete gram output directory as seen by its readers (export, {@link KernelMatrices}): the
- * facts from {@code OUT/kernel.json} that are needed to place tiles (docs/format.md). Opening
+ * facts from {@code OUT/kernel.json} ({@link KernelManifest}) needed to place tiles (docs/format.md),
+ * and the user-facing choice of kernel and depth. Opening
  * fails with a {@link UserError} when kernel.json is missing, because gram writes it last and its
  * absence means the run did not finish.
  */
 public record KernelDir(Path root, long n, long n2, int dim, int blockSize, String precision, List<String> kernels,
-                        List<Integer> depths, boolean symmetric, long tileCount) {
+                        List<Integer> depths, boolean symmetric, long tilePairs) {
 
     /** Name of the manifest inside OUT. */
     public static final String MANIFEST = "kernel.json";
 
-    /** Opens OUT (any Hadoop path) and reads its manifest. */
+    /** Opens OUT (any Hadoop path) and reads its manifest ({@link KernelManifest}). */
     public static KernelDir open(String out, Configuration conf) throws IOException {
         Path root = new Path(out);
         FileSystem fs = root.getFileSystem(conf);
@@ -37,60 +34,13 @@ public record KernelDir(Path root, long n, long n2, int dim, int blockSize, Stri
             throw new UserError("incomplete kernel directory: " + out + " has no " + MANIFEST
                     + " (gram writes it last; the run did not finish, or this is not a gram output)");
         }
-        JsonNode j;
-        try (InputStream in = fs.open(manifest)) {
-            j = new ObjectMapper().readTree(in);
-        }
-        return fromJson(root, j);
+        return of(root, KernelManifest.read(conf, manifest));
     }
 
-    /** Reads the manifest fields this class needs, accepting either spelling (N or n, tile_count or tiles). */
-    static KernelDir fromJson(Path root, JsonNode j) {
-        long n = num(j, true, "N", "n", "rows").longValue();
-        JsonNode n2node = field(j, "N2", "n2", "rows2");
-        boolean symmetric = field(j, "symmetric") != null ? field(j, "symmetric").asBoolean() : n2node == null;
-        long n2 = n2node != null && !n2node.isNull() ? n2node.longValue() : n;
-        int d = num(j, false, "d", "dim").intValue();
-        int b = num(j, true, "block_size", "blockSize").intValue();
-        String precision = field(j, "precision") == null ? "float64" : field(j, "precision").asText();
-        List<String> kernels = new ArrayList<>();
-        JsonNode k = field(j, "kernels");
-        if (k != null) {
-            k.forEach(e -> kernels.add(e.asText()));
-        }
-        List<Integer> depths = new ArrayList<>();
-        JsonNode ds = field(j, "depths");
-        if (ds != null) {
-            ds.forEach(e -> depths.add(e.asInt()));
-        } else if (field(j, "spec") != null && field(j, "spec").has("depth")) {
-            depths.add(field(j, "spec").get("depth").asInt());
-        }
-        Number tiles = num(j, false, "tile_count", "tiles", "tileCount");
-        if (n < 1 || n2 < 1 || b < 1) {
-            throw new UserError("damaged " + MANIFEST + " in " + root + ": N=" + n + ", N2=" + n2 + ", block_size=" + b);
-        }
-        return new KernelDir(root, n, n2, d, b, precision, List.copyOf(kernels), List.copyOf(depths), symmetric,
-                tiles.longValue());
-    }
-
-    private static JsonNode field(JsonNode j, String... names) {
-        for (String s : names) {
-            if (j.has(s)) {
-                return j.get(s);
-            }
-        }
-        return null;
-    }
-
-    private static Number num(JsonNode j, boolean required, String... names) {
-        JsonNode f = field(j, names);
-        if (f == null || !f.isNumber()) {
-            if (required) {
-                throw new UserError("damaged " + MANIFEST + ": no numeric field '" + names[0] + "'");
-            }
-            return -1;
-        }
-        return f.numberValue();
+    /** The facts of manifest {@code m} of OUT = {@code root}. */
+    public static KernelDir of(Path root, KernelManifest m) {
+        return new KernelDir(root, m.n(), m.cols(), m.d(), m.blockSize(), m.precision(), List.copyOf(m.kernels()),
+                List.copyOf(m.depths()), m.symmetric(), m.tilePairs());
     }
 
     /** The folder of tile files. */

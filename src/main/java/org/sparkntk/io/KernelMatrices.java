@@ -8,10 +8,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.mllib.linalg.DenseMatrix;
 import org.apache.spark.mllib.linalg.Matrix;
 import org.apache.spark.mllib.linalg.distributed.BlockMatrix;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.rdd.RDD;
 import scala.Function1;
 import scala.Tuple2;
@@ -21,7 +18,8 @@ import scala.reflect.ClassTag$;
 /**
  * Loads a gram output as an MLlib distributed {@link BlockMatrix}, one block per tile, so it can
  * be used with MLlib's distributed linear algebra ({@code multiply}, {@code add},
- * {@code toIndexedRowMatrix}, ...). Nothing is collected to the driver.
+ * {@code toIndexedRowMatrix}, ...). Tiles are read by the executors with parquet-hadoop
+ * ({@link TileStore#readTiles}); nothing is collected to the driver.
  */
 public final class KernelMatrices {
 
@@ -44,20 +42,13 @@ public final class KernelMatrices {
         String k = dir.resolveKernel(kernel);
         int l = dir.resolveDepth(depth);
         boolean symmetric = dir.symmetric();
-        Dataset<Row> tiles = spark.read().parquet(dir.tiles().toString())
-                .where(functions.col("kernel").equalTo(k).and(functions.col("depth").equalTo(l)))
-                .select("block_row", "block_col", "num_rows", "num_cols", "values");
-        JavaRDD<Tuple2<Tuple2<Object, Object>, Matrix>> blocks = tiles.javaRDD().flatMap(row -> {
-            int i = row.getInt(0);
-            int j = row.getInt(1);
-            int nr = row.getInt(2);
-            int nc = row.getInt(3);
+        JavaRDD<Tuple2<Tuple2<Object, Object>, Matrix>> blocks = TileStore.readTiles(spark, out, k, l).flatMap(t -> {
             // row-major values: an MLlib DenseMatrix with isTransposed = true uses them as they are
-            DenseMatrix m = new DenseMatrix(nr, nc, toDoubles(row.getList(4), nr * nc), true);
+            DenseMatrix m = new DenseMatrix(t.numRows(), t.numCols(), t.values(), true);
             List<Tuple2<Tuple2<Object, Object>, Matrix>> out1 = new ArrayList<>(2);
-            out1.add(new Tuple2<>(new Tuple2<>(i, j), m));
-            if (symmetric && i != j) {
-                out1.add(new Tuple2<>(new Tuple2<>(j, i), m.transpose()));
+            out1.add(new Tuple2<>(new Tuple2<>(t.blockRow(), t.blockCol()), m));
+            if (symmetric && !t.diagonal()) {
+                out1.add(new Tuple2<>(new Tuple2<>(t.blockCol(), t.blockRow()), m.transpose()));
             }
             return out1.iterator();
         });
@@ -74,17 +65,5 @@ public final class KernelMatrices {
         ClassTag<Tuple2<Tuple2<Object, Object>, Matrix>> tag = (ClassTag) ClassTag$.MODULE$.apply(Tuple2.class);
         return blocks.rdd().map((Function1<Tuple2<Tuple2<Object, Object>, Matrix>, Tuple2<Tuple2<Object, Object>, Matrix>>
                 & java.io.Serializable) b -> b, tag);
-    }
-
-    /** array&lt;double&gt; or array&lt;float&gt; (float32 storage) as a double[]. */
-    private static double[] toDoubles(List<Object> values, int expected) {
-        if (values.size() != expected) {
-            throw new IllegalStateException("tile has " + values.size() + " values but num_rows*num_cols = " + expected);
-        }
-        double[] v = new double[expected];
-        for (int i = 0; i < expected; i++) {
-            v[i] = ((Number) values.get(i)).doubleValue();
-        }
-        return v;
     }
 }

@@ -1,7 +1,6 @@
 package org.sparkntk.io;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -9,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.sparkntk.options.UserError;
@@ -89,31 +89,37 @@ public final class NpyExport {
             long base = header.length;
             long n2 = dir.n2();
             ByteBuffer buf = ByteBuffer.allocateDirect(8 * dir.blockSize()).order(ByteOrder.LITTLE_ENDIAN);
-            tiles = TileFiles.forEach(dir.tiles(), kernel, depth, conf, t -> {
-                checkGeometry(dir, t);
-                seen[t.blockRow() * cb + t.blockCol()] = true;
-                try {
-                    for (int r = 0; r < t.numRows(); r++) {
-                        buf.clear();
-                        buf.asDoubleBuffer().put(t.values(), r * t.numCols(), t.numCols());
-                        buf.limit(8 * t.numCols());
-                        writeFully(ch, buf, base + 8 * ((t.rowStart() + r) * n2 + t.colStart()));
-                    }
-                    if (dir.symmetric() && t.blockRow() != t.blockCol()) {
-                        seen[t.blockCol() * cb + t.blockRow()] = true;
-                        for (int c = 0; c < t.numCols(); c++) {
-                            buf.clear();
-                            for (int r = 0; r < t.numRows(); r++) {
-                                buf.putDouble(t.values()[r * t.numCols() + c]);
-                            }
-                            buf.flip();
-                            writeFully(ch, buf, base + 8 * ((t.colStart() + c) * n2 + t.rowStart()));
-                        }
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+            KernelKind kind = KernelKind.fromLabel(kernel);
+            String out = dir.root().toString();
+            tiles = 0;
+            for (int[] ij : TileStore.listTiles(conf, out)) {
+                List<KernelTile> rows = TileFiles.read(conf, TileStore.tilePath(out, ij[0], ij[1]), kind, depth);
+                if (rows.size() != 1) {
+                    throw new UserError("damaged kernel directory: " + TileStore.tilePath(out, ij[0], ij[1]) + " has "
+                            + rows.size() + " rows of " + kernel + " at depth " + depth + " but must have 1");
                 }
-            });
+                Tile t = rows.get(0).tile();
+                checkGeometry(dir, kernel, depth, ij, t);
+                seen[t.blockRow() * cb + t.blockCol()] = true;
+                for (int r = 0; r < t.numRows(); r++) {
+                    buf.clear();
+                    buf.asDoubleBuffer().put(t.values(), r * t.numCols(), t.numCols());
+                    buf.limit(8 * t.numCols());
+                    writeFully(ch, buf, base + 8 * ((t.rowStart() + r) * n2 + t.colStart()));
+                }
+                if (dir.symmetric() && !t.diagonal()) {
+                    seen[t.blockCol() * cb + t.blockRow()] = true;
+                    for (int c = 0; c < t.numCols(); c++) {
+                        buf.clear();
+                        for (int r = 0; r < t.numRows(); r++) {
+                            buf.putDouble(t.values()[r * t.numCols() + c]);
+                        }
+                        buf.flip();
+                        writeFully(ch, buf, base + 8 * ((t.colStart() + c) * n2 + t.rowStart()));
+                    }
+                }
+                tiles++;
+            }
             for (int i = 0; i < rb; i++) {
                 for (int j = 0; j < cb; j++) {
                     if (!seen[i * cb + j]) {
@@ -126,8 +132,6 @@ public final class NpyExport {
             }
             ch.force(false);
             done = true;
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
         } finally {
             if (!done) {
                 Files.deleteIfExists(tmp);
@@ -138,18 +142,19 @@ public final class NpyExport {
     }
 
     /** A tile's place must agree with the manifest's block size, or entries would land in the wrong place. */
-    private static void checkGeometry(KernelDir dir, TileFiles.Tile t) {
+    private static void checkGeometry(KernelDir dir, String kernel, int depth, int[] fileIj, Tile t) {
         int i = t.blockRow();
         int j = t.blockCol();
-        boolean ok = i >= 0 && i < dir.rowBlocks() && j >= 0 && j < dir.colBlocks()
+        boolean ok = i == fileIj[0] && j == fileIj[1] && i >= 0 && i < dir.rowBlocks() && j >= 0 && j < dir.colBlocks()
                 && t.rowStart() == (long) i * dir.blockSize() && t.colStart() == (long) j * dir.blockSize()
                 && t.numRows() == dir.rowsIn(i) && t.numCols() == dir.colsIn(j)
                 && (!dir.symmetric() || i <= j);
         if (!ok) {
             throw new UserError(String.format(Locale.ROOT,
-                    "damaged kernel directory: tile %s depth %d (block_row %d, block_col %d, row_start %d, col_start %d, %d x %d)"
+                    "damaged kernel directory: tile %s depth %d in %s (block_row %d, block_col %d, row_start %d, col_start %d, %d x %d)"
                             + " does not fit N=%d, N2=%d, block_size=%d%s",
-                    t.kernel(), t.depth(), i, j, t.rowStart(), t.colStart(), t.numRows(), t.numCols(), dir.n(), dir.n2(),
+                    kernel, depth, TileFiles.fileName(fileIj[0], fileIj[1]), i, j, t.rowStart(), t.colStart(), t.numRows(), t.numCols(),
+                    dir.n(), dir.n2(),
                     dir.blockSize(), dir.symmetric() ? ", symmetric (block_row <= block_col)" : ""));
         }
     }

@@ -2,363 +2,404 @@ package org.sparkntk.io;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.api.InitContext;
 import org.apache.parquet.hadoop.api.ReadSupport;
-import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.hadoop.api.WriteSupport;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.hadoop.util.HadoopOutputFile;
+import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.Converter;
 import org.apache.parquet.io.api.GroupConverter;
 import org.apache.parquet.io.api.PrimitiveConverter;
+import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.io.api.RecordMaterializer;
 import org.apache.parquet.schema.GroupType;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Type;
+import org.apache.parquet.schema.Types;
 
 /**
- * Reads the tiles of a gram output directory ({@code OUT/tiles/}, docs/format.md) with
- * parquet-hadoop directly: no SparkSession, values decoded straight into a {@code double[]}
- * (float32 tiles are widened), and the values of rows of another kernel or depth are not copied.
- * Works on any Hadoop path. Hive-style {@code kernel=.../depth=...} folders are understood too.
+ * Tile files ({@code OUT/tiles/tile-rIIIII-cJJJJJ.parquet}, docs/format.md): one Parquet file per
+ * block pair, one row per (kernel, depth), written and read with parquet-hadoop directly (no Spark
+ * SQL), so tasks can write them and solvers can read them anywhere. A file is written under a
+ * temporary name in {@code tiles/_tmp/} and renamed into place: a file under its final name is
+ * complete.
  */
 public final class TileFiles {
 
-    /** One stored tile: rows row_start.. and cols col_start.. of one kernel at one depth, values row-major. */
-    public record Tile(String kernel, int depth, int blockRow, int blockCol, long rowStart, long colStart,
-                       int numRows, int numCols, double[] values) {
+    /** Folder of the tile files inside OUT. */
+    public static final String TILES_DIR = "tiles";
+    /** Temporary folder inside {@link #TILES_DIR} (files there are never complete results). */
+    public static final String TMP_DIR = "_tmp";
 
-        /** Entry (r, c) of the tile, 0-based within it. */
-        public double get(int r, int c) {
-            return values[r * numCols + c];
-        }
-    }
+    private static final Pattern NAME = Pattern.compile("tile-r(\\d{5,})-c(\\d{5,})\\.parquet");
 
     private TileFiles() {
     }
 
-    /** The Parquet files under {@code dir}, sorted by path; hidden ('.', '_') files and folders are skipped. */
-    public static List<Path> list(Path dir, Configuration conf) throws IOException {
-        FileSystem fs = dir.getFileSystem(conf);
-        List<Path> out = new ArrayList<>();
-        if (!fs.exists(dir)) {
-            return out;
-        }
-        String root = fs.makeQualified(dir).toUri().getPath();
-        RemoteIterator<LocatedFileStatus> it = fs.listFiles(dir, true);
-        while (it.hasNext()) {
-            Path p = it.next().getPath();
-            String rel = p.toUri().getPath().substring(Math.min(root.length(), p.toUri().getPath().length()));
-            boolean hidden = Arrays.stream(rel.split("/")).anyMatch(s -> s.startsWith(".") || s.startsWith("_"));
-            if (!hidden && p.getName().endsWith(".parquet")) {
-                out.add(p);
-            }
-        }
-        out.sort(Comparator.comparing(Path::toString));
-        return out;
+    /** The file name of block pair (I, J): {@code tile-r00003-c00007.parquet}. */
+    public static String fileName(int blockRow, int blockCol) {
+        return String.format("tile-r%05d-c%05d.parquet", blockRow, blockCol);
+    }
+
+    /** (I, J) from a tile file name, or null when the name is not a tile file's. */
+    public static int[] parseName(String name) {
+        Matcher m = NAME.matcher(name);
+        return m.matches() ? new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))} : null;
+    }
+
+    /** The Parquet schema of a tile file for the given precision. */
+    public static MessageType schema(Precision precision) {
+        PrimitiveTypeName v = precision == Precision.FLOAT32 ? PrimitiveTypeName.FLOAT : PrimitiveTypeName.DOUBLE;
+        return Types.buildMessage()
+                .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("kernel")
+                .required(PrimitiveTypeName.INT32).named("depth")
+                .required(PrimitiveTypeName.INT32).named("block_row")
+                .required(PrimitiveTypeName.INT32).named("block_col")
+                .required(PrimitiveTypeName.INT64).named("row_start")
+                .required(PrimitiveTypeName.INT64).named("col_start")
+                .required(PrimitiveTypeName.INT32).named("num_rows")
+                .required(PrimitiveTypeName.INT32).named("num_cols")
+                .requiredList().requiredElement(v).named("values")
+                .named("spark_ntk_tile");
     }
 
     /**
-     * Calls {@code sink} with every tile of {@code kernel} at {@code depth} in {@code tilesDir}
-     * (null kernel or depth &lt; 0: all). Returns the number of tiles delivered.
+     * Writes the rows of one block pair to {@code tilesDir/fileName} through a temporary file in
+     * {@code tilesDir/_tmp/}, then renames it into place (replacing an older copy, e.g. from a
+     * speculative or retried task). Returns the file's size in bytes.
      */
-    public static long forEach(Path tilesDir, String kernel, int depth, Configuration conf, Consumer<Tile> sink)
-            throws IOException {
-        long n = 0;
-        for (Path file : list(tilesDir, conf)) {
-            n += readFile(file, tilesDir, kernel, depth, conf, sink);
+    public static long write(Configuration conf, Path tilesDir, int blockRow, int blockCol, List<KernelTile> rows,
+                             Precision precision) throws IOException {
+        Path dest = new Path(tilesDir, fileName(blockRow, blockCol));
+        Path tmp = new Path(new Path(tilesDir, TMP_DIR), fileName(blockRow, blockCol) + "." + UUID.randomUUID());
+        FileSystem fs = dest.getFileSystem(conf);
+        try {
+            writeFile(conf, tmp, rows, precision);
+            long size = fs.getFileStatus(tmp).getLen();
+            if (!fs.rename(tmp, dest)) {
+                // an earlier attempt won the race (or the FS refuses to replace): keep a complete copy
+                if (fs.exists(dest)) {
+                    fs.delete(tmp, false);
+                    return fs.getFileStatus(dest).getLen();
+                }
+                throw new IOException("could not rename " + tmp + " to " + dest);
+            }
+            return size;
+        } catch (IOException | RuntimeException e) {
+            fs.delete(tmp, false);
+            throw e;
         }
-        return n;
     }
 
-    /** Reads one tile file; see {@link #forEach}. */
-    public static long readFile(Path file, Path tilesDir, String kernel, int depth, Configuration conf,
-                                Consumer<Tile> sink) throws IOException {
-        Materializer m = new Materializer(kernel, depth);
-        // Hive-style partition folders between tilesDir and the file supply kernel / depth
-        for (Path p = file.getParent(); p != null && !p.getName().isEmpty()
-                && !p.toUri().getPath().equals(tilesDir.toUri().getPath()); p = p.getParent()) {
-            String seg = p.getName();
-            if (seg.startsWith("kernel=")) {
-                m.pathKernel = seg.substring("kernel=".length());
-            } else if (seg.startsWith("depth=")) {
-                m.pathDepth = Integer.parseInt(seg.substring("depth=".length()));
+    /** Writes tile rows to exactly this path (no rename); the low-level half of {@link #write}. */
+    public static void writeFile(Configuration conf, Path path, List<KernelTile> rows, Precision precision) throws IOException {
+        long bytes = 0;
+        for (KernelTile r : rows) {
+            bytes += (long) r.tile().values().length * (precision == Precision.FLOAT32 ? 4 : 8);
+        }
+        OutputFile out = HadoopOutputFile.fromPath(path, conf);
+        try (ParquetWriter<KernelTile> w = new WriterBuilder(out, precision)
+                .withConf(conf)
+                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+                .withCompressionCodec(CompressionCodecName.UNCOMPRESSED)
+                .withDictionaryEncoding(false)
+                .withByteStreamSplitEncoding(false)
+                .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
+                .withStatisticsEnabled(false)
+                .withSizeStatisticsEnabled(false)
+                .withPageSize(1 << 20)
+                .withRowGroupSize(Math.max(bytes + (1 << 20), 8L << 20))
+                .build()) {
+            for (KernelTile r : rows) {
+                w.write(r);
             }
         }
-        long n = 0;
-        try (ParquetReader<Tile> r = new Builder(HadoopInputFile.fromPath(file, conf), m).withConf(conf).build()) {
-            for (Tile t = r.read(); t != null; t = r.read()) {
-                if ((kernel == null || kernel.equals(t.kernel())) && (depth < 0 || depth == t.depth())) {
-                    sink.accept(t);
-                    n++;
+    }
+
+    /** Reads every row of a tile file (parquet-hadoop, no Spark). */
+    public static List<KernelTile> read(Configuration conf, Path file) throws IOException {
+        return read(conf, file, null, 0);
+    }
+
+    /** Reads the rows of one kernel at one depth (kernel null: every row). */
+    public static List<KernelTile> read(Configuration conf, Path file, KernelKind kernel, int depth) throws IOException {
+        List<KernelTile> out = new ArrayList<>();
+        try (ParquetReader<KernelTile> r = ParquetReader.builder(new TileReadSupport(), file).withConf(conf).build()) {
+            for (KernelTile t = r.read(); t != null; t = r.read()) {
+                if (kernel == null || t.kernel() == kernel && t.depth() == depth) {
+                    out.add(t);
                 }
             }
         }
-        return n;
+        return out;
     }
 
-    private static final class Builder extends ParquetReader.Builder<Tile> {
-        private final Materializer m;
+    private static final class WriterBuilder extends ParquetWriter.Builder<KernelTile, WriterBuilder> {
+        private final Precision precision;
 
-        Builder(org.apache.parquet.io.InputFile file, Materializer m) {
+        WriterBuilder(OutputFile file, Precision precision) {
             super(file);
-            this.m = m;
+            this.precision = precision;
         }
 
         @Override
-        protected ReadSupport<Tile> getReadSupport() {
-            return new ReadSupport<>() {
-                @Override
-                public ReadContext init(InitContext context) {
-                    return new ReadContext(context.getFileSchema());
-                }
+        protected WriterBuilder self() {
+            return this;
+        }
 
-                @Override
-                public RecordMaterializer<Tile> prepareForRead(Configuration conf, java.util.Map<String, String> meta,
-                                                               MessageType fileSchema, ReadContext ctx) {
-                    m.bind(ctx.getRequestedSchema());
-                    return m;
-                }
-            };
+        @Override
+        protected WriteSupport<KernelTile> getWriteSupport(Configuration conf) {
+            return new TileWriteSupport(precision);
         }
     }
 
-    /** Assembles a {@link Tile} per record; columns arrive in schema order, so kernel/depth are known before values. */
-    private static final class Materializer extends RecordMaterializer<Tile> {
-        private final String wantKernel;
-        private final int wantDepth;
-        String pathKernel;
-        Integer pathDepth;
+    /** Writes a {@link KernelTile} straight to the record consumer (no intermediate objects per value). */
+    private static final class TileWriteSupport extends WriteSupport<KernelTile> {
+        private final Precision precision;
+        private RecordConsumer rc;
 
-        private Root root;
-        private String kernel;
-        private final long[] ints = new long[7]; // depth, block_row, block_col, row_start, col_start, num_rows, num_cols
-        private static final double[] EMPTY = new double[0];
-        private double[] values = EMPTY;
-        private int count;
-
-        Materializer(String wantKernel, int wantDepth) {
-            this.wantKernel = wantKernel;
-            this.wantDepth = wantDepth;
+        TileWriteSupport(Precision precision) {
+            this.precision = precision;
         }
 
-        private static final List<String> INT_COLS =
-                List.of("depth", "block_row", "block_col", "row_start", "col_start", "num_rows", "num_cols");
+        @Override
+        public WriteContext init(Configuration configuration) {
+            Map<String, String> meta = new HashMap<>();
+            meta.put("spark-ntk.format", "tile-v1");
+            return new WriteContext(schema(precision), meta);
+        }
 
-        void bind(MessageType schema) {
-            for (String c : List.of("kernel", "block_row", "block_col", "row_start", "col_start", "num_rows",
-                    "num_cols", "values")) {
-                if (!schema.containsField(c) && !(c.equals("kernel") && pathKernel != null)) {
-                    throw new IllegalStateException("tile file has no column '" + c + "'; columns: " + schema.getFields());
+        @Override
+        public void prepareForWrite(RecordConsumer recordConsumer) {
+            this.rc = recordConsumer;
+        }
+
+        @Override
+        public void write(KernelTile r) {
+            Tile t = r.tile();
+            rc.startMessage();
+            field("kernel", 0, () -> rc.addBinary(Binary.fromString(r.kernel().label())));
+            field("depth", 1, () -> rc.addInteger(r.depth()));
+            field("block_row", 2, () -> rc.addInteger(t.blockRow()));
+            field("block_col", 3, () -> rc.addInteger(t.blockCol()));
+            field("row_start", 4, () -> rc.addLong(t.rowStart()));
+            field("col_start", 5, () -> rc.addLong(t.colStart()));
+            field("num_rows", 6, () -> rc.addInteger(t.numRows()));
+            field("num_cols", 7, () -> rc.addInteger(t.numCols()));
+            double[] v = t.values();
+            rc.startField("values", 8);
+            rc.startGroup();
+            if (v.length > 0) {
+                rc.startField("list", 0);
+                boolean f32 = precision == Precision.FLOAT32;
+                for (double x : v) {
+                    rc.startGroup();
+                    rc.startField("element", 0);
+                    if (f32) {
+                        rc.addFloat((float) x);
+                    } else {
+                        rc.addDouble(x);
+                    }
+                    rc.endField("element", 0);
+                    rc.endGroup();
                 }
+                rc.endField("list", 0);
             }
+            rc.endGroup();
+            rc.endField("values", 8);
+            rc.endMessage();
+        }
+
+        private void field(String name, int index, Runnable value) {
+            rc.startField(name, index);
+            value.run();
+            rc.endField(name, index);
+        }
+    }
+
+    /** Materializes {@link KernelTile}s; values are collected into a growing double array. */
+    private static final class TileReadSupport extends ReadSupport<KernelTile> {
+        @Override
+        public ReadContext init(InitContext context) {
+            return new ReadContext(context.getFileSchema());
+        }
+
+        @Override
+        public RecordMaterializer<KernelTile> prepareForRead(Configuration configuration, Map<String, String> keyValueMetaData,
+                                                             MessageType fileSchema, ReadContext readContext) {
+            return new TileMaterializer(readContext.getRequestedSchema());
+        }
+    }
+
+    private static final class TileMaterializer extends RecordMaterializer<KernelTile> {
+        private final Root root;
+
+        TileMaterializer(MessageType schema) {
             root = new Root(schema);
         }
 
-        boolean wanted() {
-            return (wantKernel == null || wantKernel.equals(kernel)) && (wantDepth < 0 || wantDepth == ints[0]);
-        }
-
         @Override
-        public Tile getCurrentRecord() {
-            int nr = (int) ints[5];
-            int nc = (int) ints[6];
-            double[] v = values;
-            if (!wanted()) {
-                v = null;
-            } else if (count != (long) nr * nc) {
-                throw new IllegalStateException("tile " + kernel + " depth " + ints[0] + " (" + ints[1] + "," + ints[2]
-                        + ") has " + count + " values but num_rows*num_cols = " + (long) nr * nc);
-            } else if (v.length != count) {
-                v = Arrays.copyOf(v, count);
-            } else {
-                values = EMPTY; // the tile owns the buffer now
-            }
-            return new Tile(kernel, (int) ints[0], (int) ints[1], (int) ints[2], ints[3], ints[4], nr, nc, v);
+        public KernelTile getCurrentRecord() {
+            return root.record;
         }
 
         @Override
         public GroupConverter getRootConverter() {
             return root;
         }
+    }
 
-        private final class Root extends GroupConverter {
-            private final Converter[] children;
+    private static final class Root extends GroupConverter {
+        final Converter[] converters;
+        String kernel;
+        int depth;
+        int blockRow;
+        int blockCol;
+        long rowStart;
+        long colStart;
+        int numRows;
+        int numCols;
+        double[] values = new double[0];
+        int count;
+        KernelTile record;
 
-            Root(GroupType schema) {
-                children = new Converter[schema.getFieldCount()];
-                for (int i = 0; i < children.length; i++) {
-                    Type f = schema.getType(i);
-                    String name = f.getName();
-                    int slot = INT_COLS.indexOf(name);
-                    if (name.equals("kernel")) {
-                        children[i] = new PrimitiveConverter() {
-                            @Override
-                            public void addBinary(Binary value) {
-                                kernel = value.toStringUsingUTF8();
-                            }
-                        };
-                    } else if (slot >= 0) {
-                        children[i] = new PrimitiveConverter() {
-                            @Override
-                            public void addInt(int value) {
-                                ints[slot] = value;
-                            }
-
-                            @Override
-                            public void addLong(long value) {
-                                ints[slot] = value;
-                            }
-                        };
-                    } else if (name.equals("values")) {
-                        children[i] = listConverter(f);
-                    } else {
-                        children[i] = ignore(f);
-                    }
-                }
-            }
-
-            @Override
-            public Converter getConverter(int fieldIndex) {
-                return children[fieldIndex];
-            }
-
-            @Override
-            public void start() {
-                kernel = pathKernel;
-                Arrays.fill(ints, 0);
-                if (pathDepth != null) {
-                    ints[0] = pathDepth;
-                }
-                count = 0;
-            }
-
-            @Override
-            public void end() {
+        Root(MessageType schema) {
+            List<Type> fields = schema.getFields();
+            converters = new Converter[fields.size()];
+            for (int i = 0; i < fields.size(); i++) {
+                String name = fields.get(i).getName();
+                converters[i] = switch (name) {
+                    case "kernel" -> new Prim() {
+                        @Override
+                        public void addBinary(Binary value) {
+                            kernel = value.toStringUsingUTF8();
+                        }
+                    };
+                    case "depth" -> intField(v -> depth = v);
+                    case "block_row" -> intField(v -> blockRow = v);
+                    case "block_col" -> intField(v -> blockCol = v);
+                    case "num_rows" -> intField(v -> numRows = v);
+                    case "num_cols" -> intField(v -> numCols = v);
+                    case "row_start" -> new Prim() {
+                        @Override
+                        public void addLong(long value) {
+                            rowStart = value;
+                        }
+                    };
+                    case "col_start" -> new Prim() {
+                        @Override
+                        public void addLong(long value) {
+                            colStart = value;
+                        }
+                    };
+                    case "values" -> listOf(fields.get(i).asGroupType());
+                    default -> new Prim();
+                };
             }
         }
 
-        /** The element sink: appends to values unless this record is not wanted. */
-        private final PrimitiveConverter element = new PrimitiveConverter() {
-            @Override
-            public void addDouble(double value) {
-                append(value);
-            }
+        private Converter intField(java.util.function.IntConsumer c) {
+            return new Prim() {
+                @Override
+                public void addInt(int value) {
+                    c.accept(value);
+                }
+            };
+        }
 
-            @Override
-            public void addFloat(float value) {
-                append(value);
-            }
-        };
+        private Converter listOf(GroupType listType) {
+            PrimitiveConverter element = new Prim() {
+                @Override
+                public void addDouble(double value) {
+                    add(value);
+                }
 
-        private void append(double v) {
-            if (count == 0 && !wanted()) {
-                count = -1; // skip this record's values
-            }
-            if (count < 0) {
-                return;
-            }
+                @Override
+                public void addFloat(float value) {
+                    add(value);
+                }
+            };
+            GroupConverter repeated = new GroupConverter() {
+                @Override
+                public Converter getConverter(int fieldIndex) {
+                    return element;
+                }
+
+                @Override
+                public void start() {
+                }
+
+                @Override
+                public void end() {
+                }
+            };
+            boolean twoLevel = listType.getFields().get(0).isPrimitive();
+            return new GroupConverter() {
+                @Override
+                public Converter getConverter(int fieldIndex) {
+                    return twoLevel ? element : repeated;
+                }
+
+                @Override
+                public void start() {
+                    long want = (long) numRows * numCols;
+                    if (values.length < want && want <= Integer.MAX_VALUE) {
+                        values = new double[(int) want];
+                    }
+                }
+
+                @Override
+                public void end() {
+                }
+            };
+        }
+
+        void add(double v) {
             if (count == values.length) {
-                long want = count == 0 && ints[5] * ints[6] > 0 ? ints[5] * ints[6] : Math.max(16, 2L * values.length);
-                values = Arrays.copyOf(values, (int) Math.min(Integer.MAX_VALUE - 8, want));
+                values = java.util.Arrays.copyOf(values, Math.max(16, values.length * 2));
             }
             values[count++] = v;
         }
 
-        /** LIST (3-level: values/list/element) or a legacy 2-level repeated primitive. */
-        private Converter listConverter(Type values) {
-            GroupType outer = values.asGroupType();
-            Type repeated = outer.getType(0);
-            Converter inner;
-            if (repeated.isPrimitive()) {
-                inner = element;
-            } else {
-                inner = new GroupConverter() {
-                    @Override
-                    public Converter getConverter(int fieldIndex) {
-                        return element;
-                    }
-
-                    @Override
-                    public void start() {
-                    }
-
-                    @Override
-                    public void end() {
-                    }
-                };
-            }
-            return new GroupConverter() {
-                @Override
-                public Converter getConverter(int fieldIndex) {
-                    return inner;
-                }
-
-                @Override
-                public void start() {
-                }
-
-                @Override
-                public void end() {
-                }
-            };
+        @Override
+        public Converter getConverter(int fieldIndex) {
+            return converters[fieldIndex];
         }
 
-        private static Converter ignore(Type t) {
-            if (t.isPrimitive()) {
-                return new PrimitiveConverter() {
-                    @Override
-                    public void addBinary(Binary value) {
-                    }
-
-                    @Override
-                    public void addBoolean(boolean value) {
-                    }
-
-                    @Override
-                    public void addDouble(double value) {
-                    }
-
-                    @Override
-                    public void addFloat(float value) {
-                    }
-
-                    @Override
-                    public void addInt(int value) {
-                    }
-
-                    @Override
-                    public void addLong(long value) {
-                    }
-                };
-            }
-            GroupType g = t.asGroupType();
-            Converter[] kids = new Converter[g.getFieldCount()];
-            for (int i = 0; i < kids.length; i++) {
-                kids[i] = ignore(g.getType(i));
-            }
-            return new GroupConverter() {
-                @Override
-                public Converter getConverter(int fieldIndex) {
-                    return kids[fieldIndex];
-                }
-
-                @Override
-                public void start() {
-                }
-
-                @Override
-                public void end() {
-                }
-            };
+        @Override
+        public void start() {
+            count = 0;
+            values = new double[0];
         }
+
+        @Override
+        public void end() {
+            double[] v = values.length == count ? values : java.util.Arrays.copyOf(values, count);
+            KernelKind k = KernelKind.fromLabel(kernel);
+            if (k == null) {
+                throw new IllegalStateException("tile file has kernel '" + kernel + "' (expected ntk or nngp)");
+            }
+            record = new KernelTile(k, depth, new Tile(blockRow, blockCol, rowStart, colStart, numRows, numCols, v));
+        }
+    }
+
+    private static class Prim extends PrimitiveConverter {
     }
 }

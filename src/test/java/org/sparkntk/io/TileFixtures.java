@@ -1,11 +1,9 @@
 package org.sparkntk.io;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
@@ -20,7 +18,8 @@ import org.apache.parquet.schema.Types;
 
 /**
  * Writes gram output directories in the documented format (docs/format.md) for tests, with
- * parquet-hadoop's example Group writer: a different code path from the readers under test.
+ * parquet-hadoop's example Group writer (a different code path from gram's own tile writer and reader) and
+ * kernel.json through {@link KernelManifest}.
  * Entry values come from {@link #value}, a closed form, so tests know every entry independently.
  */
 final class TileFixtures {
@@ -99,14 +98,10 @@ final class TileFixtures {
             writeIndex(out.resolve("index2"), n2, conf);
         }
         if (complete) {
-            String json = "{\n  \"N\": " + n + (symmetric ? "" : ",\n  \"N2\": " + n2) + ",\n  \"d\": 8,\n"
-                    + "  \"block_size\": " + b + ",\n  \"precision\": \"" + (float32 ? "float32" : "float64") + "\",\n"
-                    + "  \"kernels\": [" + kernels.stream().map(k -> "\"" + k + "\"").collect(Collectors.joining(", ")) + "],\n"
-                    + "  \"depths\": " + depths + ",\n"
-                    + "  \"spec\": {\"activation\": \"relu\", \"depth\": " + depths.get(depths.size() - 1)
-                    + ", \"weight_std\": 1.0, \"bias_std\": 0.0},\n"
-                    + "  \"symmetric\": " + symmetric + ",\n  \"tile_count\": " + count + "\n}\n";
-            Files.writeString(out.resolve("kernel.json"), json, StandardCharsets.UTF_8);
+            KernelManifest m = new KernelManifest(KernelManifest.FORMAT_VERSION, symmetric, "relu", 1.0, 0.0, depths,
+                    kernels, float32 ? "float32" : "float64", n, symmetric ? null : (long) n2, 8, b, rb, cb, count,
+                    null, null, "none", "test", (long) count, 0L, null, null, "2026-01-01T00:00:00Z");
+            m.write(conf, new Path(out.resolve(KernelManifest.KERNEL_JSON).toUri()));
         }
     }
 
