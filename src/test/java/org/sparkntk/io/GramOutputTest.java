@@ -149,6 +149,47 @@ class GramOutputTest {
         }
     }
 
+    /** The SQL block of docs/format.md, run as written against a real output (OUT replaced by its path). */
+    @Test
+    void docsSqlExamplesRunAsWritten() throws Exception {
+        String md = Files.readString(Path.of(System.getProperty("ntk.project.dir", "."), "docs", "format.md"));
+        int a = md.indexOf("```sql\n") + "```sql\n".length();
+        String sql = md.substring(a, md.indexOf("```", a)).replace("'OUT/", "'" + gram64 + "/");
+        List<String> statements = new ArrayList<>();
+        for (String s : sql.split(";")) {
+            if (!s.isBlank()) {
+                statements.add(s);
+            }
+        }
+        assertEquals(3, statements.size(), sql);
+        double[][] k3 = TileStore.dense(new org.apache.hadoop.conf.Configuration(), gram64.toString(), "ntk", 3);
+        Map<Long, Long> idx = index(gram64, "index");
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery(statements.get(0))) {
+                List<String> got = new ArrayList<>();
+                while (rs.next()) {
+                    got.add(rs.getString(1) + " " + rs.getInt(2) + " " + rs.getLong(3) + " " + rs.getLong(4));
+                }
+                long entries = 2 * 64 * 64 + 64 * 64 + 2 * 64 * 22 + 22 * 22;
+                assertEquals(List.of("nngp 1 6 " + entries, "nngp 3 6 " + entries, "ntk 1 6 " + entries, "ntk 3 6 " + entries), got);
+            }
+            try (ResultSet rs = st.executeQuery(statements.get(1))) {
+                assertTrue(rs.next());
+                assertEquals(k3[56][120], rs.getDouble(1), 0.0);
+                assertTrue(!rs.next());
+            }
+            try (ResultSet rs = st.executeQuery(statements.get(2))) {
+                for (int j = 0; j < 10; j++) {
+                    assertTrue(rs.next());
+                    assertEquals("id-" + idx.get(0L), rs.getString(1));
+                    assertEquals("id-" + idx.get((long) j), rs.getString(2));
+                    assertEquals(k3[0][j], rs.getDouble(3), 0.0);
+                }
+                assertTrue(!rs.next());
+            }
+        }
+    }
+
     @Test
     void duckDbSeesFloat32AsFloatArray() throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement()) {
