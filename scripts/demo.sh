@@ -41,17 +41,18 @@ echo "== 3. export the NTK as a dense float64 NumPy matrix"
 
 cat <<EOF
 
-== Reading the result (format: docs/format.md)
-  $work/kernel/kernel.json    what was computed (N, d, block size, spec, tile count); written last
-  $work/kernel/tiles/         Parquet tiles: kernel, depth, block_row, block_col, row_start, col_start,
-                               num_rows, num_cols, values (row-major); upper-triangle blocks only
-  $work/kernel/index/         row -> id (row i of the matrix is the input row with that id)
-  $work/ntk.npy               the dense 2000 x 2000 NTK
+== Reading the result (the format is documented in docs/format.md)
+In $work/kernel:
+  kernel.json   what was computed (N, d, block size, spec, tile count); written last, so its
+                absence means the run did not finish
+  tiles/        Parquet tiles: kernel, depth, block_row, block_col, row_start, col_start,
+                num_rows, num_cols, values (row-major); a Gram stores blocks with row <= col
+  index/        row -> id: matrix row i is the input row with that id
+and $work/ntk.npy is the dense 2000 x 2000 NTK (row i = index row i).
 
   numpy:   K = numpy.load("$work/ntk.npy")
-  other kernel/depth:
-           scripts/ntk export --kernel $work/kernel --name nngp --format npy --output nngp.npy
+  NNGP:    scripts/ntk export --kernel $work/kernel --name nngp --format npy --output nngp.npy
   DuckDB:  duckdb -c "SELECT kernel, depth, count(*) AS tiles, sum(len(values)) AS entries
-                      FROM read_parquet('$work/kernel/tiles/*.parquet') GROUP BY ALL ORDER BY ALL"
-  Spark:   KernelMatrices.blockMatrix(spark, "$work/kernel", "ntk", 3)  (an MLlib BlockMatrix)
+             FROM read_parquet('$work/kernel/tiles/*.parquet') GROUP BY ALL ORDER BY ALL"
+  Spark:   org.sparkntk.io.KernelMatrices.blockMatrix(spark, "$work/kernel", "ntk", 3)   // MLlib BlockMatrix
 EOF

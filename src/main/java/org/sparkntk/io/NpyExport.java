@@ -77,7 +77,7 @@ public final class NpyExport {
         }
         checkFits(dir, kernel, maxBytes, output);
         byte[] header = header(dir.n(), dir.n2());
-        java.nio.file.Path abs = output.toAbsolutePath();
+        java.nio.file.Path abs = output.toAbsolutePath().normalize();
         java.nio.file.Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + System.nanoTime());
         boolean done = false;
         int rb = dir.rowBlocks();
