@@ -48,11 +48,6 @@ public record KernelDir(Path root, long n, long n2, int dim, int blockSize, Stri
         return new Path(root, "tiles");
     }
 
-    /** The row index of the (first) input. */
-    public Path index() {
-        return new Path(root, "index");
-    }
-
     /** Number of row blocks. */
     public int rowBlocks() {
         return (int) ((n + blockSize - 1) / blockSize);

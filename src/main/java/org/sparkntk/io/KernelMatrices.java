@@ -27,7 +27,8 @@ public final class KernelMatrices {
     }
 
     /**
-     * The N x N (or N x N2) matrix of {@code kernel} ('ntk' or 'nngp') at {@code depth} in gram output
+     * The N x N (or N x N2) matrix of {@code kernel} ('ntk' or 'nngp'; null: ntk, or the only one stored)
+     * at {@code depth} in gram output
      * {@code out}: blocks of block_size x block_size (the last row and column of blocks ragged).
      * A symmetric Gram stores block_row &lt;= block_col only; the lower blocks are the transposes
      * of the upper ones (no copy: a transposed MLlib DenseMatrix is a view).
