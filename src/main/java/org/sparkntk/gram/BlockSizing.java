@@ -3,8 +3,8 @@ package org.sparkntk.gram;
 /**
  * The default block size (docs/design.md, "Block size"): as large as the per-task memory budget
  * allows (bigger tiles mean a faster GEMM and fewer reads of each block), at most
- * {@link #MAX_DEFAULT}, but small enough that there are at least {@code 8 x cores} tiles to keep
- * every core busy; a multiple of 64 (or n itself when n is small).
+ * {@link #MAX_DEFAULT}, but small enough that there are about {@code 8 x cores} tiles or more to
+ * keep every core busy; a multiple of 64 (or n itself when n is small).
  */
 public final class BlockSizing {
 
@@ -63,10 +63,8 @@ public final class BlockSizing {
                 bPar = 1;
             }
         }
-        long b = Math.min(bMem, bPar);
-        if (b > MIN_DEFAULT) {
-            b = b / MIN_DEFAULT * MIN_DEFAULT;
-        }
+        // round the balance bound up to a multiple of 64 (keeps its block count), memory bound wins
+        long b = Math.min(bMem, (bPar + MIN_DEFAULT - 1) / MIN_DEFAULT * MIN_DEFAULT);
         b = Math.max(b, MIN_DEFAULT);
         long maxRows = Math.max(n, n2);
         return (int) Math.min(b, maxRows);

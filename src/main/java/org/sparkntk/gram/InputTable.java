@@ -35,6 +35,8 @@ import scala.Tuple2;
  */
 public final class InputTable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InputTable.class);
+
     /** The indexed, validated rows (persisted; call {@link #release()} when done). */
     private final JavaRDD<InputRow> rows;
     private final long n;
@@ -87,6 +89,7 @@ public final class InputTable {
      * @throws UserError for every bad-input case, naming the column / row and what is allowed
      */
     public static InputTable load(SparkSession spark, String path, InputConfig cfg, String label) {
+        long t0 = System.nanoTime();
         String what = label + " '" + path + "'";
         Dataset<Row> df;
         try {
@@ -146,7 +149,12 @@ public final class InputTable {
             select.add(col(quote(idCol)));
         }
         List<FileFingerprint> files = fingerprint(spark, df);
-        Dataset<Row> ordered = df.select(select.toArray(new Column[0])).orderBy("_ntk_file", "_ntk_pos");
+        // input order: (file, row in file); a range partitioning with as many partitions as input
+        // splits (orderBy would use spark.sql.shuffle.partitions, 200 tiny tasks per stage by default)
+        Dataset<Row> selected = df.select(select.toArray(new Column[0]));
+        int parts = Math.max(1, selected.javaRDD().getNumPartitions());
+        Dataset<Row> ordered = selected.repartitionByRange(parts, col("_ntk_file"), col("_ntk_pos"))
+                .sortWithinPartitions("_ntk_file", "_ntk_pos");
         final boolean hasId = idCol != null;
         final int nf = featureCols.size();
         final List<String> fcols = new ArrayList<>(featureCols);
@@ -154,9 +162,9 @@ public final class InputTable {
                 .map(t -> toInputRow(t._1(), t._2(), kind, nf, fcols, hasId))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         spark.sparkContext().setJobDescription("spark-ntk: read and check " + what);
-        List<RowCheck.Summary> parts = rows.mapPartitions(it -> List.of(RowCheck.summarize(it, hasId)).iterator(), true)
+        List<RowCheck.Summary> summaries = rows.mapPartitions(it -> List.of(RowCheck.summarize(it, hasId)).iterator(), true)
                 .collect();
-        RowCheck.Result res = RowCheck.combine(parts, idCol, what);
+        RowCheck.Result res = RowCheck.combine(summaries, idCol, what);
         if (res.error() != null) {
             rows.unpersist(false);
             throw new UserError((label.equals("input") ? "" : label + ": ") + res.error());
@@ -168,6 +176,8 @@ public final class InputTable {
                 throw new UserError((label.equals("input") ? "" : label + ": ") + dup);
             }
         }
+        LOG.info(String.format(java.util.Locale.ROOT, "%s: %d rows, d = %d, read and checked in %.1f s", what, res.n(), res.d(),
+                (System.nanoTime() - t0) / 1e9));
         InputInfo info = new InputInfo(path, cfg.featuresCols() == null ? cfg.featuresCol() : null, cfg.featuresCols(), idCol,
                 idType.simpleString(), files);
         return new InputTable(rows, res.n(), res.d(), idType, info);

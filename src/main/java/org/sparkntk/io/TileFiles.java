@@ -11,13 +11,16 @@ import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.ColumnWriteStore;
+import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.hadoop.CodecFactory;
+import org.apache.parquet.hadoop.ColumnChunkPageWriteStore;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetReader;
-import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.api.InitContext;
 import org.apache.parquet.hadoop.api.ReadSupport;
-import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.OutputFile;
@@ -25,7 +28,6 @@ import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.Converter;
 import org.apache.parquet.io.api.GroupConverter;
 import org.apache.parquet.io.api.PrimitiveConverter;
-import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.io.api.RecordMaterializer;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
@@ -108,28 +110,82 @@ public final class TileFiles {
         }
     }
 
-    /** Writes tile rows to exactly this path (no rename); the low-level half of {@link #write}. */
+    /**
+     * Writes tile rows to exactly this path (no rename); the low-level half of {@link #write}.
+     *
+     * <p>Uses parquet-column's column writers directly (one call per value) rather than a
+     * {@code WriteSupport}: the record-assembly path costs about 100 ns per list element, this one
+     * about 10. Same file as parquet-hadoop's writer makes: Parquet v1 data pages, PLAIN values
+     * (no dictionary, no BYTE_STREAM_SPLIT), uncompressed, one row group.
+     */
     public static void writeFile(Configuration conf, Path path, List<KernelTile> rows, Precision precision) throws IOException {
+        MessageType schema = schema(precision);
         long bytes = 0;
         for (KernelTile r : rows) {
             bytes += (long) r.tile().values().length * (precision == Precision.FLOAT32 ? 4 : 8);
         }
-        OutputFile out = HadoopOutputFile.fromPath(path, conf);
-        try (ParquetWriter<KernelTile> w = new WriterBuilder(out, precision)
-                .withConf(conf)
-                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                .withCompressionCodec(CompressionCodecName.UNCOMPRESSED)
+        ParquetProperties props = ParquetProperties.builder()
+                .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
                 .withDictionaryEncoding(false)
                 .withByteStreamSplitEncoding(false)
-                .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
                 .withStatisticsEnabled(false)
                 .withSizeStatisticsEnabled(false)
                 .withPageSize(1 << 20)
-                .withRowGroupSize(Math.max(bytes + (1 << 20), 8L << 20))
-                .build()) {
-            for (KernelTile r : rows) {
-                w.write(r);
+                .build();
+        OutputFile out = HadoopOutputFile.fromPath(path, conf);
+        ParquetFileWriter file = new ParquetFileWriter(out, schema, ParquetFileWriter.Mode.OVERWRITE,
+                Math.max(bytes + (1 << 20), 8L << 20), 0, null, props);
+        CodecFactory codecs = new CodecFactory(conf, props.getPageSizeThreshold());
+        ColumnChunkPageWriteStore pages = new ColumnChunkPageWriteStore(codecs.getCompressor(CompressionCodecName.UNCOMPRESSED),
+                schema, props.getAllocator(), props.getColumnIndexTruncateLength(), props.getPageWriteChecksumEnabled());
+        ColumnWriteStore store = props.newColumnWriteStore(schema, pages);
+        try {
+            file.start();
+            List<ColumnDescriptor> cols = schema.getColumns();
+            ColumnWriter[] w = new ColumnWriter[cols.size()];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = store.getColumnWriter(cols.get(i));
             }
+            int def = cols.get(8).getMaxDefinitionLevel();
+            boolean f32 = precision == Precision.FLOAT32;
+            for (KernelTile r : rows) {
+                Tile t = r.tile();
+                w[0].write(Binary.fromString(r.kernel().label()), 0, 0);
+                w[1].write(r.depth(), 0, 0);
+                w[2].write(t.blockRow(), 0, 0);
+                w[3].write(t.blockCol(), 0, 0);
+                w[4].write(t.rowStart(), 0, 0);
+                w[5].write(t.colStart(), 0, 0);
+                w[6].write(t.numRows(), 0, 0);
+                w[7].write(t.numCols(), 0, 0);
+                double[] v = t.values();
+                ColumnWriter vw = w[8];
+                if (v.length == 0) {
+                    vw.writeNull(0, def - 1);
+                } else if (f32) {
+                    vw.write((float) v[0], 0, def);
+                    for (int k = 1; k < v.length; k++) {
+                        vw.write((float) v[k], 1, def);
+                    }
+                } else {
+                    vw.write(v[0], 0, def);
+                    for (int k = 1; k < v.length; k++) {
+                        vw.write(v[k], 1, def);
+                    }
+                }
+                store.endRecord();
+            }
+            file.startBlock(rows.size());
+            store.flush();
+            pages.flushToFileWriter(file);
+            file.endBlock();
+            Map<String, String> meta = new HashMap<>();
+            meta.put("spark-ntk.format", "tile-v1");
+            file.end(meta);
+        } finally {
+            store.close();
+            pages.close();
+            codecs.release();
         }
     }
 
@@ -149,89 +205,6 @@ public final class TileFiles {
             }
         }
         return out;
-    }
-
-    private static final class WriterBuilder extends ParquetWriter.Builder<KernelTile, WriterBuilder> {
-        private final Precision precision;
-
-        WriterBuilder(OutputFile file, Precision precision) {
-            super(file);
-            this.precision = precision;
-        }
-
-        @Override
-        protected WriterBuilder self() {
-            return this;
-        }
-
-        @Override
-        protected WriteSupport<KernelTile> getWriteSupport(Configuration conf) {
-            return new TileWriteSupport(precision);
-        }
-    }
-
-    /** Writes a {@link KernelTile} straight to the record consumer (no intermediate objects per value). */
-    private static final class TileWriteSupport extends WriteSupport<KernelTile> {
-        private final Precision precision;
-        private RecordConsumer rc;
-
-        TileWriteSupport(Precision precision) {
-            this.precision = precision;
-        }
-
-        @Override
-        public WriteContext init(Configuration configuration) {
-            Map<String, String> meta = new HashMap<>();
-            meta.put("spark-ntk.format", "tile-v1");
-            return new WriteContext(schema(precision), meta);
-        }
-
-        @Override
-        public void prepareForWrite(RecordConsumer recordConsumer) {
-            this.rc = recordConsumer;
-        }
-
-        @Override
-        public void write(KernelTile r) {
-            Tile t = r.tile();
-            rc.startMessage();
-            field("kernel", 0, () -> rc.addBinary(Binary.fromString(r.kernel().label())));
-            field("depth", 1, () -> rc.addInteger(r.depth()));
-            field("block_row", 2, () -> rc.addInteger(t.blockRow()));
-            field("block_col", 3, () -> rc.addInteger(t.blockCol()));
-            field("row_start", 4, () -> rc.addLong(t.rowStart()));
-            field("col_start", 5, () -> rc.addLong(t.colStart()));
-            field("num_rows", 6, () -> rc.addInteger(t.numRows()));
-            field("num_cols", 7, () -> rc.addInteger(t.numCols()));
-            double[] v = t.values();
-            rc.startField("values", 8);
-            rc.startGroup();
-            if (v.length > 0) {
-                rc.startField("list", 0);
-                boolean f32 = precision == Precision.FLOAT32;
-                for (double x : v) {
-                    rc.startGroup();
-                    rc.startField("element", 0);
-                    if (f32) {
-                        rc.addFloat((float) x);
-                    } else {
-                        rc.addDouble(x);
-                    }
-                    rc.endField("element", 0);
-                    rc.endGroup();
-                }
-                rc.endField("list", 0);
-            }
-            rc.endGroup();
-            rc.endField("values", 8);
-            rc.endMessage();
-        }
-
-        private void field(String name, int index, Runnable value) {
-            rc.startField(name, index);
-            value.run();
-            rc.endField(name, index);
-        }
     }
 
     /** Materializes {@link KernelTile}s; values are collected into a growing double array. */

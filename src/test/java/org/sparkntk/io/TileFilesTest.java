@@ -74,7 +74,7 @@ class TileFilesTest {
         org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.toString(), "speed");
         Tile a = tile(0, 0, 1024, 1024, 3);
         List<KernelTile> rows = List.of(new KernelTile(KernelKind.NTK, 3, a));
-        for (int rep = 0; rep < 3; rep++) {
+        for (int rep = 0; rep < 10; rep++) {
             long t0 = System.nanoTime();
             TileFiles.write(conf, dir, 0, rep, rows, Precision.FLOAT64);
             double s = (System.nanoTime() - t0) / 1e9;
