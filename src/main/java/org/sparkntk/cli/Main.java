@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
         subcommands = {
                 DoctorCommand.class,
                 GramCommand.class,
+                GenerateCommand.class,
+                ExportCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class,
         })
