@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
                 DoctorCommand.class,
                 GramCommand.class,
                 RunCommand.class,
+                GenerateCommand.class,
+                ExportCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class,
         })

@@ -116,21 +116,4 @@ class TileFilesTest {
         assertNull(TileFiles.parseName("tile-r00003-c00012.parquet.1234"));
         assertNull(TileFiles.parseName("_SUCCESS"));
     }
-
-    @Test
-    void writeSpeed() throws Exception {
-        Configuration conf = new Configuration();
-        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.toString(), "speed");
-        Tile a = tile(0, 0, 1024, 1024, 3);
-        List<KernelTile> rows = List.of(new KernelTile(KernelKind.NTK, 3, a));
-        for (int rep = 0; rep < 10; rep++) {
-            long t0 = System.nanoTime();
-            TileFiles.write(conf, dir, 0, rep, rows, Precision.FLOAT64);
-            double s = (System.nanoTime() - t0) / 1e9;
-            long t1 = System.nanoTime();
-            TileFiles.read(conf, new org.apache.hadoop.fs.Path(dir, TileFiles.fileName(0, rep)));
-            double sr = (System.nanoTime() - t1) / 1e9;
-            System.out.printf("tile write 1M doubles: %.3f s (%.0f MB/s), read %.3f s%n", s, 8.0 / s, sr);
-        }
-    }
 }
