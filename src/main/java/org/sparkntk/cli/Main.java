@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 DoctorCommand.class,
                 ImportIdxCommand.class,
+                RegressCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -124,7 +124,7 @@ public final class Fitter {
         };
         Solution s = PcgSolver.solve(op, lambda, m, y, k, new PcgSolver.Options(opt.tol(), opt.maxIter()), tag, listener, resume);
         timings.put("solve_seconds", seconds(t1));
-        log.accept("pcg: " + s.result() + " (" + op.passes() + " passes over K)");
+        log.accept(s.result() + " (" + op.passes() + " passes over K)");
         if (!s.result().allConverged()) {
             log.accept("pcg: WARNING not every output reached the tolerance " + opt.tol() + " in " + opt.maxIter()
                     + " iterations; the coefficients are the last iterate (raise --max-iter or use --preconditioner nystrom:RANK)");

@@ -49,8 +49,10 @@ public final class KernelTiles {
     }
 
     /** The diagonal of K(X, X) (length N) from the diagonal recursion row by row: no tile pass. */
-    public static double[] diagonal(JavaRDD<FeatureBlock> blocks, NetworkSpec spec, Kind kind, int n) {
+    public static double[] diagonal(JavaRDD<FeatureBlock> blocks, NetworkSpec netSpec, Kind kind, int n) {
+        SpecRef ref = SpecRef.of(netSpec);
         List<Tuple2<Long, double[]>> parts = blocks.map(b -> {
+            NetworkSpec spec = ref.spec();
             double[] dg = new double[b.rows()];
             double[] one = new double[1];
             double[][] target = {one};
@@ -83,8 +85,10 @@ public final class KernelTiles {
     }
 
     /** The upper-triangle tiles of K(X, X) from the block pairs (lazy: persist them for a cached operator). */
-    public static JavaRDD<TileBlock> tiles(JavaRDD<FeatureBlock[]> pairs, NetworkSpec spec, Kind kind) {
+    public static JavaRDD<TileBlock> tiles(JavaRDD<FeatureBlock[]> pairs, NetworkSpec netSpec, Kind kind) {
+        SpecRef ref = SpecRef.of(netSpec);
         return pairs.map(p -> {
+            NetworkSpec spec = ref.spec();
             FeatureBlock a = p[0];
             FeatureBlock b = p[1];
             boolean sym = a.index() == b.index();
@@ -98,14 +102,16 @@ public final class KernelTiles {
      * stored). Returns row-major nTest x k, in test row order.
      */
     public static double[] predict(JavaSparkContext jsc, JavaRDD<FeatureBlock> test, JavaRDD<FeatureBlock> train,
-                                   NetworkSpec spec, Kind kind, double[] alpha, int k, long nTest, int testBlockSize,
+                                   NetworkSpec netSpec, Kind kind, double[] alpha, int k, long nTest, int testBlockSize,
                                    int partitions) {
         Broadcast<double[]> ba = jsc.broadcast(alpha);
+        SpecRef ref = SpecRef.of(netSpec);
         try {
             JavaPairRDD<Integer, double[]> parts = test.cartesian(train).coalesce(partitions).mapPartitionsToPair(it -> {
                 Map<Integer, double[]> acc = new HashMap<>();
                 BLAS blas = BLAS.getInstance();
                 double[] a = ba.value();
+                NetworkSpec spec = ref.spec();
                 while (it.hasNext()) {
                     Tuple2<FeatureBlock, FeatureBlock> p = it.next();
                     FeatureBlock t = p._1();

@@ -21,7 +21,7 @@ import org.sparkntk.options.UserError;
 import org.sparkntk.tile.Tiles;
 
 /** The solvers against each other and against a direct solve written here (no Spark). */
-class SolversTest {
+public class SolversTest {
 
     static final int N = 2000;
     static double[] ntk;
@@ -62,7 +62,7 @@ class SolversTest {
     }
 
     /** Gaussian elimination with partial pivoting on a copy of a (n x n), many right-hand sides. */
-    static double[] gauss(double[] a0, int n, double[] b0, int k) {
+    public static double[] gauss(double[] a0, int n, double[] b0, int k) {
         double[] a = a0.clone();
         double[] b = b0.clone();
         for (int col = 0; col < n; col++) {

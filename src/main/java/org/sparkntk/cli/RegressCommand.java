@@ -1,0 +1,78 @@
+package org.sparkntk.cli;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import org.sparkntk.kernel.Activations;
+import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.options.UserError;
+import org.sparkntk.regress.KernelTiles;
+import org.sparkntk.regress.RegressJob;
+import org.sparkntk.regress.RegressRequest;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code ntk regress}: NTK / NNGP kernel ridge regression from a training set to predictions on a test set. */
+@Command(name = "regress", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Kernel regression with the infinite-width NTK or NNGP: predictions K(test, train) (K + lambda I)^-1 Y.",
+                "Writes OUT/predictions/ (Parquet) and OUT/metrics.json (last)."})
+final class RegressCommand implements Callable<Integer> {
+
+    @Option(names = "--train", required = true, paramLabel = "TRAIN", description = "Training Parquet (features and labels).")
+    String train;
+
+    @Option(names = "--test", required = true, paramLabel = "TEST", description = "Test Parquet (features; labels optional, used for metrics).")
+    String test;
+
+    @Option(names = "--label-col", required = true, paramLabel = "COL[,COL...]",
+            description = "Label column; several numeric columns give multi-output regression.")
+    String labelCol;
+
+    @Option(names = "--features-col", defaultValue = "features", paramLabel = "COL",
+            description = "Features column: array<double>, array<float> or ML Vector (default ${DEFAULT-VALUE}).")
+    String featuresCol;
+
+    @Option(names = "--id-col", paramLabel = "COL", description = "Id column copied to the predictions (default: row number).")
+    String idCol;
+
+    @Option(names = "--output", required = true, paramLabel = "OUT", description = "Output folder.")
+    String output;
+
+    @Mixin
+    RegressKernelOptions kernel;
+
+    @Option(names = "--kernel", defaultValue = "ntk", paramLabel = "ntk|nngp", description = "Kernel to regress with (default ${DEFAULT-VALUE}).")
+    String kernelKind;
+
+    @Option(names = "--task", defaultValue = "auto", paramLabel = "auto|classification|regression",
+            description = "auto: classification for one integral or string label column, else regression (default ${DEFAULT-VALUE}).")
+    String task;
+
+    @Mixin
+    SolverOptions solver;
+
+    @Option(names = "--matrix-free", description = "Recompute the tiles from the staged input blocks on every PCG pass instead of caching K.")
+    boolean matrixFree;
+
+    @Option(names = "--overwrite", description = "Replace a complete result in OUT.")
+    boolean overwrite;
+
+    @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: spark-submit's, else local[*]).")
+    String master;
+
+    @Override
+    public Integer call() throws Exception {
+        solver.validate();
+        NetworkSpec spec = kernel.spec();
+        List<String> labels = Arrays.stream(labelCol.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        RegressRequest req = new RegressRequest(train, test, labels, featuresCol, idCol, output, spec,
+                KernelTiles.Kind.parse(kernelKind), task.trim().toLowerCase(java.util.Locale.ROOT), solver.ridge(),
+                solver.solverKind(), solver.tol, solver.maxIter, solver.preconditionerRank(), matrixFree,
+                kernel.blockSize(), overwrite, solver.checkpointEvery, solver.maxDriverBytes());
+        SparkSession spark = Sessions.get(master, "spark-ntk regress");
+        RegressJob.run(spark, req);
+        return 0;
+    }
+}
