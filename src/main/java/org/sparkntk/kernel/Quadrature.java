@@ -7,10 +7,24 @@ import java.util.function.DoubleUnaryOperator;
  * on the Cholesky factor of the 2x2 covariance (ntk-math.md, last paragraph of "Closed forms"):
  * u = sqrt(q1) z1, v = sqrt(q2) (rho z1 + sqrt(1-rho^2) z2), z ~ N(0, I).
  *
- * <p>Cost is degree^2 evaluations of phi (or phi') per entry and layer. Accuracy for the built-in
- * smooth activations at variances up to ~10: about 1e-12 relative at degree 64 and 1e-7 at the
- * default degree 25 (Neural Tangents' default); see QuadratureTest. Poor at kinks: use a closed
- * form for ReLU-like functions.
+ * <p>Cost is degree^2 evaluations of phi (or phi') per entry and layer. Accuracy falls quickly
+ * as the variance grows, because phi(sqrt(q) z) steepens (tanh has poles at distance
+ * pi / (2 sqrt q) from the real axis) and Gauss-Hermite resolves that slowly. Measured against an
+ * independent integral (QuadratureTruthTest), error relative to sqrt(E[f(u)^2] E[f(v)^2]), worst
+ * over rho in [-1, 1], as E[phi phi] | E[phi' phi']:
+ * <pre>
+ *              variances &lt;= 2                       variance 10
+ *            degree 25         degree 64          degree 25        degree 64
+ * tanh       2e-4 | 2e-3       3e-7 | 5e-6        5e-2 | 5e-1      4e-3 | 9e-2
+ * sigmoid    1e-8 | 4e-7       2e-14 | 1e-12      8e-4 | 3e-2      4e-6 | 3e-4
+ * silu       4e-8 | 3e-7       8e-14 | 1e-12      5e-4 | 1e-2      3e-6 | 1e-4
+ * softplus   1e-9 | 1e-8       1e-15 | 2e-14      2e-5 | 8e-4      5e-8 | 4e-6
+ * elu        9e-4 | 4e-2       1e-4 | 8e-3        3e-3 | 1e-1      4e-4 | 3e-2
+ * </pre>
+ * So the default degree 25 (Neural Tangents' default) is good to ~1e-7 only for sigmoid, silu and
+ * softplus at small variances; tanh and elu need a higher degree, and variances near 10 are poor
+ * at any degree up to 64. ELU's phi' has a kink at 0 (like ReLU's phi), which Gauss-Hermite
+ * integrates only algebraically: use a closed form for ReLU-like functions.
  */
 public final class Quadrature implements Activation {
 

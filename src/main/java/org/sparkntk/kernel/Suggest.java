@@ -29,7 +29,17 @@ public final class Suggest {
             return null;
         }
         int limit = Math.max(1, Math.min(3, given.length() / 2));
-        return bestD <= limit || best.startsWith(given) && !given.isEmpty() ? best : null;
+        if (bestD <= limit) {
+            return best;
+        }
+        // a prefix ('leaky' for 'leaky_relu') is far in edit distance, and a short unrelated
+        // candidate ('elu') may be closer: look for it among all candidates, not only the closest
+        for (String c : candidates) {
+            if (!given.isEmpty() && c.startsWith(given)) {
+                return c;
+            }
+        }
+        return null;
     }
 
     static int distance(String a, String b) {

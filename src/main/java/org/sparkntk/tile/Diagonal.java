@@ -34,8 +34,11 @@ public final class Diagonal {
         double b2 = spec.b2();
         Activation act = spec.activation();
         double[] q = new double[depth * count];
+        // (sw2 / n0) * g + b2: the same expression, in the same order, as the recursion's first layer
+        // (ScalarRecursion), so an identical row pair starts from exactly its diagonal variance
+        double scale = sw2 / n0;
         for (int i = 0; i < count; i++) {
-            double v = sw2 * sqNorms[i] / n0 + b2;
+            double v = scale * sqNorms[i] + b2;
             q[i] = v;
             for (int l = 1; l < depth; l++) {
                 v = sw2 * act.meanPhiSq(v) + b2;

@@ -3,7 +3,15 @@ package org.sparkntk.tile;
 import org.sparkntk.kernel.Activation;
 import org.sparkntk.kernel.NetworkSpec;
 
-/** The reference implementation of {@link Recursion}: one entry at a time through {@link Activation}. */
+/**
+ * The reference implementation of {@link Recursion}: one entry at a time through {@link Activation}.
+ *
+ * <p>Identical rows: when an entry's state equals both diagonal variances (s == q1 == q2, which
+ * holds at every layer for a pair of identical rows when the Gram entry equals the squared norm
+ * bitwise) the diagonal maps meanPhiSq / meanDphiSq are used, so the entry equals the diagonal
+ * recursion exactly ({@link Diagonal}); other implementations must do the same to agree with this
+ * one there (for ReLU-like phi the pair formulas differ by ~1e-8 at rho = 1 - eps).
+ */
 public final class ScalarRecursion implements Recursion {
 
     @Override
@@ -33,9 +41,21 @@ public final class ScalarRecursion implements Recursion {
                 for (int l = 1; l < depth && k < depths.length; l++) {
                     double q1 = qa[(l - 1) * m + i];
                     double q2 = qb[(l - 1) * n + j];
-                    double sNew = sw2 * act.meanPhiPhi(q1, q2, s) + b2;
-                    if (ntk != null) {
-                        t = t * (sw2 * act.meanDphiDphi(q1, q2, s)) + sNew;
+                    double sNew;
+                    if (s == q1 && s == q2) {
+                        // identical rows (correlation exactly 1): the diagonal maps, computed exactly as
+                        // Diagonal does, so the entry equals the diagonal recursion bitwise. The pair
+                        // formulas would lose digits here: for ReLU-like phi, theta = atan2(sqrt(1-rho^2), rho)
+                        // turns the rounding of c / (sqrt(q1) sqrt(q2)) into an error of ~sqrt(eps) = 1e-8.
+                        sNew = sw2 * act.meanPhiSq(q1) + b2;
+                        if (ntk != null) {
+                            t = t * (sw2 * act.meanDphiSq(q1)) + sNew;
+                        }
+                    } else {
+                        sNew = sw2 * act.meanPhiPhi(q1, q2, s) + b2;
+                        if (ntk != null) {
+                            t = t * (sw2 * act.meanDphiDphi(q1, q2, s)) + sNew;
+                        }
                     }
                     s = sNew;
                     if (depths[k] == l + 1) {
