@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 DoctorCommand.class,
                 ImportIdxCommand.class,
                 RegressCommand.class,
+                PredictCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -30,6 +30,8 @@ public final class RegressJob {
 
     /** The file whose presence marks a complete output. */
     public static final String METRICS_JSON = "metrics.json";
+    /** The fitted model inside a regress output (usable with {@code ntk predict --model OUT/model}). */
+    public static final String MODEL_DIR = "model";
 
     private RegressJob() {
     }
@@ -226,6 +228,7 @@ public final class RegressJob {
             m.put("test", req.test());
             m.put("wall_seconds", timings);
             m.put("spark_ntk_version", org.sparkntk.cli.BuildInfo.version());
+            ModelStore.write(spark, new Path(req.output(), MODEL_DIR).toString(), req, train, targets, fit, "computed from --train");
             Outputs.writeJson(conf, new Path(req.output(), METRICS_JSON), m);
             Checkpoints.clear(conf, req.output());
             printSummary(m, log);

@@ -201,6 +201,20 @@ class RegressTest {
             want.put(r.getLong(0), p);
         }
         assertSameScores(want, scores(out), 1e-8);
+
+        // the saved model predicts the same through 'ntk predict'
+        String out2 = dir.resolve("reg-predict").toString();
+        assertEquals(0, Main.run("predict", "--model", out + "/model", "--test", test, "--output", out2));
+        assertSameScores(scores(out), scores(out2), 1e-12);
+        assertEquals(m.get("r2"), metrics(out2).get("r2"));
+        assertEquals(List.of("id", "y1", "y2", "prediction"), List.of(spark.read().parquet(out2 + "/predictions").columns()));
+        Object[] again = runCapture("predict", "--model", out + "/model", "--test", test, "--output", out2);
+        assertEquals(2, again[0]);
+        assertTrue(((String) again[1]).contains("already holds a result (metrics.json); pass --overwrite"), (String) again[1]);
+        Object[] noModel = runCapture("predict", "--model", dir.resolve("nothing").toString(), "--test", test, "--output",
+                dir.resolve("reg-predict2").toString());
+        assertEquals(2, noModel[0]);
+        assertTrue(((String) noModel[1]).contains("is not a complete model: model.json is missing"), (String) noModel[1]);
     }
 
     @Test
