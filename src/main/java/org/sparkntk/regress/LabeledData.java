@@ -18,7 +18,8 @@ import scala.Tuple2;
 
 /**
  * A training or test set: features stay on the executors as row blocks, ids and labels (O(N k))
- * come to the driver. Rows are numbered 0..N-1 in input order (Spark's zipWithIndex over the scan).
+ * come to the driver. Rows are numbered 0..N-1 in input order, sorted by (file path, row index in
+ * the file) as {@code gram} numbers them, so a row number without an id column means the same row.
  */
 public final class LabeledData {
 
@@ -153,8 +154,18 @@ public final class LabeledData {
         DataType idType = idCol == null ? DataTypes.LongType : df.schema().apply(idCol).dataType();
         int nl = withLabels ? labelCols.size() : 0;
         boolean hasId = idCol != null;
-        JavaRDD<Item> items = df.selectExpr(cols.stream().map(c -> "`" + c + "`").toArray(String[]::new))
-                .javaRDD().zipWithIndex().map(t -> toItem(t, hasId, nl, featuresCol))
+        // input order, as gram numbers rows: by (file path, row index in file)
+        List<org.apache.spark.sql.Column> sel = new ArrayList<>();
+        for (String c : cols) {
+            sel.add(org.apache.spark.sql.functions.col("`" + c + "`"));
+        }
+        sel.add(org.apache.spark.sql.functions.col("_metadata.file_path").as("_ntk_file"));
+        sel.add(org.apache.spark.sql.functions.col("_metadata.row_index").as("_ntk_pos"));
+        Dataset<Row> selected = df.select(sel.toArray(new org.apache.spark.sql.Column[0]));
+        int parts = Math.max(1, selected.javaRDD().getNumPartitions());
+        Dataset<Row> ordered = selected.repartitionByRange(parts, org.apache.spark.sql.functions.col("_ntk_file"),
+                org.apache.spark.sql.functions.col("_ntk_pos")).sortWithinPartitions("_ntk_file", "_ntk_pos");
+        JavaRDD<Item> items = ordered.javaRDD().zipWithIndex().map(t -> toItem(t, hasId, nl, featuresCol))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             List<Item> bad = items.filter(it -> it.problem() != null).take(1);
