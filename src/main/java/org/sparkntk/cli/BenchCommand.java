@@ -1,0 +1,167 @@
+package org.sparkntk.cli;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import org.sparkntk.kernel.Activations;
+import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.tile.Diagonal;
+import org.sparkntk.tile.Gemm;
+import org.sparkntk.tile.Recursion;
+import org.sparkntk.tile.TileKernels;
+import org.sparkntk.tile.panama.PanamaRecursion;
+import org.sparkntk.options.UserError;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ntk bench tile}: times the tile kernel's steps on this machine (GEMM and the layer recursion). */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Micro-benchmarks of the tile kernel on this machine.",
+        subcommands = {BenchCommand.Tile.class})
+final class BenchCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing benchmark; see 'ntk bench --help'");
+    }
+
+    /** One b x b tile: Gram GEMM GFLOP/s and the recursion's ns per entry-layer (median of reps, after warm-up). */
+    @Command(name = "tile", mixinStandardHelpOptions = true,
+            description = {"Time one block x block tile: the Gram GEMM and the layer recursion (ns per entry and layer).",
+                    "Reports the median wall time of --reps runs after 2 warm-up runs, and the CPU time per",
+                    "entry-layer (the thread's with --threads 1, else the process's), which stays meaningful on a loaded machine."})
+    static final class Tile implements Callable<Integer> {
+
+        @Option(names = "--block", defaultValue = "2048", description = "Tile rows = columns (default ${DEFAULT-VALUE}).")
+        int block;
+
+        @Option(names = "--depth", defaultValue = "4", description = "Depth L (number of weight layers, >= 2; default ${DEFAULT-VALUE}).")
+        int depth;
+
+        @Option(names = "--activation", defaultValue = "relu", description = "Activation (default ${DEFAULT-VALUE}).")
+        String activation;
+
+        @Option(names = "--dim", defaultValue = "64", description = "Input dimension for the GEMM (default ${DEFAULT-VALUE}).")
+        int dim;
+
+        @Option(names = "--threads", defaultValue = "1", description = "Threads for the recursion (row strips; default ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--reps", defaultValue = "7", description = "Timed repetitions; the median is reported (default ${DEFAULT-VALUE}).")
+        int reps;
+
+        @Option(names = "--nngp-only", description = "Skip the NTK (Theta) work.")
+        boolean nngpOnly;
+
+        @Option(names = "--json", description = "Print one JSON line instead of text.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            check(block >= 1, "'block' is " + block + " but must be >= 1");
+            check(depth >= 2 && depth <= NetworkSpec.MAX_DEPTH, "'depth' is " + depth + " but must be in 2.." + NetworkSpec.MAX_DEPTH);
+            check(dim >= 1, "'dim' is " + dim + " but must be >= 1");
+            check(threads >= 1, "'threads' is " + threads + " but must be >= 1");
+            check(reps >= 1, "'reps' is " + reps + " but must be >= 1");
+            NetworkSpec spec;
+            try {
+                spec = new NetworkSpec(depth, Activations.parse(activation), 1.0, 0.1);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(e.getMessage());
+            }
+            Recursion rec = TileKernels.vectorUnavailableReason() == null && threads > 1
+                    ? new PanamaRecursion(threads) : TileKernels.recursion();
+            Gemm gemm = TileKernels.gemm();
+            int b = block;
+            Random r = new Random(1);
+            double[] x = new double[b * dim];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = r.nextGaussian();
+            }
+            double[] g = new double[b * b];
+            int warm = 2;
+            double[] gemmNs = time(warm, reps, () -> gemm.gemmABt(x, b, x, b, dim, g), new double[reps]);
+            double gflops = 2.0 * b * b * dim / median(gemmNs);
+
+            double[] na = Diagonal.squaredNorms(x, b, dim);
+            double[] q = Diagonal.variances(spec, na, b, dim);
+            int[] depths = {depth};
+            double[][] nngp = {new double[b * b]};
+            double[][] ntk = nngpOnly ? null : new double[][] {new double[b * b]};
+            double[] cpuNs = new double[reps];
+            double[] recNs = time(warm, reps, () -> rec.recurse(spec, dim, g, b, b, q, q, false, depths, ntk, nngp), cpuNs);
+            double nsEl = median(recNs) / ((double) b * b * (depth - 1));
+            double cpuEl = median(cpuNs) / ((double) b * b * (depth - 1));
+            String blas = gemm.name() + (TileKernels.nativeBlas() ? " (native)" : "");
+            // quadrature activations run the scalar reference inside every implementation
+            String recName = spec.activation().closedForm() ? rec.name() : "scalar (quadrature)";
+            if (json) {
+                System.out.println(String.format(Locale.ROOT,
+                        "{\"block\":%d,\"depth\":%d,\"activation\":\"%s\",\"threads\":%d,\"kernels\":\"%s\",\"recursion\":\"%s\","
+                                + "\"ns_per_entry_layer\":%.4f,\"ns_per_entry_layer_min\":%.4f,\"cpu_ns_per_entry_layer\":%.4f,\"reps\":%d,"
+                                + "\"gemm_dim\":%d,\"gemm_gflops\":%.2f,\"blas\":\"%s\",\"vector_species\":\"%s\",\"java\":\"%s\"}",
+                        b, depth, esc(spec.activation().name()), threads, nngpOnly ? "nngp" : "ntk+nngp", esc(recName),
+                        nsEl, min(recNs) / ((double) b * b * (depth - 1)), cpuEl, reps,
+                        dim, gflops, esc(blas), esc(TileKernels.vectorSpecies()), esc(System.getProperty("java.version"))));
+            } else {
+                System.out.printf(Locale.ROOT, "tile %d x %d, %s, L=%d, %d thread(s), recursion %s: %.3f ns per entry-layer (median of %d; %.3f ns CPU)%n",
+                        b, b, spec.activation().name(), depth, threads, recName, nsEl, reps, cpuEl);
+                System.out.printf(Locale.ROOT, "gemm %d x %d x %d, %s: %.2f GFLOP/s; vector species %s%n",
+                        b, b, dim, blas, gflops, TileKernels.vectorSpecies());
+            }
+            return 0;
+        }
+
+        private static void check(boolean ok, String msg) {
+            if (!ok) {
+                throw new UserError(msg);
+            }
+        }
+
+        /**
+         * Wall time per rep; cpu[k] receives the CPU time of rep k: the calling thread's (exact,
+         * when the work runs on it) or, with helper threads, the process's (all threads, coarse).
+         */
+        private double[] time(int warm, int reps, Runnable body, double[] cpu) {
+            for (int w = 0; w < warm; w++) {
+                body.run();
+            }
+            double[] ns = new double[reps];
+            for (int k = 0; k < reps; k++) {
+                long c0 = cpuNow();
+                long t0 = System.nanoTime();
+                body.run();
+                ns[k] = System.nanoTime() - t0;
+                cpu[k] = cpuNow() - c0;
+            }
+            return ns;
+        }
+
+        private long cpuNow() {
+            if (threads == 1) {
+                return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+            }
+            java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0L;
+        }
+
+        private static double median(double[] v) {
+            double[] s = v.clone();
+            Arrays.sort(s);
+            return s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
+        }
+
+        private static double min(double[] v) {
+            return Arrays.stream(v).min().orElse(Double.NaN);
+        }
+
+        private static String esc(String s) {
+            return s.replace("\\", "\\\\").replace("\"", "\\\"");
+        }
+    }
+}

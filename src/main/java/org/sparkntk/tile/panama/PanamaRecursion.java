@@ -1,0 +1,440 @@
+package org.sparkntk.tile.panama;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.sparkntk.kernel.AbRelu;
+import org.sparkntk.kernel.Activation;
+import org.sparkntk.kernel.Erf;
+import org.sparkntk.kernel.Gelu;
+import org.sparkntk.kernel.Identity;
+import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.kernel.Trig;
+import org.sparkntk.tile.Recursion;
+import org.sparkntk.tile.Recursions;
+import org.sparkntk.tile.ScalarRecursion;
+
+/**
+ * The layer recursion with the Vector API, fused across layers: for each row i and each strip of
+ * {@link #CHUNK} columns, all layers run on two work rows (Sigma, Theta) that stay in L1, and the
+ * requested depths are copied out as they are reached. Same formulas as the closed forms in
+ * {@code org.sparkntk.kernel} (ntk-math.md, "Closed forms"), evaluated in the same order so the
+ * results agree with {@link ScalarRecursion} to a few ulps; quadrature activations delegate to it.
+ *
+ * <p>Tails: per-column inputs are padded to a multiple of the vector length with benign values,
+ * so the last partial vector runs the same vector formula on finite padding and only the valid
+ * lanes are copied out (no separate scalar formula to keep in sync).
+ *
+ * <p>{@code threads > 1} splits a tile over threads by interleaved row blocks (for benchmarks;
+ * Spark calls it with one thread per task).
+ */
+public final class PanamaRecursion implements Recursion {
+
+    /** Columns per strip: two work rows of this length plus the column inputs stay in L1 (256, 512, 1024 measured within noise). */
+    static final int CHUNK = 256;
+    /** Rows per block when interleaving rows over threads. */
+    private static final int ROW_BLOCK = 8;
+
+    private final int threads;
+    private final ScalarRecursion scalar = new ScalarRecursion();
+
+    /** Single-threaded (what Spark tasks use). */
+    public PanamaRecursion() {
+        this(1);
+    }
+
+    /** Splits each tile over {@code threads} threads by row blocks. */
+    public PanamaRecursion(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("'threads' is " + threads + " but must be >= 1");
+        }
+        this.threads = threads;
+    }
+
+    @Override
+    public String name() {
+        return "vector-" + VectorKernels.BITS;
+    }
+
+    @Override
+    public void recurse(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
+                        boolean symmetric, int[] depths, double[][] ntk, double[][] nngp) {
+        Activation act = spec.activation();
+        LayerKernel kernel = LayerKernel.of(act);
+        if (kernel == null) {
+            scalar.recurse(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
+            return;
+        }
+        Recursions.checkArgs(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
+        if (m > 0 && n > 0) {
+            Task task = new Task(spec, kernel, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
+            run(task, m);
+        }
+        if (symmetric) {
+            Recursions.finishSymmetric(spec, m, qa, depths, ntk, nngp);
+        }
+    }
+
+    private void run(Task task, int m) {
+        int t = Math.min(threads, (m + ROW_BLOCK - 1) / ROW_BLOCK);
+        if (t <= 1) {
+            task.rows(0, 1);
+            return;
+        }
+        List<Thread> pool = new ArrayList<>(t - 1);
+        Throwable[] failure = new Throwable[1];
+        for (int w = 1; w < t; w++) {
+            final int id = w;
+            final int count = t;
+            Thread th = new Thread(() -> task.rows(id, count), "ntk-recursion-" + w);
+            th.setUncaughtExceptionHandler((x, e) -> {
+                synchronized (failure) {
+                    failure[0] = e;
+                }
+            });
+            th.start();
+            pool.add(th);
+        }
+        task.rows(0, t);
+        for (Thread th : pool) {
+            try {
+                th.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for recursion threads", e);
+            }
+        }
+        synchronized (failure) {
+            if (failure[0] != null) {
+                throw new IllegalStateException("recursion thread failed", failure[0]);
+            }
+        }
+    }
+
+    /** One recursion call: the per-column inputs (prepared once) and the per-row loop. */
+    private static final class Task {
+        final NetworkSpec spec;
+        final LayerKernel kernel;
+        final double[] g;
+        final int m;
+        final int n;
+        final double[] qa;
+        final boolean symmetric;
+        final int[] depths;
+        final double[][] ntk;
+        final double[][] nngp;
+        final double scale;
+        final double b2;
+        /** Column inputs per layer l < L-1, layer stride {@link #stride} (padded). */
+        final double[][] cols;
+        final int stride;
+
+        Task(NetworkSpec spec, LayerKernel kernel, int n0, double[] g, int m, int n, double[] qa, double[] qb,
+             boolean symmetric, int[] depths, double[][] ntk, double[][] nngp) {
+            this.spec = spec;
+            this.kernel = kernel;
+            this.g = g;
+            this.m = m;
+            this.n = n;
+            this.qa = qa;
+            this.symmetric = symmetric;
+            this.depths = depths;
+            this.ntk = ntk;
+            this.nngp = nngp;
+            this.scale = spec.sw2() / n0;
+            this.b2 = spec.b2();
+            int last = depths[depths.length - 1];
+            this.stride = n + VectorKernels.LANES;
+            this.cols = kernel.columns(qb, n, Math.max(0, last - 1), stride);
+        }
+
+        /** Rows i with (i / ROW_BLOCK) % count == id. */
+        void rows(int id, int count) {
+            double[] s = new double[CHUNK];
+            double[] t = ntk == null ? null : new double[CHUNK];
+            double[] rowc = new double[kernel.rowWidth()];
+            for (int i0 = id * ROW_BLOCK; i0 < m; i0 += count * ROW_BLOCK) {
+                int i1 = Math.min(m, i0 + ROW_BLOCK);
+                for (int i = i0; i < i1; i++) {
+                    for (int j0 = symmetric ? i + 1 : 0; j0 < n; j0 += CHUNK) {
+                        strip(i, j0, Math.min(CHUNK, n - j0), s, t, rowc);
+                    }
+                }
+            }
+        }
+
+        /**
+         * All layers for row i, columns j0 .. j0+len-1. The full vectors run from the work rows
+         * (or the last output written) into the work rows, or at a requested depth straight into
+         * the output arrays; the last partial vector runs padded in the work rows and its valid
+         * lanes are copied out.
+         */
+        private void strip(int i, int j0, int len, double[] s, double[] t, double[] rowc) {
+            int padded = VectorKernels.roundUp(len);
+            int full = len - len % VectorKernels.LANES;
+            int base = i * n + j0;
+            VectorKernels.first(g, base, len, padded, scale, b2, s);
+            if (t != null) {
+                System.arraycopy(s, 0, t, 0, padded);
+            }
+            int k = 0;
+            if (depths[0] == 1) {
+                store(k++, base, 0, len, s, t);
+            }
+            double[] sCur = s;
+            double[] tCur = t;
+            int off = 0;
+            for (int l = 1; k < depths.length; l++) {
+                kernel.row(qa, (l - 1) * m + i, rowc);
+                boolean record = depths[k] == l + 1;
+                double[] sOut = record && nngp != null ? nngp[k] : s;
+                double[] tOut = t == null ? null : (record ? ntk[k] : t);
+                if (full > 0) {
+                    kernel.layer(spec, sCur, sCur == s ? 0 : off, tCur, tCur == t ? 0 : off,
+                            sOut, sOut == s ? 0 : base, tOut, tOut == t ? 0 : base, full, cols[l - 1], stride, j0, rowc);
+                }
+                if (padded > full) {
+                    kernel.layer(spec, s, full, t, full, s, full, t, full, VectorKernels.LANES, cols[l - 1], stride, j0 + full, rowc);
+                }
+                sCur = sOut;
+                tCur = tOut;
+                off = base;
+                if (record) {
+                    store(k++, base, full, len, s, t);
+                }
+            }
+        }
+
+        /** Copies work-row entries from .. to-1 of the requested depth k to the outputs. */
+        private void store(int k, int base, int from, int to, double[] s, double[] t) {
+            if (to <= from) {
+                return;
+            }
+            if (nngp != null) {
+                System.arraycopy(s, from, nngp[k], base + from, to - from);
+            }
+            if (t != null) {
+                System.arraycopy(t, from, ntk[k], base + from, to - from);
+            }
+        }
+    }
+
+    /** The per-activation-family layer update, vectorized in {@link VectorKernels}. */
+    abstract static class LayerKernel {
+
+        static LayerKernel of(Activation act) {
+            if (act instanceof AbRelu r) {
+                return new AbReluKernel(r);
+            }
+            if (act instanceof Erf) {
+                return new ErfKernel();
+            }
+            if (act instanceof Gelu) {
+                return new GeluKernel();
+            }
+            if (act instanceof Trig tr) {
+                return new TrigKernel(tr.sine());
+            }
+            if (act instanceof Identity) {
+                return new IdentityKernel();
+            }
+            return null;
+        }
+
+        /** Per-column inputs for layers 0..layers-1: arrays of layers*stride, padding benign (q = 1). */
+        abstract double[][] columns(double[] qb, int n, int layers, int stride);
+
+        /** Number of per-row scalars. */
+        abstract int rowWidth();
+
+        /** The per-row scalars of variance q = qa[idx] into out. */
+        abstract void row(double[] qa, int idx, double[] out);
+
+        /** One layer on s (and t when not null) over [0, padded), columns from j0 of layer l's inputs. */
+        abstract void layer(NetworkSpec spec, double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so,
+                            double[] tOut, int to, int padded, double[] col, int stride, int j0, double[] rowc);
+
+        /** Lays out f(qb[l*n+j]) per layer with padding value f(1). */
+        static double[] perLayer(double[] qb, int n, int layers, int stride, java.util.function.DoubleUnaryOperator f) {
+            double[] out = new double[layers * stride];
+            double pad = f.applyAsDouble(1.0);
+            for (int l = 0; l < layers; l++) {
+                for (int j = 0; j < n; j++) {
+                    out[l * stride + j] = f.applyAsDouble(qb[l * n + j]);
+                }
+                for (int j = n; j < stride; j++) {
+                    out[l * stride + j] = pad;
+                }
+            }
+            return out;
+        }
+    }
+
+    /** AbRelu: columns sqrt(q). */
+    static final class AbReluKernel extends LayerKernel {
+        final double half;
+        final double f;
+
+        AbReluKernel(AbRelu r) {
+            this.half = r.half();
+            this.f = r.f();
+        }
+
+        @Override
+        double[][] columns(double[] qb, int n, int layers, int stride) {
+            return pack(layers, stride, perLayer(qb, n, layers, stride, Math::sqrt));
+        }
+
+        @Override
+        int rowWidth() {
+            return 1;
+        }
+
+        @Override
+        void row(double[] qa, int idx, double[] out) {
+            out[0] = Math.sqrt(qa[idx]);
+        }
+
+        @Override
+        void layer(NetworkSpec spec, double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so,
+                   double[] tOut, int to, int padded, double[] col, int stride, int j0, double[] rowc) {
+            if (tIn == null) {
+                VectorKernels.abReluNngp(sIn, si, sOut, so, padded, col, j0, rowc[0], half, f, spec.sw2(), spec.b2());
+            } else {
+                VectorKernels.abReluBoth(sIn, si, tIn, ti, sOut, so, tOut, to, padded, col, j0, rowc[0], half, f, spec.sw2(), spec.b2());
+            }
+        }
+    }
+
+    /** Erf: per column sqrt(q), sqrt(q/(1+2q)), u = 1/(1+2q), sqrt(u) and q*u, the exact sub-expressions of {@link Erf}. */
+    static final class ErfKernel extends LayerKernel {
+        @Override
+        double[][] columns(double[] qb, int n, int layers, int stride) {
+            double[] sq = perLayer(qb, n, layers, stride, Math::sqrt);
+            double[] sw = perLayer(qb, n, layers, stride, q -> Math.sqrt(q / (1 + 2 * q)));
+            double[] u = perLayer(qb, n, layers, stride, q -> 1 / (1 + 2 * q));
+            double[] su = perLayer(qb, n, layers, stride, q -> Math.sqrt(1 / (1 + 2 * q)));
+            double[] w = perLayer(qb, n, layers, stride, q -> q * (1 / (1 + 2 * q)));
+            return pack(layers, stride, sq, sw, u, su, w);
+        }
+
+        @Override
+        int rowWidth() {
+            return 5;
+        }
+
+        @Override
+        void row(double[] qa, int idx, double[] out) {
+            double q = qa[idx];
+            double u = 1 / (1 + 2 * q);
+            out[0] = Math.sqrt(q);
+            out[1] = Math.sqrt(q / (1 + 2 * q));
+            out[2] = u;
+            out[3] = Math.sqrt(u);
+            out[4] = q * u;
+        }
+
+        @Override
+        void layer(NetworkSpec spec, double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so,
+                   double[] tOut, int to, int padded, double[] col, int stride, int j0, double[] rowc) {
+            VectorKernels.erf(sIn, si, tIn, ti, sOut, so, tOut, to, padded, col, stride, j0, rowc, spec.sw2(), spec.b2());
+        }
+    }
+
+    /** Gelu: per column q, sqrt(q), sqrt(1+q), q/(1+q), 1+q. */
+    static final class GeluKernel extends LayerKernel {
+        @Override
+        double[][] columns(double[] qb, int n, int layers, int stride) {
+            double[] q = perLayer(qb, n, layers, stride, x -> x);
+            double[] sq = perLayer(qb, n, layers, stride, Math::sqrt);
+            double[] s1 = perLayer(qb, n, layers, stride, x -> Math.sqrt(1 + x));
+            double[] r = perLayer(qb, n, layers, stride, x -> x / (1 + x));
+            double[] p1 = perLayer(qb, n, layers, stride, x -> 1 + x);
+            return pack(layers, stride, q, sq, s1, r, p1);
+        }
+
+        @Override
+        int rowWidth() {
+            return 5;
+        }
+
+        @Override
+        void row(double[] qa, int idx, double[] out) {
+            double q = qa[idx];
+            out[0] = q;
+            out[1] = Math.sqrt(q);
+            out[2] = Math.sqrt(1 + q);
+            out[3] = q / (1 + q);
+            out[4] = 1 + q;
+        }
+
+        @Override
+        void layer(NetworkSpec spec, double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so,
+                   double[] tOut, int to, int padded, double[] col, int stride, int j0, double[] rowc) {
+            VectorKernels.gelu(sIn, si, tIn, ti, sOut, so, tOut, to, padded, col, stride, j0, rowc, spec.sw2(), spec.b2());
+        }
+    }
+
+    /** sin / cos: per column q. */
+    static final class TrigKernel extends LayerKernel {
+        final boolean sine;
+
+        TrigKernel(boolean sine) {
+            this.sine = sine;
+        }
+
+        @Override
+        double[][] columns(double[] qb, int n, int layers, int stride) {
+            return pack(layers, stride, perLayer(qb, n, layers, stride, x -> x));
+        }
+
+        @Override
+        int rowWidth() {
+            return 1;
+        }
+
+        @Override
+        void row(double[] qa, int idx, double[] out) {
+            out[0] = qa[idx];
+        }
+
+        @Override
+        void layer(NetworkSpec spec, double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so,
+                   double[] tOut, int to, int padded, double[] col, int stride, int j0, double[] rowc) {
+            VectorKernels.trig(sine, sIn, si, tIn, ti, sOut, so, tOut, to, padded, col, j0, rowc[0], spec.sw2(), spec.b2());
+        }
+    }
+
+    /** Identity: no column inputs. */
+    static final class IdentityKernel extends LayerKernel {
+        @Override
+        double[][] columns(double[] qb, int n, int layers, int stride) {
+            return new double[layers][0];
+        }
+
+        @Override
+        int rowWidth() {
+            return 0;
+        }
+
+        @Override
+        void row(double[] qa, int idx, double[] out) {
+        }
+
+        @Override
+        void layer(NetworkSpec spec, double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so,
+                   double[] tOut, int to, int padded, double[] col, int stride, int j0, double[] rowc) {
+            VectorKernels.identity(sIn, si, tIn, ti, sOut, so, tOut, to, padded, spec.sw2(), spec.b2());
+        }
+    }
+
+    /** Per layer l, the k per-column arrays concatenated: out[l][a*stride + j] = arrays[a][l*stride + j]. */
+    static double[][] pack(int layers, int stride, double[]... arrays) {
+        double[][] out = new double[layers][stride * arrays.length];
+        for (int l = 0; l < layers; l++) {
+            for (int a = 0; a < arrays.length; a++) {
+                System.arraycopy(arrays[a], l * stride, out[l], a * stride, stride);
+            }
+        }
+        return out;
+    }
+}
