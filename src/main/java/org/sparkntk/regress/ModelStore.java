@@ -42,19 +42,24 @@ public final class ModelStore {
     private ModelStore() {
     }
 
+    /** Everything a model records besides the coefficients. */
+    public record Info(NetworkSpec spec, KernelTiles.Kind kind, int blockSize, String trainPath, String featuresCol,
+                       String idCol, long n, int d, List<Object> ids, DataType idType, Targets targets,
+                       List<String> labelCols, List<DataType> labelTypes, org.sparkntk.solve.Ridge ridge, String kernelSource) {
+    }
+
     /** Writes the model (coefficients first, model.json last). */
-    public static void write(SparkSession spark, String dir, RegressRequest req, LabeledData train, Targets targets,
-                             Fitter.Fit fit, String kernelSource) throws IOException {
+    public static void write(SparkSession spark, String dir, Info info, Fitter.Fit fit) throws IOException {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         int n = fit.n();
         int k = fit.k();
-        StructType schema = new StructType().add("row", DataTypes.LongType, false).add("id", train.idType(), true)
+        StructType schema = new StructType().add("row", DataTypes.LongType, false).add("id", info.idType(), true)
                 .add("alpha", DataTypes.createArrayType(DataTypes.DoubleType, false), false);
         List<Row> rows = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             double[] a = new double[k];
             System.arraycopy(fit.alpha(), i * k, a, 0, k);
-            rows.add(RowFactory.create((long) i, train.ids().get(i), a));
+            rows.add(RowFactory.create((long) i, info.ids().get(i), a));
         }
         Path coef = new Path(dir, COEFFICIENTS);
         Path tmp = new Path(dir, "_coefficients.tmp");
@@ -68,30 +73,42 @@ public final class ModelStore {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", "spark-ntk-model");
         m.put("format_version", 1);
-        m.put("kernel", RegressJob.kernelMap(req));
-        m.put("kernel_source", kernelSource);
+        m.put("kernel", kernelMap(info.spec(), info.kind(), info.blockSize()));
+        m.put("kernel_source", info.kernelSource());
         Map<String, Object> tr = new LinkedHashMap<>();
-        tr.put("path", req.train());
-        tr.put("features_col", req.featuresCol());
-        tr.put("id_col", req.idCol());
-        tr.put("n", train.n());
-        tr.put("d", train.d());
+        tr.put("path", info.trainPath());
+        tr.put("features_col", info.featuresCol());
+        tr.put("id_col", info.idCol());
+        tr.put("n", info.n());
+        tr.put("d", info.d());
         m.put("train", tr);
-        m.put("task", targets.task().toString());
-        m.put("label_cols", req.labelCols());
+        m.put("task", info.targets().task().toString());
+        m.put("label_cols", info.labelCols());
         List<String> types = new ArrayList<>();
-        for (DataType t : train.labelTypes()) {
+        for (DataType t : info.labelTypes()) {
             types.add(t.simpleString());
         }
         m.put("label_types", types);
-        if (targets.task() == Targets.Task.CLASSIFICATION) {
-            m.put("classes", targets.classes());
+        if (info.targets().task() == Targets.Task.CLASSIFICATION) {
+            m.put("classes", info.targets().classes());
             m.put("encoding", "centred one-hot: 1 - 1/C for the class, -1/C otherwise; prediction = argmax of scores");
         }
-        m.put("ridge", Map.of("value", req.ridge().value(), "scale", req.ridge().scale().toString(), "lambda", fit.lambda()));
+        m.put("ridge", Map.of("value", info.ridge().value(), "scale", info.ridge().scale().toString(), "lambda", fit.lambda()));
         m.putAll(RegressJob.solverMap(fit));
         m.put("spark_ntk_version", org.sparkntk.cli.BuildInfo.version());
         Outputs.writeJson(conf, new Path(dir, MODEL_JSON), m);
+    }
+
+    /** The kernel part of model.json and metrics.json. */
+    static Map<String, Object> kernelMap(NetworkSpec spec, KernelTiles.Kind kind, int blockSize) {
+        Map<String, Object> k = new LinkedHashMap<>();
+        k.put("kernel", kind.label());
+        k.put("activation", spec.activation().name());
+        k.put("depth", spec.depth());
+        k.put("weight_std", spec.weightStd());
+        k.put("bias_std", spec.biasStd());
+        k.put("block_size", blockSize);
+        return k;
     }
 
     /** Reads model.json, refusing an incomplete model. */

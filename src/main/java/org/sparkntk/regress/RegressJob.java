@@ -228,7 +228,9 @@ public final class RegressJob {
             m.put("test", req.test());
             m.put("wall_seconds", timings);
             m.put("spark_ntk_version", org.sparkntk.cli.BuildInfo.version());
-            ModelStore.write(spark, new Path(req.output(), MODEL_DIR).toString(), req, train, targets, fit, "computed from --train");
+            ModelStore.write(spark, new Path(req.output(), MODEL_DIR).toString(), new ModelStore.Info(req.spec(), req.kind(),
+                    req.blockSize(), req.train(), req.featuresCol(), req.idCol(), train.n(), train.d(), train.ids(),
+                    train.idType(), targets, req.labelCols(), train.labelTypes(), req.ridge(), "computed by regress from --train"), fit);
             Outputs.writeJson(conf, new Path(req.output(), METRICS_JSON), m);
             Checkpoints.clear(conf, req.output());
             printSummary(m, log);
@@ -248,13 +250,7 @@ public final class RegressJob {
     }
 
     static Map<String, Object> kernelMap(RegressRequest req) {
-        Map<String, Object> k = new LinkedHashMap<>();
-        k.put("kernel", req.kind().label());
-        k.put("activation", req.spec().activation().name());
-        k.put("depth", req.spec().depth());
-        k.put("weight_std", req.spec().weightStd());
-        k.put("bias_std", req.spec().biasStd());
-        k.put("block_size", req.blockSize());
+        Map<String, Object> k = ModelStore.kernelMap(req.spec(), req.kind(), req.blockSize());
         k.put("matrix_free", req.matrixFree());
         return k;
     }
