@@ -43,7 +43,11 @@ public final class RegressJob {
 
     /** Targets from the training labels; checks nulls/NaN, the number of classes and the label types. */
     public static Targets targets(LabeledData train, String task, List<String> labelCols) {
-        List<DataType> types = train.labelTypes();
+        return targets(train.labelTypes(), train.labels(), train.ids(), task, labelCols);
+    }
+
+    /** As {@link #targets(LabeledData, String, List)} on labels and ids in row order. */
+    public static Targets targets(List<DataType> types, List<Object[]> labels, List<Object> ids, String task, List<String> labelCols) {
         boolean classify;
         if (task.equals("classification")) {
             classify = true;
@@ -62,11 +66,11 @@ public final class RegressJob {
                         + "; classification needs integral or string labels");
             }
             List<Object> ls = new ArrayList<>();
-            for (int i = 0; i < train.n(); i++) {
-                Object l = train.labels().get(i)[0];
+            for (int i = 0; i < labels.size(); i++) {
+                Object l = labels.get(i)[0];
                 if (l == null) {
                     throw new UserError("label column '" + labelCols.get(0) + "' is null for training row with id "
-                            + train.ids().get(i) + "; every training row needs a label");
+                            + ids.get(i) + "; every training row needs a label");
                 }
                 ls.add(l);
             }
@@ -84,10 +88,15 @@ public final class RegressJob {
 
     /** Right-hand sides Y (row-major N x k), refusing null and NaN/Inf labels with the row id. */
     public static double[] rhs(LabeledData train, Targets targets, List<String> labelCols) {
-        int n = (int) train.n();
+        return rhs(train.labels(), train.ids(), targets, labelCols);
+    }
+
+    /** As {@link #rhs(LabeledData, Targets, List)} on labels and ids in row order. */
+    public static double[] rhs(List<Object[]> labels, List<Object> ids, Targets targets, List<String> labelCols) {
+        int n = labels.size();
         if (targets.task() == Targets.Task.CLASSIFICATION) {
             List<Object> ls = new ArrayList<>(n);
-            for (Object[] l : train.labels()) {
+            for (Object[] l : labels) {
                 ls.add(l[0]);
             }
             return targets.encode(ls, labelCols.get(0));
@@ -95,15 +104,15 @@ public final class RegressJob {
         int k = labelCols.size();
         double[] y = new double[n * k];
         for (int i = 0; i < n; i++) {
-            Object[] ls = train.labels().get(i);
+            Object[] ls = labels.get(i);
             for (int c = 0; c < k; c++) {
                 if (ls[c] == null) {
-                    throw new UserError("label column '" + labelCols.get(c) + "' is null for training row with id " + train.ids().get(i));
+                    throw new UserError("label column '" + labelCols.get(c) + "' is null for training row with id " + ids.get(i));
                 }
                 double v = ((Number) ls[c]).doubleValue();
                 if (!Double.isFinite(v)) {
                     throw new UserError("label column '" + labelCols.get(c) + "' is " + v + " for training row with id "
-                            + train.ids().get(i) + "; labels must be finite");
+                            + ids.get(i) + "; labels must be finite");
                 }
                 y[i * k + c] = v;
             }
