@@ -29,7 +29,13 @@ public final class Fitter {
 
     /** How to solve. {@code preconditionerRank} 0 means none; {@code checkpointDir} null disables checkpoints. */
     public record Options(Ridge ridge, SolverChoice.Kind solver, double tol, int maxIter, int preconditionerRank,
-                          int checkpointEvery, long maxDriverBytes, String checkpointDir) {
+                          int checkpointEvery, long maxDriverBytes, String checkpointDir, boolean measureScan) {
+
+        /** Without the scan yardstick. */
+        public Options(Ridge ridge, SolverChoice.Kind solver, double tol, int maxIter, int preconditionerRank,
+                       int checkpointEvery, long maxDriverBytes, String checkpointDir) {
+            this(ridge, solver, tol, maxIter, preconditionerRank, checkpointEvery, maxDriverBytes, checkpointDir, false);
+        }
     }
 
     /** The dual coefficients and everything metrics.json reports about the solve. */
@@ -122,8 +128,21 @@ public final class Fitter {
                 }
             }
         };
+        double scan = opt.measureScan() ? op.scanSeconds() : Double.NaN;
+        t1 = System.nanoTime();
+        int before = op.passes();
         Solution s = PcgSolver.solve(op, lambda, m, y, k, new PcgSolver.Options(opt.tol(), opt.maxIter()), tag, listener, resume);
         timings.put("solve_seconds", seconds(t1));
+        int passes = op.passes() - before;
+        if (passes > 0) {
+            double perPass = seconds(t1) / passes;
+            timings.put("seconds_per_pass", perPass);
+            if (!Double.isNaN(scan)) {
+                timings.put("scan_pass_seconds", scan);
+                log.accept(String.format(Locale.ROOT, "pcg: %.2f s per pass over K, %.2fx a plain scan of the cached tiles (%.2f s)",
+                        perPass, perPass / scan, scan));
+            }
+        }
         log.accept(s.result() + " (" + op.passes() + " passes over K)");
         if (!s.result().allConverged()) {
             log.accept("pcg: WARNING not every output reached the tolerance " + opt.tol() + " in " + opt.maxIter()

@@ -200,7 +200,7 @@ public final class RegressJob {
             timings.put("kernel_seconds", Fitter.seconds(t1));
 
             Fitter.Options fo = new Fitter.Options(req.ridge(), req.solver(), req.tol(), req.maxIter(), req.preconditionerRank(),
-                    req.checkpointEvery(), req.maxDriverBytes(), req.output());
+                    req.checkpointEvery(), req.maxDriverBytes(), req.output(), !req.matrixFree());
             Fitter.Fit fit = Fitter.fit(jsc, tiles, n, req.blockSize(), diag, y, k, fo, log);
             timings.putAll(fit.timings());
 

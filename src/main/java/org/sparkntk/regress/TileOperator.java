@@ -51,6 +51,23 @@ public final class TileOperator implements SymmetricOperator {
         return passes;
     }
 
+    /**
+     * Seconds of one plain pass that reads every cached value (a sum), the yardstick for the cost
+     * of an iteration (which reads the same values and adds two skinny GEMMs per tile).
+     */
+    public double scanSeconds() {
+        jsc.setJobDescription(label + ": scan pass over K (yardstick)");
+        long t0 = System.nanoTime();
+        tiles.map(t -> {
+            double s = 0;
+            for (double v : t.values()) {
+                s += v;
+            }
+            return s;
+        }).reduce(Double::sum);
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
     @Override
     public int size() {
         return n;
