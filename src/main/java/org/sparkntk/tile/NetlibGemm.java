@@ -43,4 +43,24 @@ public final class NetlibGemm implements Gemm {
         }
         blas.dgemm("T", "N", n, m, d, 1.0, b, d, a, d, 0.0, c, n);
     }
+
+    /**
+     * c = a a^T by dsyrk (half the flops of dgemm), then mirrored. Seen column-major, a is a^T
+     * (d x m) and c is c^T = c; dsyrk("L", "T") fills the column-major lower triangle, which is the
+     * row-major upper one (j > i) that {@link Gemm#mirrorUpper} copies down; dsyrk leaves the
+     * other triangle untouched, hence the mirror.
+     */
+    @Override
+    public void gemmAAt(double[] a, int m, int d, double[] c) {
+        Gemm.check(a, m, a, m, d, c);
+        if (m == 0) {
+            return;
+        }
+        if (d == 0) {
+            java.util.Arrays.fill(c, 0, m * m, 0.0);
+            return;
+        }
+        blas.dsyrk("L", "T", m, d, 1.0, a, d, 0.0, c, m);
+        Gemm.mirrorUpper(c, m);
+    }
 }

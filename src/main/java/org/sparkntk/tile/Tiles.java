@@ -37,7 +37,11 @@ public final class Tiles {
         double[] na = Diagonal.squaredNorms(a, m, d);
         double[] nb = symmetric ? na : Diagonal.squaredNorms(b, n, d);
         double[] g = new double[m * n];
-        gemm.gemmABt(a, m, b, n, d, g);
+        if (symmetric) {
+            gemm.gemmAAt(a, m, d, g); // upper triangle only where the implementation can: half the flops
+        } else {
+            gemm.gemmABt(a, m, b, n, d, g);
+        }
         double[] qa = Diagonal.variances(spec, na, m, d);
         double[] qb = symmetric ? qa : Diagonal.variances(spec, nb, n, d);
         recursion.recurse(spec, d, g, m, n, qa, qb, symmetric, depths, ntk, nngp);

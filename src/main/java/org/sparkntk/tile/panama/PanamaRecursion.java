@@ -118,6 +118,7 @@ public final class PanamaRecursion implements Recursion {
         final int m;
         final int n;
         final double[] qa;
+        final double[] qb;
         final boolean symmetric;
         final int[] depths;
         final double[][] ntk;
@@ -136,6 +137,7 @@ public final class PanamaRecursion implements Recursion {
             this.m = m;
             this.n = n;
             this.qa = qa;
+            this.qb = qb;
             this.symmetric = symmetric;
             this.depths = depths;
             this.ntk = ntk;
@@ -152,11 +154,13 @@ public final class PanamaRecursion implements Recursion {
             double[] s = new double[CHUNK];
             double[] t = ntk == null ? null : new double[CHUNK];
             double[] rowc = new double[kernel.rowWidth()];
+            int[] hitIdx = new int[CHUNK];
+            double[] hitT = new double[CHUNK];
             for (int i0 = id * ROW_BLOCK; i0 < m; i0 += count * ROW_BLOCK) {
                 int i1 = Math.min(m, i0 + ROW_BLOCK);
                 for (int i = i0; i < i1; i++) {
                     for (int j0 = symmetric ? i + 1 : 0; j0 < n; j0 += CHUNK) {
-                        strip(i, j0, Math.min(CHUNK, n - j0), s, t, rowc);
+                        strip(i, j0, Math.min(CHUNK, n - j0), s, t, rowc, hitIdx, hitT);
                     }
                 }
             }
@@ -168,7 +172,7 @@ public final class PanamaRecursion implements Recursion {
          * the output arrays; the last partial vector runs padded in the work rows and its valid
          * lanes are copied out.
          */
-        private void strip(int i, int j0, int len, double[] s, double[] t, double[] rowc) {
+        private void strip(int i, int j0, int len, double[] s, double[] t, double[] rowc, int[] hitIdx, double[] hitT) {
             int padded = VectorKernels.roundUp(len);
             int full = len - len % VectorKernels.LANES;
             int base = i * n + j0;
@@ -188,12 +192,35 @@ public final class PanamaRecursion implements Recursion {
                 boolean record = depths[k] == l + 1;
                 double[] sOut = record && nngp != null ? nngp[k] : s;
                 double[] tOut = t == null ? null : (record ? ntk[k] : t);
+                // identical rows (s == q1 == q2): the diagonal maps, as ScalarRecursion does; rare, so
+                // found by a vector scan and patched after the layer
+                double q1 = qa[(l - 1) * m + i];
+                int hits = identical(sCur, sCur == s ? 0 : off, tCur, tCur == t ? 0 : off, full, s, t, len, q1,
+                        (l - 1) * n + j0, hitIdx, hitT);
                 if (full > 0) {
                     kernel.layer(spec, sCur, sCur == s ? 0 : off, tCur, tCur == t ? 0 : off,
                             sOut, sOut == s ? 0 : base, tOut, tOut == t ? 0 : base, full, cols[l - 1], stride, j0, rowc);
                 }
                 if (padded > full) {
                     kernel.layer(spec, s, full, t, full, s, full, t, full, VectorKernels.LANES, cols[l - 1], stride, j0 + full, rowc);
+                }
+                for (int h = 0; h < hits; h++) {
+                    int j = hitIdx[h];
+                    double sNew = spec.sw2() * spec.activation().meanPhiSq(q1) + spec.b2();
+                    boolean work = j >= full;
+                    if (work) {
+                        s[j] = sNew;
+                    } else {
+                        sOut[(sOut == s ? 0 : base) + j] = sNew;
+                    }
+                    if (t != null) {
+                        double tNew = hitT[h] * (spec.sw2() * spec.activation().meanDphiSq(q1)) + sNew;
+                        if (work) {
+                            t[j] = tNew;
+                        } else {
+                            tOut[(tOut == t ? 0 : base) + j] = tNew;
+                        }
+                    }
                 }
                 sCur = sOut;
                 tCur = tOut;
@@ -202,6 +229,33 @@ public final class PanamaRecursion implements Recursion {
                     store(k++, base, full, len, s, t);
                 }
             }
+        }
+
+        /**
+         * Entries j < len whose Sigma equals both variances q1 and qb[qOff + j] exactly (a pair of
+         * identical rows): their indices into hitIdx and their Theta into hitT; returns the count.
+         * Entries j < full are read at sIn[si + j], the padded tail at s[j].
+         */
+        private int identical(double[] sIn, int si, double[] tIn, int ti, int full, double[] s, double[] t, int len,
+                              double q1, int qOff, int[] hitIdx, double[] hitT) {
+            int hits = 0;
+            for (int j0 = 0; j0 < len; j0 += VectorKernels.LANES) {
+                if (!VectorKernels.anyEqual(j0 < full ? sIn : s, j0 < full ? si + j0 : j0, q1)) {
+                    continue;
+                }
+                int end = Math.min(len, j0 + VectorKernels.LANES);
+                for (int j = j0; j < end; j++) {
+                    double sv = j < full ? sIn[si + j] : s[j];
+                    if (sv == q1 && sv == qb[qOff + j]) {
+                        hitIdx[hits] = j;
+                        if (t != null) {
+                            hitT[hits] = j < full ? tIn[ti + j] : t[j];
+                        }
+                        hits++;
+                    }
+                }
+            }
+            return hits;
         }
 
         /** Copies work-row entries from .. to-1 of the requested depth k to the outputs. */

@@ -21,7 +21,7 @@ public final class PanamaSupport {
 
     /** The Vector API GEMM. */
     public static Gemm gemm() {
-        throw new UnsupportedOperationException("vector gemm not yet implemented");
+        return new PanamaGemm();
     }
 
     /** The Vector API recursion. */

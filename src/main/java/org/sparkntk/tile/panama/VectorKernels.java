@@ -29,6 +29,11 @@ final class VectorKernels {
     private VectorKernels() {
     }
 
+    /** True when any of the LANES values a[from ..] equals v (a is padded to whole vectors). */
+    static boolean anyEqual(double[] a, int from, double v) {
+        return DoubleVector.fromArray(SP, a, from).eq(v).anyTrue();
+    }
+
     static int roundUp(int len) {
         return (len + LANES - 1) / LANES * LANES;
     }
