@@ -77,12 +77,27 @@ public final class TileOperator implements SymmetricOperator {
         return (n + blockSize - 1) / blockSize;
     }
 
+    /** Dense partial results per partition up to this size (one stage, reduced on the driver); above it, reduceByKey per block. */
+    static long denseReduceLimitBytes = 256L << 20;
+
     @Override
     public void apply(double[] x, int k, double[] out) {
         passes++;
         jsc.setJobDescription(label + ": K x pass " + passes + " (" + k + " outputs)");
         Broadcast<double[]> bx = jsc.broadcast(x);
         try {
+            long partial = 8L * n * k;
+            if (partial * tiles.getNumPartitions() <= denseReduceLimitBytes) {
+                // one stage: every partition sums into a dense N x k array, the driver adds them up
+                int nk = n * k;
+                double[] sum = tiles.mapPartitions(it -> {
+                    double[] acc = new double[nk];
+                    multiplyInto(it, bx.value(), k, acc);
+                    return java.util.List.of(acc).iterator();
+                }).reduce(TileOperator::addInto);
+                System.arraycopy(sum, 0, out, 0, nk);
+                return;
+            }
             JavaPairRDD<Integer, double[]> parts = tiles.mapPartitionsToPair(it -> multiply(it, bx.value(), k));
             Map<Integer, double[]> sums = parts.reduceByKey(TileOperator::addInto, reducers).collectAsMap();
             java.util.Arrays.fill(out, 0.0);
@@ -92,6 +107,22 @@ public final class TileOperator implements SymmetricOperator {
             }
         } finally {
             bx.destroy();
+        }
+    }
+
+    /** Adds the products of the tiles of one partition into a dense N x k array. */
+    static void multiplyInto(Iterator<TileBlock> it, double[] x, int k, double[] acc) {
+        BLAS blas = BLAS.getInstance();
+        while (it.hasNext()) {
+            TileBlock t = it.next();
+            int m = t.numRows();
+            int nc = t.numCols();
+            blas.dgemm("N", "N", k, m, nc, 1.0, x, (int) (t.colStart() * k), k, t.values(), 0, nc, 1.0, acc,
+                    (int) (t.rowStart() * k), k);
+            if (!t.diagonal()) {
+                blas.dgemm("N", "T", k, nc, m, 1.0, x, (int) (t.rowStart() * k), k, t.values(), 0, nc, 1.0, acc,
+                        (int) (t.colStart() * k), k);
+            }
         }
     }
 

@@ -254,8 +254,19 @@ class RegressTest {
         }
         double[] got = new double[n * k];
         double[] want = new double[n * k];
-        op.apply(x, k, got);
         dense.apply(x, k, want);
+        op.apply(x, k, got); // dense per-partition sums, reduced on the driver
+        for (int i = 0; i < got.length; i++) {
+            assertEquals(want[i], got[i], 1e-12);
+        }
+        long limit = TileOperator.denseReduceLimitBytes;
+        TileOperator.denseReduceLimitBytes = 0; // per-block reduceByKey
+        try {
+            java.util.Arrays.fill(got, 0);
+            op.apply(x, k, got);
+        } finally {
+            TileOperator.denseReduceLimitBytes = limit;
+        }
         for (int i = 0; i < got.length; i++) {
             assertEquals(want[i], got[i], 1e-12);
         }
