@@ -14,6 +14,9 @@ import picocli.CommandLine.Command;
         description = "Infinite-width NTK and NNGP kernels of deep fully connected networks on Apache Spark.",
         subcommands = {
                 DoctorCommand.class,
+                GramCommand.class,
+                GenerateCommand.class,
+                ExportCommand.class,
                 BenchCommand.class,
                 ImportIdxCommand.class,
                 RegressCommand.class,
@@ -35,7 +38,13 @@ public final class Main implements Runnable {
 
     /** Runs a command line and returns the exit code (used by tests, no System.exit). */
     public static int run(String... args) {
+        return run(new PrintWriter(System.err, true), args);
+    }
+
+    /** As {@link #run(String...)}, with error messages ("error: ...") going to {@code err}. */
+    public static int run(PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler(Main::usageError);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             Throwable t = ex;
             while (t != null) {
@@ -49,8 +58,42 @@ public final class Main implements Runnable {
             ex.printStackTrace(cmd.getErr());
             return 1;
         });
-        cl.setErr(new PrintWriter(System.err, true));
-        return cl.execute(args);
+        cl.setErr(err);
+        int code = cl.execute(args);
+        err.flush();
+        return code;
+    }
+
+    /**
+     * Usage errors: "unknown option '--blok-size'; did you mean '--block-size'?" (closest option of
+     * the command, kernel/Suggest), else picocli's message; exit code 2.
+     */
+    private static int usageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        java.io.PrintWriter err = cmd.getErr();
+        String msg = ex.getMessage();
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+            String arg = u.getUnmatched().get(0);
+            String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+            if (name.startsWith("-")) {
+                java.util.List<String> names = new java.util.ArrayList<>();
+                for (String o : cmd.getCommandSpec().optionsMap().keySet()) {
+                    if (o.startsWith("--")) {
+                        names.add(o);
+                    }
+                }
+                msg = "unknown option '" + name + "'" + org.sparkntk.kernel.Suggest.didYouMean(name, names);
+            } else if (!cmd.getSubcommands().isEmpty()) {
+                msg = "unknown command '" + name + "'"
+                        + org.sparkntk.kernel.Suggest.didYouMean(name, cmd.getSubcommands().keySet());
+            } else {
+                msg = "unexpected argument '" + arg + "'";
+            }
+        }
+        err.println("error: " + msg);
+        err.println("(see 'ntk " + (cmd.getParent() == null ? "" : cmd.getCommandName() + " ") + "--help')");
+        err.flush();
+        return EXIT_USAGE;
     }
 
     /** IllegalArgumentExceptions from spark-ntk's own validation carry user-facing messages. */

@@ -1,0 +1,464 @@
+package org.sparkntk.gram;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.network.util.JavaUtils;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparkntk.cli.BuildInfo;
+import org.sparkntk.io.HadoopConf;
+import org.sparkntk.io.KernelKind;
+import org.sparkntk.io.KernelManifest;
+import org.sparkntk.io.Precision;
+import org.sparkntk.io.TileFiles;
+import org.sparkntk.io.TileStore;
+import org.sparkntk.options.KernelConfig;
+import org.sparkntk.options.Normalize;
+import org.sparkntk.options.UserError;
+import scala.Tuple2;
+
+/**
+ * The Gram job on Spark (docs/design.md): read and validate the input(s), plan the blocks,
+ * write {@code _plan.json}, the row index and the staged blocks, run the tile jobs in a few
+ * labelled batches, then commit {@code kernel.json}. The math is in {@link org.sparkntk.tile};
+ * the layout is {@link GramPlan}; this class only distributes, writes and commits.
+ */
+public final class GramJob {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GramJob.class);
+
+    /** Staged blocks folder inside OUT (deleted at the end of every run). */
+    public static final String BLOCKS_DIR = "_blocks";
+    /** Row index folder inside OUT. */
+    public static final String INDEX_DIR = "index";
+    /** Column index folder of a cross kernel. */
+    public static final String INDEX2_DIR = "index2";
+    /** Most tile batches (labelled Spark jobs) per run. */
+    static final int MAX_BATCHES = 16;
+    /** Seconds between progress log lines inside a batch. */
+    static final long PROGRESS_SECONDS = Long.getLong("ntk.progress.seconds", 10);
+
+    private final SparkSession spark;
+    private final GramRequest req;
+    private final Configuration conf;
+    private final JavaSparkContext jsc;
+
+    private GramJob(SparkSession spark, GramRequest req) {
+        this.spark = spark;
+        this.req = req;
+        this.conf = spark.sparkContext().hadoopConfiguration();
+        this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    }
+
+    /** Runs the job; throws {@link UserError} for bad input or options (nothing published then). */
+    public static GramResult run(SparkSession spark, GramRequest req) throws IOException {
+        return new GramJob(spark, req).run();
+    }
+
+    private GramResult run() throws IOException {
+        long t0 = System.nanoTime();
+        Map<String, Double> timings = new LinkedHashMap<>();
+        Path out = new Path(req.output());
+        FileSystem fs = out.getFileSystem(conf);
+        out = fs.makeQualified(out);
+        boolean exists = fs.exists(out);
+        if (exists && !req.overwrite() && !req.resume()) {
+            throw new UserError("output '" + req.output() + "' exists; pass --overwrite to replace it or --resume to finish an interrupted run");
+        }
+        checkNoOverlap(out, req.input().input());
+        if (req.input().cross()) {
+            checkNoOverlap(out, req.input().input2());
+        }
+        KernelManifest previous = exists && req.resume() ? previousPlan(fs, out) : null;
+
+        SparkContext sc = spark.sparkContext();
+        InputTable in = InputTable.load(spark, req.input().input(), req.input(), "input");
+        InputTable in2 = null;
+        String runId = UUID.randomUUID().toString().substring(0, 8);
+        Path blocks = new Path(out, BLOCKS_DIR);
+        boolean created = false;
+        try {
+            if (req.input().cross()) {
+                in2 = InputTable.load(spark, req.input().input2(), req.input(), "input2");
+                if (in2.d() != in.d()) {
+                    throw new UserError("input2 has feature length " + in2.d() + " but input has " + in.d()
+                            + "; both inputs need the same feature length");
+                }
+            }
+            Normalizer norm = fitNormalizer(in);
+            timings.put("read", secs(t0));
+
+            KernelConfig k = req.kernel();
+            boolean symmetric = in2 == null;
+            long n2 = symmetric ? in.n() : in2.n();
+            int b = k.blockSize() > 0 ? k.blockSize()
+                    : previous != null ? previous.blockSize()
+                    : defaultBlockSize(in.n(), n2, symmetric, in.d(), k);
+            GramPlan plan = new GramPlan(in.n(), n2, b, symmetric);
+            KernelManifest planned = planManifest(k, plan, in, in2);
+            if (previous != null) {
+                List<String> diffs = planned.planDifferences(previous);
+                if (!diffs.isEmpty()) {
+                    throw new UserError("--resume refused: '" + req.output() + "' was planned for a different computation: "
+                            + String.join("; ", diffs) + ". Use --overwrite to start over");
+                }
+            }
+            if (exists && req.overwrite()) {
+                LOG.info("--overwrite: deleting {}", out);
+                fs.delete(out, true);
+            }
+            fs.mkdirs(out);
+            created = true;
+            Path planFile = new Path(out, KernelManifest.PLAN_JSON);
+            if (previous == null || !fs.exists(planFile)) {
+                planned.write(conf, planFile);
+            }
+            Path tilesDir = new Path(out, TileFiles.TILES_DIR);
+            List<BlockPair> present = new ArrayList<>();
+            for (int[] ij : TileStore.listTiles(conf, out.toString())) {
+                BlockPair p = new BlockPair(ij[0], ij[1]);
+                if (plan.contains(p)) {
+                    present.add(p);
+                }
+            }
+            List<BlockPair> todo = plan.missing(present);
+            Path kernelJson = new Path(out, KernelManifest.KERNEL_JSON);
+            if (req.resume()) {
+                String msg = String.format(Locale.ROOT, "resume: %d of %d tiles already present, computing %d",
+                        present.size(), plan.tileCount(), todo.size());
+                LOG.info(msg);
+                System.out.println(msg);
+                if (todo.isEmpty() && fs.exists(kernelJson)) {
+                    KernelManifest done = KernelManifest.read(conf, kernelJson);
+                    return new GramResult(done, out.toString(), present.size(), 0, secs(t0), 0, 0, 0, 0);
+                }
+            }
+            if (fs.exists(kernelJson)) {
+                fs.delete(kernelJson, false); // no longer true: some tiles are missing
+            }
+
+            long ti = System.nanoTime();
+            writeIndex(in, new Path(out, INDEX_DIR));
+            if (in2 != null) {
+                writeIndex(in2, new Path(out, INDEX2_DIR));
+            }
+            timings.put("index", secs(ti));
+
+            long tsg = System.nanoTime();
+            Path runBlocks = new Path(blocks, runId);
+            Path rowDir = new Path(runBlocks, "rows");
+            Path colDir = symmetric ? rowDir : new Path(runBlocks, "cols");
+            if (!todo.isEmpty()) {
+                stage(in, norm, plan, rowDir, "input");
+                if (!symmetric) {
+                    stage(in2, norm, plan, colDir, "input2");
+                }
+            }
+            in.release();
+            if (in2 != null) {
+                in2.release();
+            }
+            timings.put("stage", secs(tsg));
+
+            long tt = System.nanoTime();
+            fs.mkdirs(new Path(tilesDir, TileFiles.TMP_DIR));
+            List<TileReport> reports = runTiles(plan, todo, rowDir, colDir, tilesDir, present.size());
+            timings.put("tiles", secs(tt));
+
+            long tc = System.nanoTime();
+            List<int[]> now = TileStore.listTiles(conf, out.toString());
+            long have = now.stream().filter(ij -> plan.contains(new BlockPair(ij[0], ij[1]))).count();
+            if (have != plan.tileCount()) {
+                throw new IOException("only " + have + " of " + plan.tileCount() + " tile files are present after the tile jobs");
+            }
+            long bytes = 0;
+            double gemmNanos = 0;
+            double flops = 0;
+            long entries = 0;
+            TreeSet<String> gemms = new TreeSet<>();
+            TreeSet<String> recs = new TreeSet<>();
+            TreeSet<String> species = new TreeSet<>();
+            double read = 0;
+            double rec = 0;
+            double write = 0;
+            for (TileReport r : reports) {
+                bytes += r.bytes();
+                gemmNanos += r.gemmNanos();
+                flops += r.gemmFlops();
+                entries += r.entries();
+                read += r.readNanos() / 1e9;
+                rec += r.recursionNanos() / 1e9;
+                write += r.writeNanos() / 1e9;
+                gemms.add(r.gemm());
+                recs.add(r.recursion());
+                species.add(r.species());
+            }
+            long totalBytes = bytes;
+            if (!present.isEmpty()) {
+                totalBytes = 0;
+                for (int[] ij : now) {
+                    totalBytes += fs.getFileStatus(TileStore.tilePath(out.toString(), ij[0], ij[1])).getLen();
+                }
+            }
+            Map<String, List<String>> impls = new LinkedHashMap<>();
+            impls.put("gemm", new ArrayList<>(gemms));
+            impls.put("recursion", new ArrayList<>(recs));
+            impls.put("vector", new ArrayList<>(species));
+            timings.put("taskRead", read);
+            timings.put("taskGemm", gemmNanos / 1e9);
+            timings.put("taskRecursion", rec);
+            timings.put("taskWrite", write);
+            // core-seconds of the tile phase not spent in tile work: scheduling, task serialization,
+            // idle cores at the end of a batch (the "Spark overhead" of a benchmark breakdown)
+            timings.put("tileOverheadCoreSeconds", Math.max(0, timings.get("tiles") * jsc.defaultParallelism()
+                    - (read + gemmNanos / 1e9 + rec + write)));
+            timings.put("commit", secs(tc));
+            timings.put("total", secs(t0));
+            KernelManifest done = planned.completed(plan.tileCount(), totalBytes, timings, impls, Instant.now().toString());
+            done.write(conf, kernelJson);
+            LOG.info("committed {} ({} tiles)", kernelJson, plan.tileCount());
+            return new GramResult(done, out.toString(), present.size(), reports.size(), secs(t0), gemmNanos / 1e9, flops, bytes,
+                    entries);
+        } finally {
+            sc.setJobDescription(null);
+            in.release();
+            if (in2 != null) {
+                in2.release();
+            }
+            BlockFiles.evict(new Path(blocks, runId).toString());
+            if (created) {
+                fs.delete(blocks, true);
+                fs.delete(new Path(new Path(out, TileFiles.TILES_DIR), TileFiles.TMP_DIR), true);
+            }
+        }
+    }
+
+    /** The _plan.json (or kernel.json) of the run being resumed. */
+    private KernelManifest previousPlan(FileSystem fs, Path out) throws IOException {
+        Path plan = new Path(out, KernelManifest.PLAN_JSON);
+        Path kernel = new Path(out, KernelManifest.KERNEL_JSON);
+        Path f = fs.exists(plan) ? plan : fs.exists(kernel) ? kernel : null;
+        if (f == null) {
+            throw new UserError("--resume refused: '" + req.output() + "' has no " + KernelManifest.PLAN_JSON
+                    + " (it was not written by ntk gram); use --overwrite to replace it");
+        }
+        try {
+            return KernelManifest.read(conf, f);
+        } catch (IOException e) {
+            throw new UserError("--resume refused: cannot read " + f + ": " + e.getMessage() + "; use --overwrite to start over", e);
+        }
+    }
+
+    private void checkNoOverlap(Path out, String input) throws IOException {
+        Path in = new Path(input);
+        in = in.getFileSystem(conf).makeQualified(in);
+        String o = out.toString() + "/";
+        String i = in.toString() + "/";
+        if (o.startsWith(i) || i.startsWith(o)) {
+            throw new UserError("output '" + req.output() + "' overlaps input '" + input + "'; choose an --output outside the input");
+        }
+    }
+
+    private Normalizer fitNormalizer(InputTable in) {
+        Normalize mode = req.input().normalize();
+        if (mode == Normalize.NONE) {
+            return Normalizer.none();
+        }
+        if (mode == Normalize.L2) {
+            return Normalizer.l2();
+        }
+        spark.sparkContext().setJobDescription("spark-ntk: column statistics for --normalize standardize");
+        int d = in.d();
+        long n = in.n();
+        double[] sum = in.rows().treeAggregate(new double[d], (acc, r) -> {
+            for (int k = 0; k < d; k++) {
+                acc[k] += r.x()[k];
+            }
+            return acc;
+        }, GramJob::addInto);
+        double[] mean = new double[d];
+        for (int k = 0; k < d; k++) {
+            mean[k] = sum[k] / n;
+        }
+        double[] ss = in.rows().treeAggregate(new double[d], (acc, r) -> {
+            for (int k = 0; k < d; k++) {
+                double v = r.x()[k] - mean[k];
+                acc[k] += v * v;
+            }
+            return acc;
+        }, GramJob::addInto);
+        return Normalizer.standardize(n, mean, ss);
+    }
+
+    private static double[] addInto(double[] a, double[] b) {
+        for (int k = 0; k < a.length; k++) {
+            a[k] += b[k];
+        }
+        return a;
+    }
+
+    private int defaultBlockSize(long n, long n2, boolean symmetric, int d, KernelConfig k) {
+        SparkContext sc = spark.sparkContext();
+        int cores = sc.defaultParallelism();
+        long taskHeap;
+        if (sc.master().startsWith("local")) {
+            taskHeap = Runtime.getRuntime().maxMemory() / Math.max(1, cores);
+        } else {
+            long mem = JavaUtils.byteStringAsBytes(sc.getConf().get("spark.executor.memory", "1g"));
+            int execCores = sc.getConf().getInt("spark.executor.cores", 1);
+            taskHeap = mem / Math.max(1, execCores);
+        }
+        int b = BlockSizing.choose(n, n2, symmetric, d, k.outputs(), k.precision() == Precision.FLOAT32 ? 4 : 8, taskHeap, cores);
+        LOG.info("block size {} (from d={}, {} outputs per tile, {} MiB heap per task, {} cores; --block-size overrides)",
+                b, d, k.outputs(), taskHeap >> 20, cores);
+        return b;
+    }
+
+    private KernelManifest planManifest(KernelConfig k, GramPlan plan, InputTable in, InputTable in2) {
+        List<String> kernels = new ArrayList<>();
+        for (KernelKind kk : k.kernels()) {
+            kernels.add(kk.label());
+        }
+        return new KernelManifest(KernelManifest.FORMAT_VERSION, plan.symmetric(), k.spec().activation().name(),
+                k.spec().weightStd(), k.spec().biasStd(), k.depths(), kernels, k.precision().label(), plan.n(),
+                plan.symmetric() ? null : plan.n2(), in.d(), plan.blockSize(), plan.rowBlocks(), plan.colBlocks(),
+                plan.tileCount(), in.info(), in2 == null ? null : in2.info(), req.input().normalize().label(),
+                BuildInfo.version(), null, null, null, null, Instant.now().toString());
+    }
+
+    /** OUT/index: row BIGINT, id (the input id's type, or the row number). */
+    private void writeIndex(InputTable t, Path dir) {
+        spark.sparkContext().setJobDescription("spark-ntk: write " + dir.getName() + "/");
+        StructType schema = new StructType()
+                .add("row", DataTypes.LongType, false)
+                .add("id", t.idType(), false);
+        JavaRDD<Row> rows = t.rows().map(r -> RowFactory.create(r.index(), r.id()));
+        spark.createDataFrame(rows, schema).write().mode(SaveMode.Overwrite).parquet(dir.toString());
+    }
+
+    /** Writes the normalized rows as blocks of B to {@code dir} (one shuffle of N x d). */
+    private void stage(InputTable t, Normalizer norm, GramPlan plan, Path dir, String label) throws IOException {
+        spark.sparkContext().setJobDescription("spark-ntk: stage " + label + " blocks");
+        FileSystem fs = dir.getFileSystem(conf);
+        fs.mkdirs(dir);
+        int bs = plan.blockSize();
+        int d = t.d();
+        long nBlocks = (t.n() + bs - 1) / bs;
+        int parts = (int) Math.max(1, Math.min(nBlocks, 4L * jsc.defaultParallelism()));
+        HadoopConf hc = new HadoopConf(conf);
+        String dirName = dir.toString();
+        long n = t.n();
+        t.rows().mapToPair(r -> new Tuple2<>((int) (r.index() / bs), new Tuple2<>(r.index(), norm.apply(r.x()))))
+                .groupByKey(parts)
+                .foreach(g -> {
+                    int block = g._1();
+                    long start = (long) block * bs;
+                    int rows = (int) Math.min(bs, n - start);
+                    double[] x = new double[rows * d];
+                    for (Tuple2<Long, double[]> r : g._2()) {
+                        System.arraycopy(r._2(), 0, x, (int) (r._1() - start) * d, d);
+                    }
+                    BlockFiles.write(hc.get(), BlockFiles.path(new Path(dirName), block), new Block(block, start, rows, d, x));
+                });
+    }
+
+    /** Runs the tile batches; logs progress with entries/s and an ETA. */
+    private List<TileReport> runTiles(GramPlan plan, List<BlockPair> todo, Path rowDir, Path colDir, Path tilesDir,
+                                      int presentBefore) {
+        List<TileReport> reports = new ArrayList<>();
+        if (todo.isEmpty()) {
+            return reports;
+        }
+        KernelConfig k = req.kernel();
+        SparkContext sc = spark.sparkContext();
+        LongAccumulator tilesDone = sc.longAccumulator("spark-ntk tiles");
+        LongAccumulator entriesDone = sc.longAccumulator("spark-ntk entries");
+        TileTask task = new TileTask(new HadoopConf(conf), rowDir.toString(), colDir.toString(), tilesDir.toString(), k.spec(),
+                k.depthArray(), k.kernels().contains(KernelKind.NTK), k.kernels().contains(KernelKind.NNGP), k.precision(),
+                plan.symmetric(), tilesDone, entriesDone);
+        long todoEntries = 0;
+        for (BlockPair p : todo) {
+            todoEntries += (long) plan.rowsIn(p.row()) * plan.colsIn(p.col());
+        }
+        int parallelism = jsc.defaultParallelism();
+        List<List<BlockPair>> batches = GramPlan.batches(todo, parallelism, MAX_BATCHES);
+        long total = plan.tileCount();
+        long start = System.nanoTime();
+        final long allEntries = todoEntries;
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread th = new Thread(r, "spark-ntk-progress");
+            th.setDaemon(true);
+            return th;
+        });
+        ticker.scheduleAtFixedRate(() -> progress(tilesDone.value(), entriesDone.value(), todo.size(), allEntries, presentBefore,
+                total, start), PROGRESS_SECONDS, PROGRESS_SECONDS, TimeUnit.SECONDS);
+        try {
+            int doneTiles = 0;
+            for (int bi = 0; bi < batches.size(); bi++) {
+                List<BlockPair> batch = batches.get(bi);
+                int from = presentBefore + doneTiles + 1;
+                int to = presentBefore + doneTiles + batch.size();
+                sc.setJobDescription(String.format(Locale.ROOT, "NTK tiles %d-%d/%d (batch %d/%d)", from, to, total, bi + 1,
+                        batches.size()));
+                int perTask = Math.max(1, Math.min(4, batch.size() / (4 * parallelism)));
+                int slices = (batch.size() + perTask - 1) / perTask;
+                reports.addAll(jsc.parallelize(batch, slices).mapPartitions(task).collect());
+                doneTiles += batch.size();
+                progress(doneTiles, entriesOf(reports), todo.size(), allEntries, presentBefore, total, start);
+            }
+        } finally {
+            ticker.shutdownNow();
+        }
+        return reports;
+    }
+
+    private static long entriesOf(List<TileReport> reports) {
+        long e = 0;
+        for (TileReport r : reports) {
+            e += r.entries();
+        }
+        return e;
+    }
+
+    private static void progress(long tiles, long entries, long todo, long todoEntries, long present, long total, long start) {
+        double s = (System.nanoTime() - start) / 1e9;
+        double rate = s > 0 ? entries / s : 0;
+        double eta = rate > 0 ? (todoEntries - entries) / rate : Double.NaN;
+        LOG.info(String.format(Locale.ROOT, "tiles %d/%d (%.0f%%), %.3g entries/s, elapsed %s, ETA %s",
+                present + tiles, total, 100.0 * (present + tiles) / total, rate, duration(s),
+                Double.isNaN(eta) ? "?" : duration(eta)));
+    }
+
+    static String duration(double s) {
+        long t = Math.round(s);
+        return t >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60)
+                : String.format(Locale.ROOT, "%d:%02d", t / 60, t % 60);
+    }
+
+    private static double secs(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+}

@@ -1,0 +1,117 @@
+package org.sparkntk.gram;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The block layout of a kernel matrix (pure, no Spark): n rows and n2 columns in blocks of
+ * {@code blockSize} (the last ragged), and the block pairs to compute: I &lt;= J for a symmetric
+ * Gram, all pairs for a cross kernel (docs/design.md, "Plan").
+ */
+public record GramPlan(long n, long n2, int blockSize, boolean symmetric) {
+
+    public GramPlan {
+        if (n < 1 || n2 < 1 || blockSize < 1) {
+            throw new IllegalArgumentException("plan needs n, n2, blockSize >= 1, got " + n + ", " + n2 + ", " + blockSize);
+        }
+        if (symmetric && n != n2) {
+            throw new IllegalArgumentException("a symmetric plan needs n == n2, got " + n + " and " + n2);
+        }
+    }
+
+    /** Number of row blocks ceil(n / B). */
+    public int rowBlocks() {
+        return blocks(n, blockSize);
+    }
+
+    /** Number of column blocks ceil(n2 / B). */
+    public int colBlocks() {
+        return blocks(n2, blockSize);
+    }
+
+    /** Number of tiles: nb(nb+1)/2 for a symmetric Gram, nb * nb2 for a cross kernel. */
+    public long tileCount() {
+        long r = rowBlocks();
+        return symmetric ? r * (r + 1) / 2 : r * colBlocks();
+    }
+
+    /** First row of block I. */
+    public long start(int block) {
+        return (long) block * blockSize;
+    }
+
+    /** Rows in row block I (B, or fewer for the last). */
+    public int rowsIn(int block) {
+        return (int) Math.min(blockSize, n - start(block));
+    }
+
+    /** Columns in column block J. */
+    public int colsIn(int block) {
+        return (int) Math.min(blockSize, n2 - start(block));
+    }
+
+    /** Kernel entries the tiles hold (per kernel and depth). */
+    public long storedEntries() {
+        if (!symmetric) {
+            return n * n2;
+        }
+        long full = rowBlocks() - 1L;
+        long last = rowsIn(rowBlocks() - 1);
+        // full blocks: upper triangle of blocks incl. diagonal, plus the ragged last row/column
+        return full * (full + 1) / 2 * blockSize * (long) blockSize + full * blockSize * last + last * last;
+    }
+
+    /** Every block pair, row-major (row block outer), so consecutive tiles share their row block. */
+    public List<BlockPair> pairs() {
+        List<BlockPair> out = new ArrayList<>((int) Math.min(tileCount(), Integer.MAX_VALUE));
+        for (int i = 0; i < rowBlocks(); i++) {
+            for (int j = symmetric ? i : 0; j < colBlocks(); j++) {
+                out.add(new BlockPair(i, j));
+            }
+        }
+        return out;
+    }
+
+    /** The pairs not in {@code present} (for --resume), in {@link #pairs()} order. */
+    public List<BlockPair> missing(Collection<BlockPair> present) {
+        Set<BlockPair> have = new HashSet<>(present);
+        List<BlockPair> out = new ArrayList<>();
+        for (BlockPair p : pairs()) {
+            if (!have.contains(p)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** True when (I, J) is a tile of this plan. */
+    public boolean contains(BlockPair p) {
+        return p.row() >= 0 && p.row() < rowBlocks() && p.col() >= 0 && p.col() < colBlocks()
+                && (!symmetric || p.row() <= p.col());
+    }
+
+    /**
+     * Splits the tiles into a few labelled Spark jobs: about {@code 16 * parallelism} tiles each,
+     * between 1 and {@code maxBatches} batches, contiguous so row blocks stay shared.
+     */
+    public static List<List<BlockPair>> batches(List<BlockPair> todo, int parallelism, int maxBatches) {
+        List<List<BlockPair>> out = new ArrayList<>();
+        if (todo.isEmpty()) {
+            return out;
+        }
+        long per = 16L * Math.max(1, parallelism);
+        int count = (int) Math.max(1, Math.min(maxBatches, (todo.size() + per - 1) / per));
+        int size = (todo.size() + count - 1) / count;
+        for (int from = 0; from < todo.size(); from += size) {
+            out.add(new ArrayList<>(todo.subList(from, Math.min(todo.size(), from + size))));
+        }
+        return out;
+    }
+
+    static int blocks(long rows, int b) {
+        return (int) ((rows + b - 1) / b);
+    }
+}

@@ -1,0 +1,334 @@
+package org.sparkntk.gram;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.sparkntk.io.KernelManifest.FileFingerprint;
+import org.sparkntk.io.KernelManifest.InputInfo;
+import org.sparkntk.options.InputConfig;
+import org.sparkntk.options.UserError;
+import scala.Tuple2;
+
+/**
+ * Reads one Parquet input into indexed rows and validates it (docs/design.md, "Input"): column
+ * presence and types on the driver, then one pass over the rows for nulls, NaN/Inf, lengths,
+ * and duplicate ids. Rows are indexed in input order, (file path, row index in file): the index
+ * is the number of rows in the files whose path sorts first plus the row's position in its file.
+ */
+public final class InputTable {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InputTable.class);
+
+    /** The indexed, validated rows (persisted; call {@link #release()} when done). */
+    private final JavaRDD<InputRow> rows;
+    private final long n;
+    private final int d;
+    private final DataType idType;
+    private final InputInfo info;
+
+    private InputTable(JavaRDD<InputRow> rows, long n, int d, DataType idType, InputInfo info) {
+        this.rows = rows;
+        this.n = n;
+        this.d = d;
+        this.idType = idType;
+        this.info = info;
+    }
+
+    /** The rows, index order. */
+    public JavaRDD<InputRow> rows() {
+        return rows;
+    }
+
+    /** Row count. */
+    public long n() {
+        return n;
+    }
+
+    /** Feature dimension. */
+    public int d() {
+        return d;
+    }
+
+    /** Type of the id column in {@code index/} (bigint without --id-col). */
+    public DataType idType() {
+        return idType;
+    }
+
+    /** Path, columns and fingerprint for the plan. */
+    public InputInfo info() {
+        return info;
+    }
+
+    /** Unpersists the cached rows. */
+    public void release() {
+        rows.unpersist(false);
+    }
+
+    /**
+     * Reads and validates {@code path}.
+     *
+     * @param label how messages name this input ("input" or "input2")
+     * @throws UserError for every bad-input case, naming the column / row and what is allowed
+     */
+    public static InputTable load(SparkSession spark, String path, InputConfig cfg, String label) {
+        long t0 = System.nanoTime();
+        String what = label + " '" + path + "'";
+        Dataset<Row> df;
+        try {
+            df = spark.read().parquet(path);
+        } catch (Exception e) {
+            throw new UserError(what + " cannot be read as Parquet: " + firstLine(e.getMessage()), e);
+        }
+        StructType schema = df.schema();
+        String idCol = cfg.idCol();
+        DataType idType = DataTypes.LongType;
+        if (idCol != null) {
+            StructField f = field(schema, idCol, "--id-col", what);
+            DataType t = f.dataType();
+            if (!(t.equals(DataTypes.LongType) || t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType)
+                    || t.equals(DataTypes.ByteType) || t.equals(DataTypes.StringType))) {
+                throw new UserError("column '" + idCol + "' (--id-col) in " + what + " has type " + t.simpleString()
+                        + " but must be an integer type (tinyint, smallint, int, bigint) or string");
+            }
+            idType = t;
+        }
+        List<Column> select = new ArrayList<>();
+        select.add(col("_metadata.file_path").as("_ntk_file"));
+        select.add(col("_metadata.row_index").as("_ntk_pos"));
+        final int kind;
+        final List<String> featureCols;
+        if (cfg.featuresCols() != null) {
+            featureCols = cfg.featuresCols();
+            for (String c : featureCols) {
+                StructField f = field(schema, c, "--features-cols", what);
+                if (!(f.dataType() instanceof NumericType)) {
+                    throw new UserError("column '" + c + "' (--features-cols) in " + what + " has type "
+                            + f.dataType().simpleString() + " but must be numeric");
+                }
+                select.add(col(quote(c)));
+            }
+            kind = COLS;
+        } else {
+            String c = cfg.featuresCol();
+            featureCols = List.of(c);
+            StructField f = field(schema, c, "--features-col", what);
+            DataType t = f.dataType();
+            if (t instanceof ArrayType at && (at.elementType().equals(DataTypes.DoubleType)
+                    || at.elementType().equals(DataTypes.FloatType))) {
+                kind = ARRAY;
+            } else if (t instanceof org.apache.spark.ml.linalg.VectorUDT) {
+                kind = VECTOR;
+            } else if (t instanceof org.apache.spark.mllib.linalg.VectorUDT) {
+                kind = OLD_VECTOR;
+            } else {
+                throw new UserError("column '" + c + "' (--features-col) in " + what + " has type " + t.simpleString()
+                        + " but must be array<double>, array<float> or a Spark ML vector"
+                        + (t instanceof NumericType ? "; for numeric columns use --features-cols" : ""));
+            }
+            select.add(col(quote(c)));
+        }
+        if (idCol != null) {
+            select.add(col(quote(idCol)));
+        }
+        List<FileFingerprint> files = fingerprint(spark, df);
+        // input order is (file path, row in file): row index = rows in the files sorted before this
+        // one + _metadata.row_index. One small aggregate (metadata columns only) gives the per-file
+        // row counts; no sort or shuffle of the data (Spark orders splits by size, not by name).
+        spark.sparkContext().setJobDescription("spark-ntk: count rows per file of " + what);
+        List<Row> perFile = df.select(col("_metadata.file_path").as("f")).groupBy("f").count().collectAsList();
+        java.util.TreeMap<String, Long> counts = new java.util.TreeMap<>();
+        for (Row r : perFile) {
+            counts.put(r.getString(0), r.getLong(1));
+        }
+        java.util.HashMap<String, Long> offsets = new java.util.HashMap<>();
+        long offset = 0;
+        for (java.util.Map.Entry<String, Long> e : counts.entrySet()) {
+            offsets.put(e.getKey(), offset);
+            offset += e.getValue();
+        }
+        Dataset<Row> selected = df.select(select.toArray(new Column[0]));
+        final boolean hasId = idCol != null;
+        final int nf = featureCols.size();
+        final List<String> fcols = new ArrayList<>(featureCols);
+        JavaRDD<InputRow> rows = selected.javaRDD()
+                .map(r -> toInputRow(r, offsets.get(r.getString(0)) + r.getLong(1), kind, nf, fcols, hasId))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        spark.sparkContext().setJobDescription("spark-ntk: read and check " + what);
+        List<RowCheck.Summary> summaries = rows.mapPartitions(it -> List.of(RowCheck.summarize(it, hasId)).iterator(), true)
+                .collect();
+        RowCheck.Result res = RowCheck.combine(summaries, idCol, what);
+        if (res.error() != null) {
+            rows.unpersist(false);
+            throw new UserError((label.equals("input") ? "" : label + ": ") + res.error());
+        }
+        if (hasId) {
+            String dup = duplicateId(rows, idCol);
+            if (dup != null) {
+                rows.unpersist(false);
+                throw new UserError((label.equals("input") ? "" : label + ": ") + dup);
+            }
+        }
+        LOG.info(String.format(java.util.Locale.ROOT, "%s: %d rows, d = %d, read and checked in %.1f s", what, res.n(), res.d(),
+                (System.nanoTime() - t0) / 1e9));
+        InputInfo info = new InputInfo(path, cfg.featuresCols() == null ? cfg.featuresCol() : null, cfg.featuresCols(), idCol,
+                idType.simpleString(), files);
+        return new InputTable(rows, res.n(), res.d(), idType, info);
+    }
+
+    private static final int ARRAY = 0;
+    private static final int VECTOR = 1;
+    private static final int OLD_VECTOR = 2;
+    private static final int COLS = 3;
+
+    /** Converts a selected row (file, pos, features..., [id]) to an {@link InputRow}. */
+    static InputRow toInputRow(Row r, long index, int kind, int nf, List<String> fcols, boolean hasId) {
+        Object id = hasId ? r.get(2 + (kind == COLS ? nf : 1)) : Long.valueOf(index);
+        double[] x;
+        String problem = null;
+        switch (kind) {
+            case ARRAY -> {
+                if (r.isNullAt(2)) {
+                    x = null;
+                    problem = "features are null (column '" + fcols.get(0) + "'); every row needs a feature vector";
+                } else {
+                    List<Object> l = r.getList(2);
+                    x = new double[l.size()];
+                    for (int k = 0; k < x.length; k++) {
+                        Object v = l.get(k);
+                        if (v == null) {
+                            if (problem == null) {
+                                problem = "features[" + k + "] is null (column '" + fcols.get(0) + "'); features must be finite numbers";
+                            }
+                            x[k] = 0;
+                        } else {
+                            x[k] = ((Number) v).doubleValue();
+                        }
+                    }
+                }
+            }
+            case VECTOR, OLD_VECTOR -> {
+                if (r.isNullAt(2)) {
+                    x = null;
+                    problem = "features are null (column '" + fcols.get(0) + "'); every row needs a feature vector";
+                } else {
+                    Object v = r.get(2);
+                    x = v instanceof org.apache.spark.ml.linalg.Vector mv ? mv.toArray()
+                            : ((org.apache.spark.mllib.linalg.Vector) v).toArray();
+                }
+            }
+            default -> {
+                x = new double[nf];
+                for (int k = 0; k < nf; k++) {
+                    if (r.isNullAt(2 + k)) {
+                        if (problem == null) {
+                            problem = "column '" + fcols.get(k) + "' is null; every feature column needs a value";
+                        }
+                    } else {
+                        x[k] = ((Number) r.get(2 + k)).doubleValue();
+                    }
+                }
+            }
+        }
+        if (problem == null) {
+            problem = RowCheck.vectorProblem(x);
+            if (problem != null && kind == COLS && x != null) {
+                for (int k = 0; k < nf; k++) {
+                    if (!Double.isFinite(x[k])) {
+                        problem = "column '" + fcols.get(k) + "' is " + x[k] + "; features must be finite numbers";
+                        break;
+                    }
+                }
+            }
+        }
+        return new InputRow(index, id, x, problem);
+    }
+
+    /** The first duplicated id (by first occurrence), as a message, or null. */
+    private static String duplicateId(JavaRDD<InputRow> rows, String idCol) {
+        JavaPairRDD<Object, long[]> counts = rows.mapToPair(r -> new Tuple2<>(r.id(), new long[] {1, r.index(), Long.MAX_VALUE}))
+                .reduceByKey((a, b) -> {
+                    long first = Math.min(a[1], b[1]);
+                    long second = Math.min(Math.min(a[2], b[2]), Math.max(a[1], b[1]));
+                    return new long[] {a[0] + b[0], first, second};
+                });
+        List<Tuple2<Object, long[]>> dups = counts.filter(t -> t._2()[0] > 1)
+                .takeOrdered(1, new FirstOccurrence());
+        if (dups.isEmpty()) {
+            return null;
+        }
+        Tuple2<Object, long[]> t = dups.get(0);
+        Object id = t._1();
+        String shown = id instanceof String ? "'" + id + "'" : String.valueOf(id);
+        return "duplicate id " + shown + " in column '" + idCol + "': it appears " + t._2()[0] + " times (input rows "
+                + t._2()[1] + " and " + t._2()[2] + "); ids must be unique";
+    }
+
+    /** Orders duplicate-id candidates by first occurrence. */
+    static final class FirstOccurrence implements java.util.Comparator<Tuple2<Object, long[]>>, java.io.Serializable {
+        @Override
+        public int compare(Tuple2<Object, long[]> a, Tuple2<Object, long[]> b) {
+            return Long.compare(a._2()[1], b._2()[1]);
+        }
+    }
+
+    private static StructField field(StructType schema, String name, String option, String what) {
+        for (StructField f : schema.fields()) {
+            if (f.name().equals(name)) {
+                return f;
+            }
+        }
+        List<String> cols = new ArrayList<>();
+        for (StructField f : schema.fields()) {
+            cols.add(f.name() + " (" + f.dataType().simpleString() + ")");
+        }
+        throw new UserError("column '" + name + "' (" + option + ") not found in " + what + "; columns: "
+                + String.join(", ", cols));
+    }
+
+    private static String quote(String c) {
+        return "`" + c.replace("`", "``") + "`";
+    }
+
+    /** Data files of the input with sizes and modification times, sorted by path. */
+    static List<FileFingerprint> fingerprint(SparkSession spark, Dataset<Row> df) {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        List<FileFingerprint> out = new ArrayList<>();
+        try {
+            for (String f : df.inputFiles()) {
+                Path p = new Path(f);
+                FileStatus st = p.getFileSystem(conf).getFileStatus(p);
+                out.add(new FileFingerprint(st.getPath().toString(), st.getLen(), st.getModificationTime()));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        out.sort((a, b) -> a.path().compareTo(b.path()));
+        return out;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

@@ -1,0 +1,25 @@
+package org.sparkntk.gram;
+
+import org.sparkntk.tile.Gemm;
+
+/** A {@link Gemm} that adds the time it spends to a counter (the summary's GEMM GFLOP/s). */
+final class TimedGemm implements Gemm {
+    private final Gemm inner;
+    long nanos;
+
+    TimedGemm(Gemm inner) {
+        this.inner = inner;
+    }
+
+    @Override
+    public String name() {
+        return inner.name();
+    }
+
+    @Override
+    public void gemmABt(double[] a, int m, double[] b, int n, int d, double[] c) {
+        long t0 = System.nanoTime();
+        inner.gemmABt(a, m, b, n, d, c);
+        nanos += System.nanoTime() - t0;
+    }
+}

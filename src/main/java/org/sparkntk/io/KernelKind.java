@@ -1,0 +1,26 @@
+package org.sparkntk.io;
+
+import java.util.Locale;
+
+/** Which kernel a tile holds: the NTK Theta or the NNGP Sigma (ntk-math.md, "The recursion"). */
+public enum KernelKind {
+    NTK,
+    NNGP;
+
+    /** The name stored in the {@code kernel} column: {@code ntk} or {@code nngp}. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses {@code ntk} or {@code nngp}; null when neither. */
+    public static KernelKind fromLabel(String s) {
+        if (s == null) {
+            return null;
+        }
+        return switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "ntk" -> NTK;
+            case "nngp" -> NNGP;
+            default -> null;
+        };
+    }
+}

@@ -1,0 +1,54 @@
+package org.sparkntk.options;
+
+import picocli.CommandLine.Option;
+
+/**
+ * The kernel options as a picocli mixin ({@code @Mixin KernelOptions kernel;}); names, defaults
+ * and validation come from {@link KernelConfig}, so {@code gram}, {@code regress} and job specs agree.
+ */
+public final class KernelOptions {
+
+    @Option(names = "--" + KernelConfig.ACTIVATION, paramLabel = "NAME",
+            description = "Activation: relu, leaky_relu:ALPHA, abrelu:A,B, abs, erf, gelu, sin, cos, identity, "
+                    + "tanh, sigmoid, softplus, silu, elu[:ALPHA] (quadrature ones take @DEGREE). Default: "
+                    + KernelConfig.DEFAULT_ACTIVATION + ".")
+    String activation;
+
+    @Option(names = "--" + KernelConfig.DEPTH, paramLabel = "L",
+            description = "Number of weight layers L >= 1. Default: " + KernelConfig.DEFAULT_DEPTH_TEXT + ".")
+    Integer depth;
+
+    @Option(names = "--" + KernelConfig.DEPTHS, paramLabel = "L1,L2,...",
+            description = "Several depths computed in one pass, e.g. 1,3,5 (instead of --depth).")
+    String depths;
+
+    @Option(names = "--" + KernelConfig.WEIGHT_STD, paramLabel = "SIGMA_W",
+            description = "Weight std sigma_w > 0. Default: " + KernelConfig.DEFAULT_WEIGHT_STD + ".")
+    Double weightStd;
+
+    @Option(names = "--" + KernelConfig.BIAS_STD, paramLabel = "BETA",
+            description = "Bias std beta >= 0. Default: " + KernelConfig.DEFAULT_BIAS_STD + ".")
+    Double biasStd;
+
+    @Option(names = "--" + KernelConfig.KERNELS, paramLabel = "ntk,nngp",
+            description = "Kernels to store. Default: " + KernelConfig.DEFAULT_KERNELS + ".")
+    String kernels;
+
+    @Option(names = "--" + KernelConfig.PRECISION, paramLabel = "float64|float32",
+            description = "Storage precision of the values (compute is float64). Default: " + KernelConfig.DEFAULT_PRECISION + ".")
+    String precision;
+
+    @Option(names = "--" + KernelConfig.BLOCK_SIZE, paramLabel = "B",
+            description = "Rows per block (tiles are B x B). Default: picked from d and executor memory.")
+    Integer blockSize;
+
+    /** The validated plain form. */
+    public KernelConfig toConfig() {
+        return KernelConfig.of(activation, depth, depths, weightStd, biasStd, kernels, precision, blockSize);
+    }
+
+    /** True when the user gave --block-size. */
+    public boolean blockSizeGiven() {
+        return blockSize != null;
+    }
+}

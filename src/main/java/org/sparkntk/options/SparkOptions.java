@@ -1,0 +1,66 @@
+package org.sparkntk.options;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --master} and {@code --conf k=v}: how to reach Spark. Under {@code spark-submit} the master
+ * comes from spark-submit unless {@code --master} is given here too.
+ */
+public final class SparkOptions {
+
+    /** Master used when neither --master nor spark-submit sets one. */
+    public static final String DEFAULT_MASTER = "local[*]";
+
+    @Option(names = "--master", paramLabel = "URL",
+            description = "Spark master. Default: spark-submit's, else " + DEFAULT_MASTER + ".")
+    String master;
+
+    @Option(names = "--conf", paramLabel = "KEY=VALUE", mapFallbackValue = "",
+            description = "Spark configuration, repeatable (e.g. --conf spark.executor.memory=8g).")
+    Map<String, String> conf = new LinkedHashMap<>();
+
+    /** The session handle: {@link #session()} says whether this process created it (and must stop it). */
+    public record Session(SparkSession spark, boolean owned) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (owned) {
+                spark.stop();
+            }
+        }
+    }
+
+    /** Gets the active session (tests, notebooks) or builds one with the master and conf. */
+    public Session session(String appName) {
+        for (Map.Entry<String, String> e : conf.entrySet()) {
+            if (e.getValue() == null || e.getValue().isEmpty()) {
+                throw new UserError("'conf' entry '" + e.getKey() + "' has no value; write --conf key=value");
+            }
+        }
+        SparkSession active = SparkSession.getActiveSession().isDefined() ? SparkSession.getActiveSession().get()
+                : SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
+        if (active != null && !active.sparkContext().isStopped()) {
+            for (Map.Entry<String, String> e : conf.entrySet()) {
+                if (!e.getKey().startsWith("spark.sql.")) {
+                    continue;
+                }
+                active.conf().set(e.getKey(), e.getValue());
+            }
+            return new Session(active, false);
+        }
+        SparkSession.Builder b = SparkSession.builder().appName(appName);
+        SparkConf existing = new SparkConf();
+        if (master != null) {
+            b.master(master);
+        } else if (!existing.contains("spark.master")) {
+            b.master(DEFAULT_MASTER);
+        }
+        for (Map.Entry<String, String> e : conf.entrySet()) {
+            b.config(e.getKey(), e.getValue());
+        }
+        return new Session(b.getOrCreate(), true);
+    }
+}

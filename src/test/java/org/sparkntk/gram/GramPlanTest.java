@@ -1,0 +1,87 @@
+package org.sparkntk.gram;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The pure planner: block layout, tile lists, batches, default block size (no Spark). */
+class GramPlanTest {
+
+    @Test
+    void raggedSymmetricLayout() {
+        GramPlan p = new GramPlan(1000, 1000, 128, true);
+        assertEquals(8, p.rowBlocks());
+        assertEquals(36, p.tileCount());
+        assertEquals(104, p.rowsIn(7));
+        assertEquals(128, p.rowsIn(6));
+        assertEquals(896, p.start(7));
+        List<BlockPair> pairs = p.pairs();
+        assertEquals(36, pairs.size());
+        assertEquals(new BlockPair(0, 0), pairs.get(0));
+        assertEquals(new BlockPair(0, 7), pairs.get(7));
+        assertEquals(new BlockPair(7, 7), pairs.get(35));
+        long entries = 0;
+        for (BlockPair b : pairs) {
+            assertTrue(b.row() <= b.col());
+            entries += (long) p.rowsIn(b.row()) * p.colsIn(b.col());
+        }
+        assertEquals(entries, p.storedEntries());
+        assertFalse(p.contains(new BlockPair(3, 2)));
+        assertTrue(p.contains(new BlockPair(2, 3)));
+    }
+
+    @Test
+    void crossLayoutHasAllPairs() {
+        GramPlan p = new GramPlan(1000, 300, 128, false);
+        assertEquals(3, p.colBlocks());
+        assertEquals(24, p.tileCount());
+        assertEquals(24, p.pairs().size());
+        assertEquals(44, p.colsIn(2));
+        assertEquals(1000L * 300, p.storedEntries());
+        assertTrue(p.contains(new BlockPair(5, 1)));
+    }
+
+    @Test
+    void missingAndBatches() {
+        GramPlan p = new GramPlan(10, 10, 3, true); // 4 blocks, 10 tiles
+        List<BlockPair> have = List.of(new BlockPair(0, 0), new BlockPair(1, 3));
+        List<BlockPair> todo = p.missing(have);
+        assertEquals(8, todo.size());
+        assertFalse(todo.contains(new BlockPair(1, 3)));
+        List<List<BlockPair>> one = GramPlan.batches(todo, 2, 16);
+        assertEquals(1, one.size());
+        List<BlockPair> many = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            many.add(new BlockPair(i, i));
+        }
+        List<List<BlockPair>> b = GramPlan.batches(many, 2, 16);
+        assertEquals(16, b.size());
+        int sum = 0;
+        for (List<BlockPair> l : b) {
+            sum += l.size();
+        }
+        assertEquals(1000, sum);
+        assertEquals(new BlockPair(0, 0), b.get(0).get(0));
+        assertEquals(0, GramPlan.batches(List.of(), 2, 16).size());
+    }
+
+    @Test
+    void defaultBlockSize() {
+        long gb8 = 8L << 30;
+        // memory allows 4096, but 8 tiles per core want nb(nb+1)/2 >= 16
+        assertEquals(192, BlockSizing.choose(1000, 1000, true, 20, 4, 8, gb8 / 2, 2));
+        assertEquals(2752, BlockSizing.choose(16384, 16384, true, 784, 2, 8, gb8 / 2, 2));
+        assertEquals(4096, BlockSizing.choose(1_000_000, 1_000_000, true, 784, 2, 8, gb8 / 2, 2));
+        // small heap: memory decides
+        int b = BlockSizing.choose(1_000_000, 1_000_000, true, 784, 8, 8, 512L << 20, 2);
+        assertTrue(BlockSizing.taskBytes(b, 784, 8, 8) <= 0.3 * (512L << 20), "fits: " + b);
+        assertTrue(BlockSizing.taskBytes(b + 64, 784, 8, 8) > 0.3 * (512L << 20), "largest: " + b);
+        // tiny inputs: never more than N
+        assertEquals(5, BlockSizing.choose(5, 5, true, 3, 2, 8, gb8, 2));
+        assertEquals(64, BlockSizing.choose(100, 100, true, 3, 2, 8, gb8, 2));
+    }
+}

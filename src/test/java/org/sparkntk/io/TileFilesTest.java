@@ -1,0 +1,119 @@
+package org.sparkntk.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Tile files without Spark: write, read back, names, atomic placement. */
+class TileFilesTest {
+
+    @TempDir
+    Path tmp;
+
+    static Tile tile(int i, int j, int m, int n, long seed) {
+        Random r = new Random(seed);
+        double[] v = new double[m * n];
+        for (int k = 0; k < v.length; k++) {
+            v[k] = r.nextGaussian();
+        }
+        return new Tile(i, j, 128L * i, 128L * j, m, n, v);
+    }
+
+    @Test
+    void roundTripBothPrecisions() throws Exception {
+        Configuration conf = new Configuration();
+        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.toString(), "tiles");
+        Tile a = tile(2, 7, 128, 13, 1);
+        Tile b = tile(2, 7, 128, 13, 2);
+        List<KernelTile> rows = List.of(new KernelTile(KernelKind.NTK, 3, a), new KernelTile(KernelKind.NNGP, 3, b));
+        long size = TileFiles.write(conf, dir, 2, 7, rows, Precision.FLOAT64);
+        Path f = tmp.resolve("tiles/tile-r00002-c00007.parquet");
+        assertTrue(Files.exists(f));
+        assertEquals(Files.size(f), size);
+        try (var s = Files.list(tmp.resolve("tiles/_tmp"))) {
+            assertEquals(0, s.count(), "nothing left in _tmp");
+        }
+        List<KernelTile> back = TileFiles.read(conf, new org.apache.hadoop.fs.Path(f.toString()));
+        assertEquals(2, back.size());
+        assertEquals(KernelKind.NTK, back.get(0).kernel());
+        assertEquals(3, back.get(0).depth());
+        Tile t = back.get(0).tile();
+        assertEquals(List.of(2, 7, 256L, 896L, 128, 13), List.of(t.blockRow(), t.blockCol(), t.rowStart(), t.colStart(), t.numRows(), t.numCols()));
+        assertArrayEquals(a.values(), t.values(), 0.0);
+        assertArrayEquals(b.values(), back.get(1).tile().values(), 0.0);
+        assertArrayEquals(b.values(), TileFiles.read(conf, new org.apache.hadoop.fs.Path(f.toString()), KernelKind.NNGP, 3).get(0).tile().values(), 0.0);
+
+        TileFiles.write(conf, dir, 2, 7, rows, Precision.FLOAT32); // replaces the file
+        Tile t32 = TileFiles.read(conf, new org.apache.hadoop.fs.Path(f.toString())).get(0).tile();
+        for (int k = 0; k < a.values().length; k++) {
+            assertEquals((float) a.values()[k], t32.values()[k], 0.0);
+        }
+    }
+
+    @Test
+    void duckDbReadsTheFilesWithTheDocumentedTypes() throws Exception {
+        Configuration conf = new Configuration();
+        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.toString(), "duck");
+        Tile a = tile(1, 3, 7, 5, 4);
+        Tile one = new Tile(0, 0, 0, 0, 1, 1, new double[] {2.5});
+        TileFiles.write(conf, dir, 1, 3, List.of(new KernelTile(KernelKind.NTK, 2, a), new KernelTile(KernelKind.NNGP, 4, one)),
+                Precision.FLOAT64);
+        TileFiles.write(conf, dir, 0, 0, List.of(new KernelTile(KernelKind.NTK, 2, a)), Precision.FLOAT32);
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+             java.sql.Statement s = c.createStatement()) {
+            String f64 = tmp.resolve("duck/tile-r00001-c00003.parquet").toString();
+            List<String> types = new java.util.ArrayList<>();
+            try (java.sql.ResultSet rs = s.executeQuery("DESCRIBE SELECT * FROM read_parquet('" + f64 + "')")) {
+                while (rs.next()) {
+                    types.add(rs.getString(1) + " " + rs.getString(2));
+                }
+            }
+            assertEquals(List.of("kernel VARCHAR", "depth INTEGER", "block_row INTEGER", "block_col INTEGER", "row_start BIGINT",
+                    "col_start BIGINT", "num_rows INTEGER", "num_cols INTEGER", "values DOUBLE[]"), types);
+            try (java.sql.ResultSet rs = s.executeQuery("SELECT kernel, depth, num_rows, len(\"values\"), \"values\"[13], \"values\"[1] FROM read_parquet('"
+                    + f64 + "') ORDER BY kernel DESC")) {
+                assertTrue(rs.next());
+                assertEquals("ntk", rs.getString(1));
+                assertEquals(2, rs.getInt(2));
+                assertEquals(7, rs.getInt(3));
+                assertEquals(35, rs.getInt(4));
+                assertEquals(a.values()[12], rs.getDouble(5), 0.0);
+                assertTrue(rs.next());
+                assertEquals("nngp", rs.getString(1));
+                assertEquals(1, rs.getInt(4));
+                assertEquals(2.5, rs.getDouble(6), 0.0);
+            }
+            String f32 = tmp.resolve("duck/tile-r00000-c00000.parquet").toString();
+            try (java.sql.ResultSet rs = s.executeQuery("SELECT typeof(\"values\"), \"values\"[35] FROM read_parquet('" + f32 + "')")) {
+                assertTrue(rs.next());
+                assertEquals("FLOAT[]", rs.getString(1));
+                assertEquals((float) a.values()[34], rs.getFloat(2), 0.0f);
+            }
+        }
+    }
+
+    @Test
+    void levelEncoding() throws Exception {
+        // ULEB128(3 << 1) = 0x06 value 0; ULEB128(200 << 1) = 0x90 0x03 value 1
+        byte[] b = TileFiles.levels(new int[] {3, 200}, new int[] {0, 1}).toByteArray();
+        assertArrayEquals(new byte[] {5, 0, 0, 0, 0x06, 0, (byte) 0x90, 0x03, 1}, b);
+    }
+
+    @Test
+    void names() {
+        assertEquals("tile-r00003-c00012.parquet", TileFiles.fileName(3, 12));
+        assertArrayEquals(new int[] {3, 12}, TileFiles.parseName("tile-r00003-c00012.parquet"));
+        assertArrayEquals(new int[] {123456, 7}, TileFiles.parseName(TileFiles.fileName(123456, 7)));
+        assertNull(TileFiles.parseName("tile-r00003-c00012.parquet.1234"));
+        assertNull(TileFiles.parseName("_SUCCESS"));
+    }
+}

@@ -1,0 +1,55 @@
+package org.sparkntk.options;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.sparkntk.io.KernelKind;
+import org.sparkntk.io.Precision;
+
+/** One definition of the kernel options: defaults, parsing, the map form, messages. */
+class KernelConfigTest {
+
+    @Test
+    void defaults() {
+        KernelConfig c = KernelConfig.of(null, null, null, null, null, null, null, null);
+        assertEquals(List.of(3), c.depths());
+        assertEquals("relu", c.spec().activation().name());
+        assertEquals(1.0, c.spec().weightStd());
+        assertEquals(0.0, c.spec().biasStd());
+        assertEquals(List.of(KernelKind.NTK, KernelKind.NNGP), c.kernels());
+        assertEquals(Precision.FLOAT64, c.precision());
+        assertEquals(0, c.blockSize());
+    }
+
+    @Test
+    void depthsSortedAndMapRoundTrip() {
+        KernelConfig c = KernelConfig.of("erf", null, "5,1,3,3", 1.5, 0.1, "nngp", "float32", 256);
+        assertEquals(List.of(1, 3, 5), c.depths());
+        assertEquals(5, c.spec().depth());
+        assertEquals(3, c.outputs());
+        assertEquals(c, KernelConfig.fromMap(c.toMap()));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("depth", 2);
+        m.put("blok-size", 64);
+        UserError e = assertThrows(UserError.class, () -> KernelConfig.fromMap(m));
+        assertEquals("unknown option 'blok-size'; did you mean 'block-size'?", e.getMessage());
+    }
+
+    @Test
+    void messages() {
+        assertEquals("'depth' is 0 but must be in 1..100000",
+                assertThrows(UserError.class, () -> KernelConfig.of(null, 0, null, null, null, null, null, null)).getMessage());
+        assertEquals("'block-size' is 50000 but must be > 0 and <= 16000",
+                assertThrows(UserError.class, () -> KernelConfig.of(null, null, null, null, null, null, null, 50000)).getMessage());
+        assertEquals("'depths' has 'x' but must be a comma-separated list of integers in 1..100000",
+                assertThrows(UserError.class, () -> KernelConfig.of(null, null, "1,x", null, null, null, null, null)).getMessage());
+        assertEquals("give either 'features-col' or 'features-cols', not both",
+                assertThrows(UserError.class, () -> InputConfig.of("in", null, "f", "a,b", null, null)).getMessage());
+        assertEquals(List.of("a", "b"), InputConfig.of("in", null, null, " a, b ", null, "L2").featuresCols());
+        assertEquals(Normalize.STANDARDIZE, InputConfig.fromMap(Map.of("input", "x", "normalize", "standardize")).normalize());
+    }
+}
