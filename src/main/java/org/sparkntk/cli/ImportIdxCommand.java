@@ -17,7 +17,9 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkntk.io.Idx;
 import org.sparkntk.options.UserError;
+import org.sparkntk.options.SparkOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -49,8 +51,8 @@ final class ImportIdxCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace OUTPUT if it exists.")
     boolean overwrite;
 
-    @Option(names = "--master", paramLabel = "URL", description = "Spark master (default local[*]).")
-    String master;
+    @Mixin
+    SparkOptions sparkOptions;
 
     @Override
     public Integer call() throws IOException {
@@ -86,11 +88,17 @@ final class ImportIdxCommand implements Callable<Integer> {
         for (int i = 0; i < n; i++) {
             rows.add(RowFactory.create((long) i, img.item(i, scale), lab.intValue(i)));
         }
-        SparkSession.Builder b = SparkSession.builder().appName("ntk import-idx");
-        if (master != null || !new org.apache.spark.SparkConf().contains("spark.master")) {
-            b.master(master == null ? "local[*]" : master);
+        try (SparkOptions.Session session = sparkOptions.session("spark-ntk import-idx")) {
+            write(session.spark(), rows, schema, n, out, fs);
         }
-        SparkSession spark = b.getOrCreate();
+        int d = img.itemSize();
+        System.out.println("import-idx: " + n + " rows, " + d + " features (pixel / " + fmt(scale)
+                + "), labels from " + labels + " -> " + output);
+        return 0;
+    }
+
+    private static void write(SparkSession spark, List<Row> rows, StructType schema, int n, Path out, FileSystem fs)
+            throws IOException {
         Path staging = new Path(out.getParent(), "." + out.getName() + ".staging-" + System.nanoTime());
         try {
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -108,10 +116,6 @@ final class ImportIdxCommand implements Callable<Integer> {
                 fs.delete(staging, true);
             }
         }
-        int d = img.itemSize();
-        System.out.println("import-idx: " + n + " rows, " + d + " features (pixel / " + fmt(scale)
-                + "), labels from " + labels + " -> " + output);
-        return 0;
     }
 
     private static String fmt(double v) {

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 ImportIdxCommand.class,
                 RegressCommand.class,
+                SolveCommand.class,
                 PredictCommand.class,
                 CommandLine.HelpCommand.class,
         })

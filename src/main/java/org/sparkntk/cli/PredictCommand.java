@@ -2,7 +2,9 @@ package org.sparkntk.cli;
 
 import java.util.concurrent.Callable;
 import org.sparkntk.regress.PredictJob;
+import org.sparkntk.options.SparkOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ntk predict}: apply a model made by {@code solve} (or OUT/model of {@code regress}) to a test set. */
@@ -23,12 +25,14 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace a complete result in OUT.")
     boolean overwrite;
 
-    @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: spark-submit's, else local[*]).")
-    String master;
+    @Mixin
+    SparkOptions spark;
 
     @Override
     public Integer call() throws Exception {
-        PredictJob.run(Sessions.get(master, "spark-ntk predict"), model, test, output, overwrite);
+        try (SparkOptions.Session s = spark.session("spark-ntk predict")) {
+            PredictJob.run(s.spark(), model, test, output, overwrite);
+        }
         return 0;
     }
 }

@@ -3,7 +3,10 @@ package org.sparkntk.cli;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
+import org.sparkntk.options.KernelConfig;
+import org.sparkntk.options.KernelOptions;
+import org.sparkntk.options.SparkOptions;
+import org.sparkntk.options.UserError;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.regress.KernelTiles;
 import org.sparkntk.regress.RegressJob;
@@ -39,7 +42,7 @@ final class RegressCommand implements Callable<Integer> {
     String output;
 
     @Mixin
-    RegressKernelOptions kernel;
+    KernelOptions kernel;
 
     @Option(names = "--kernel", defaultValue = "ntk", paramLabel = "ntk|nngp", description = "Kernel to regress with (default ${DEFAULT-VALUE}).")
     String kernelKind;
@@ -57,20 +60,29 @@ final class RegressCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace a complete result in OUT.")
     boolean overwrite;
 
-    @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: spark-submit's, else local[*]).")
-    String master;
+    @Mixin
+    SparkOptions spark;
+
+    /** Rows per block when --block-size is not given: 1024 x 1024 tiles (8 MB) cache and stream well. */
+    static final int DEFAULT_BLOCK_SIZE = 1024;
 
     @Override
     public Integer call() throws Exception {
         solver.validate();
-        NetworkSpec spec = kernel.spec();
+        KernelConfig kc = kernel.toConfig();
+        if (kc.depths().size() != 1) {
+            throw new UserError("'depths' lists " + kc.depths() + "; regress uses one depth, give --depth L");
+        }
+        NetworkSpec spec = kc.spec();
+        int blockSize = kernel.blockSizeGiven() ? kc.blockSize() : DEFAULT_BLOCK_SIZE;
         List<String> labels = Arrays.stream(labelCol.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         RegressRequest req = new RegressRequest(train, test, labels, featuresCol, idCol, output, spec,
                 KernelTiles.Kind.parse(kernelKind), task.trim().toLowerCase(java.util.Locale.ROOT), solver.ridge(),
                 solver.solverKind(), solver.tol, solver.maxIter, solver.preconditionerRank(), matrixFree,
-                kernel.blockSize(), overwrite, solver.checkpointEvery, solver.maxDriverBytes());
-        SparkSession spark = Sessions.get(master, "spark-ntk regress");
-        RegressJob.run(spark, req);
+                blockSize, overwrite, solver.checkpointEvery, solver.maxDriverBytes());
+        try (SparkOptions.Session s = spark.session("spark-ntk regress")) {
+            RegressJob.run(s.spark(), req);
+        }
         return 0;
     }
 }

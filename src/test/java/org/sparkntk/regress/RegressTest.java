@@ -218,6 +218,48 @@ class RegressTest {
     }
 
     @Test
+    void solveAndPredictFromAGramOutputEqualRegress() throws Exception {
+        String train = dir.resolve("gram-train").toString();
+        String test = dir.resolve("gram-test").toString();
+        writeSet(train, 500, 8, 3, 11, true);
+        writeSet(test, 100, 8, 3, 12, true);
+        String[] net = {"--depth", "3", "--bias-std", "0.1"};
+        String[] ridge = {"--ridge", "1e-3", "--ridge-scale", "trace"};
+        String reg = dir.resolve("gram-regress").toString();
+        assertEquals(0, Main.run(concat(concat(concat(new String[] {"regress", "--train", train, "--test", test,
+                "--label-col", "label", "--id-col", "id", "--output", reg, "--block-size", "128"}, net), ridge))));
+        String kdir = dir.resolve("gram-kernel").toString();
+        assertEquals(0, Main.run(concat(new String[] {"gram", "--input", train, "--id-col", "id", "--output", kdir,
+                "--kernels", "ntk", "--block-size", "96"}, net)));
+        String model = dir.resolve("gram-model").toString();
+        assertEquals(0, Main.run(concat(new String[] {"solve", "--kernel", kdir, "--labels", train, "--label-col", "label",
+                "--output", model, "--activation", "relu", "--bias-std", "0.1"}, ridge)));
+        String pred = dir.resolve("gram-predict").toString();
+        assertEquals(0, Main.run("predict", "--model", model, "--test", test, "--output", pred));
+        assertSameScores(scores(reg), scores(pred), 1e-9);
+        assertEquals(metrics(reg).get("accuracy"), metrics(pred).get("accuracy"));
+        Map<?, ?> mj = new ObjectMapper().readValue(Path.of(model, "model.json").toFile(), Map.class);
+        assertEquals("precomputed Gram '" + kdir + "'", mj.get("kernel_source"));
+
+        // a kernel made with other options than asked, or incomplete: exit 2, no model
+        String bad = dir.resolve("gram-model-bad").toString();
+        Object[] r = runCapture("solve", "--kernel", kdir, "--labels", train, "--label-col", "label", "--output", bad,
+                "--activation", "erf", "--bias-std", "0.2");
+        assertEquals(2, r[0], (String) r[1]);
+        assertTrue(((String) r[1]).contains("'" + kdir + "' was made with other options than asked: activation relu (asked erf),"
+                + " bias-std 0.1 (asked 0.2)"), (String) r[1]);
+        assertFalse(Files.exists(Path.of(bad, "model.json")));
+        r = runCapture("solve", "--kernel", kdir, "--labels", train, "--label-col", "label", "--output", bad, "--depth", "5");
+        assertEquals(2, r[0], (String) r[1]);
+        assertTrue(((String) r[1]).contains("has no kernel 'ntk' at depth 5"), (String) r[1]);
+        Files.delete(Path.of(kdir, "kernel.json"));
+        r = runCapture("solve", "--kernel", kdir, "--labels", train, "--label-col", "label", "--output", bad);
+        assertEquals(2, r[0], (String) r[1]);
+        assertTrue(((String) r[1]).contains("is not a complete kernel: kernel.json is missing"), (String) r[1]);
+        assertFalse(Files.exists(Path.of(bad, "model.json")));
+    }
+
+    @Test
     void tileOperatorMatchesTheDenseProduct() {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int n = 230;
