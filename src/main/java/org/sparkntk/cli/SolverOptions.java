@@ -19,7 +19,7 @@ public final class SolverOptions {
     String ridgeScale;
 
     @Option(names = "--solver", defaultValue = "auto", paramLabel = "auto|cholesky|pcg",
-            description = "auto: cholesky when dense K takes <= 40% of the driver heap, else pcg (default ${DEFAULT-VALUE}).")
+            description = "auto: cholesky when dense K takes <= 40%% of the driver heap, else pcg (default ${DEFAULT-VALUE}).")
     String solver;
 
     @Option(names = "--tol", defaultValue = "1e-8", paramLabel = "TOL",
@@ -39,7 +39,7 @@ public final class SolverOptions {
     int checkpointEvery;
 
     @Option(names = "--max-driver-memory", paramLabel = "GB",
-            description = "Largest dense solve the cholesky solver accepts, in GB (default 60% of the driver heap).")
+            description = "Largest dense solve the cholesky solver accepts, in GB (default 60%% of the driver heap).")
     Double maxDriverGb;
 
     Ridge ridge() {
