@@ -22,6 +22,7 @@ class ImportIdxCommandTest {
         Files.write(img, IdxTest.idx(new int[] {3, 2, 2}, new int[] {0, 255, 51, 102, 1, 2, 3, 4, 9, 9, 9, 9}, true));
         Files.write(lab, IdxTest.idx(new int[] {3}, new int[] {7, 0, 9}, false));
         Path out = dir.resolve("out.parquet");
+        boolean own = SparkSession.getDefaultSession().isEmpty() && SparkSession.getActiveSession().isEmpty();
         SparkSession spark = SparkSession.builder().master("local[1]").appName("idx-test").config("spark.ui.enabled", "false")
                 .config("spark.driver.host", "127.0.0.1").getOrCreate();
         assertEquals(0, Main.run("import-idx", "--images", img.toString(), "--labels", lab.toString(),
@@ -42,6 +43,8 @@ class ImportIdxCommandTest {
         Path out2 = dir.resolve("out2");
         assertEquals(2, Main.run("import-idx", "--images", img.toString(), "--labels", lab2.toString(), "--output", out2.toString()));
         assertFalse(Files.exists(out2));
-        spark.stop();
+        if (own) {
+            spark.stop();
+        }
     }
 }

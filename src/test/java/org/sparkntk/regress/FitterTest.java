@@ -25,6 +25,8 @@ import org.sparkntk.tile.Tiles;
 class FitterTest {
 
     static SparkSession spark;
+    /** Stop only a session this class started (other test classes may share theirs). */
+    static boolean ownSession;
     static JavaSparkContext jsc;
     static final int N = 300;
     static final int D = 6;
@@ -35,6 +37,7 @@ class FitterTest {
 
     @BeforeAll
     static void start() {
+        ownSession = SparkSession.getDefaultSession().isEmpty() && SparkSession.getActiveSession().isEmpty();
         spark = SparkSession.builder().master("local[2]").appName("fitter-test").config("spark.ui.enabled", "false")
                 .config("spark.driver.host", "127.0.0.1").getOrCreate();
         jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -52,7 +55,9 @@ class FitterTest {
 
     @AfterAll
     static void stop() {
-        spark.stop();
+        if (ownSession) {
+            spark.stop();
+        }
     }
 
     static JavaRDD<FeatureBlock> blocks() {

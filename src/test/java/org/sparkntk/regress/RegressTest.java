@@ -33,10 +33,13 @@ import org.sparkntk.tile.Tiles;
 class RegressTest {
 
     static SparkSession spark;
+    /** Stop only a session this class started (other test classes may share theirs). */
+    static boolean ownSession;
     static Path dir;
 
     @BeforeAll
     static void start() throws Exception {
+        ownSession = SparkSession.getDefaultSession().isEmpty() && SparkSession.getActiveSession().isEmpty();
         spark = SparkSession.builder().master("local[2]").appName("regress-test")
                 .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
                 .config("spark.driver.host", "127.0.0.1").getOrCreate();
@@ -45,7 +48,9 @@ class RegressTest {
 
     @AfterAll
     static void stop() {
-        spark.stop();
+        if (ownSession) {
+            spark.stop();
+        }
     }
 
     /** Gaussian mixture: classes 0..c-1 (label INT), two regression targets y1, y2, ids 1000 + i. */

@@ -23,6 +23,7 @@ class TileOperatorBench {
         int n = Integer.getInteger("ntk.bench.n", 10000);
         int k = Integer.getInteger("ntk.bench.k", 10);
         int b = 1024;
+        boolean own = SparkSession.getDefaultSession().isEmpty() && SparkSession.getActiveSession().isEmpty();
         SparkSession spark = SparkSession.builder().master("local[2]").appName("bench").config("spark.ui.enabled", "false")
                 .config("spark.driver.host", "127.0.0.1").getOrCreate();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -65,6 +66,9 @@ class TileOperatorBench {
         Arrays.sort(pass);
         System.out.printf("BENCH n=%d k=%d tiles=%d: scan median %.3f s, K x pass median %.3f s, ratio %.2f%n",
                 n, k, pairs.size(), scan[reps / 2], pass[reps / 2], pass[reps / 2] / scan[reps / 2]);
-        spark.stop();
+        tiles.unpersist(false);
+        if (own) {
+            spark.stop();
+        }
     }
 }
