@@ -207,6 +207,16 @@ class RegressTest {
         }
         assertSameScores(want, scores(out), 1e-8);
 
+        // matrix-free PCG (tiles recomputed on every pass) with a preconditioner: the same predictions
+        String outMf = dir.resolve("reg-mf").toString();
+        assertEquals(0, Main.run("regress", "--train", train, "--test", test, "--label-col", "y1,y2", "--output", outMf,
+                "--id-col", "id", "--kernel", "nngp", "--depth", "2", "--block-size", "64", "--ridge", "0.01",
+                "--solver", "pcg", "--matrix-free", "--preconditioner", "nystrom:60", "--tol", "1e-10"));
+        Map<?, ?> mf = metrics(outMf);
+        assertEquals(Boolean.TRUE, ((Map<?, ?>) mf.get("kernel")).get("matrix_free"));
+        assertEquals(List.of(true, true), mf.get("converged"));
+        assertSameScores(scores(out), scores(outMf), 1e-7);
+
         // the saved model predicts the same through 'ntk predict'
         String out2 = dir.resolve("reg-predict").toString();
         assertEquals(0, Main.run("predict", "--model", out + "/model", "--test", test, "--output", out2));
