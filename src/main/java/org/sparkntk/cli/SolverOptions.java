@@ -1,6 +1,5 @@
 package org.sparkntk.cli;
 
-import java.util.Locale;
 import org.sparkntk.options.UserError;
 import org.sparkntk.regress.RegressRequest;
 import org.sparkntk.regress.SolverChoice;
@@ -77,9 +76,5 @@ public final class SolverOptions {
         ridge();
         solverKind();
         preconditionerRank();
-    }
-
-    static String lower(String s) {
-        return s.toLowerCase(Locale.ROOT);
     }
 }

@@ -137,7 +137,7 @@ public final class LowRankPreconditioner implements Preconditioner {
                 break; // K is (numerically) of rank cols: F F^T is exact
             }
             int b = Math.min(blockSize, rank - cols);
-            int[] s = sample(d, sum, b, rnd);
+            int[] s = sample(d, b, rnd);
             double[] g = k.columns(s); // N x s.length
             int m = s.length;
             if (cols > 0) {
@@ -195,7 +195,7 @@ public final class LowRankPreconditioner implements Preconditioner {
     }
 
     /** b draws with replacement from the distribution d / sum, duplicates dropped, in draw order. */
-    private static int[] sample(double[] d, double sum, int b, Random rnd) {
+    private static int[] sample(double[] d, int b, Random rnd) {
         int n = d.length;
         double[] cum = new double[n];
         double acc = 0;
