@@ -19,6 +19,10 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 ExportCommand.class,
                 BenchCommand.class,
+                ImportIdxCommand.class,
+                RegressCommand.class,
+                SolveCommand.class,
+                PredictCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -1,0 +1,76 @@
+package org.sparkntk.cli;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.sparkntk.options.SparkOptions;
+import org.sparkntk.regress.Fitter;
+import org.sparkntk.regress.SolveJob;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code ntk solve}: kernel regression coefficients from a precomputed Gram output, saved as a model. */
+@Command(name = "solve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Solve (K + lambda I) alpha = Y with K a Gram output of 'ntk gram' and Y from --labels.",
+                "Writes MODEL/coefficients/ (Parquet) and MODEL/model.json (last); use it with 'ntk predict --model MODEL'."})
+final class SolveCommand implements Callable<Integer> {
+
+    @Option(names = "--kernel", required = true, paramLabel = "KDIR", description = "Output folder of 'ntk gram' (a symmetric Gram of the training set).")
+    String kernelDir;
+
+    @Option(names = "--labels", required = true, paramLabel = "TRAIN", description = "Parquet with the labels (usually the Gram's input).")
+    String labels;
+
+    @Option(names = "--label-col", required = true, paramLabel = "COL[,COL...]", description = "Label column(s).")
+    String labelCol;
+
+    @Option(names = "--id-col", paramLabel = "COL",
+            description = "Column of TRAIN holding the kernel's ids (default: the Gram's --id-col; without one, rows match by input order).")
+    String idCol;
+
+    @Option(names = "--output", required = true, paramLabel = "MODEL", description = "Model folder.")
+    String output;
+
+    @Option(names = "--name", defaultValue = "ntk", paramLabel = "ntk|nngp", description = "Which stored kernel (default ${DEFAULT-VALUE}).")
+    String name;
+
+    @Option(names = "--depth", paramLabel = "L", description = "Which stored depth (default: the deepest).")
+    Integer depth;
+
+    @Option(names = "--activation", paramLabel = "NAME", description = "If given, must match the kernel's activation.")
+    String activation;
+
+    @Option(names = "--weight-std", paramLabel = "SIGMA_W", description = "If given, must match the kernel's.")
+    Double weightStd;
+
+    @Option(names = "--bias-std", paramLabel = "BETA", description = "If given, must match the kernel's.")
+    Double biasStd;
+
+    @Option(names = "--task", defaultValue = "auto", paramLabel = "auto|classification|regression", description = "Default ${DEFAULT-VALUE}.")
+    String task;
+
+    @Mixin
+    SolverOptions solver;
+
+    @Option(names = "--overwrite", description = "Replace a complete model in MODEL.")
+    boolean overwrite;
+
+    @Mixin
+    SparkOptions spark;
+
+    @Override
+    public Integer call() throws Exception {
+        solver.validate();
+        List<String> cols = Arrays.stream(labelCol.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        org.sparkntk.regress.KernelTiles.Kind.parse(name);
+        Fitter.Options fo = new Fitter.Options(solver.ridge(), solver.solverKind(), solver.tol, solver.maxIter,
+                solver.preconditionerRank(), solver.checkpointEvery, solver.maxDriverBytes(), output);
+        SolveJob.Request req = new SolveJob.Request(kernelDir, labels, cols, idCol, output, name.trim().toLowerCase(java.util.Locale.ROOT),
+                depth, activation, weightStd, biasStd, task.trim().toLowerCase(java.util.Locale.ROOT), fo, overwrite);
+        try (SparkOptions.Session s = spark.session("spark-ntk solve")) {
+            SolveJob.run(s.spark(), req);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,80 @@
+package org.sparkntk.cli;
+
+import org.sparkntk.options.UserError;
+import org.sparkntk.regress.RegressRequest;
+import org.sparkntk.regress.SolverChoice;
+import org.sparkntk.solve.Ridge;
+import picocli.CommandLine.Option;
+
+/** Ridge and solver options shared by {@code regress} and {@code solve} (a picocli mixin). */
+public final class SolverOptions {
+
+    @Option(names = "--ridge", defaultValue = "1e-6", paramLabel = "LAMBDA",
+            description = "Ridge lambda >= 0 added to the diagonal (default ${DEFAULT-VALUE}).")
+    double ridge;
+
+    @Option(names = "--ridge-scale", defaultValue = "absolute", paramLabel = "absolute|trace",
+            description = "absolute: lambda as given; trace: lambda * trace(K) / N (Neural Tangents' convention). Default ${DEFAULT-VALUE}.")
+    String ridgeScale;
+
+    @Option(names = "--solver", defaultValue = "auto", paramLabel = "auto|cholesky|pcg",
+            description = "auto: cholesky when dense K takes <= 40%% of the driver heap, else pcg (default ${DEFAULT-VALUE}).")
+    String solver;
+
+    @Option(names = "--tol", defaultValue = "1e-8", paramLabel = "TOL",
+            description = "PCG stops an output when ||r|| <= TOL ||y|| (default ${DEFAULT-VALUE}).")
+    double tol;
+
+    @Option(names = "--max-iter", defaultValue = "1000", paramLabel = "N",
+            description = "PCG iteration limit; reaching it returns the last iterate, reported as not converged (default ${DEFAULT-VALUE}).")
+    int maxIter;
+
+    @Option(names = "--preconditioner", defaultValue = "none", paramLabel = "none|nystrom:RANK",
+            description = "Low-rank Nystrom preconditioner (randomly pivoted Cholesky) of rank RANK for PCG (default ${DEFAULT-VALUE}).")
+    String preconditioner;
+
+    @Option(names = "--checkpoint-every", defaultValue = "10", paramLabel = "K",
+            description = "Save the PCG state to OUT/_checkpoint every K iterations; a rerun resumes from it (default ${DEFAULT-VALUE}; 0: never).")
+    int checkpointEvery;
+
+    @Option(names = "--max-driver-memory", paramLabel = "GB",
+            description = "Largest dense solve the cholesky solver accepts, in GB (default 60%% of the driver heap).")
+    Double maxDriverGb;
+
+    Ridge ridge() {
+        return new Ridge(ridge, Ridge.Scale.parse(ridgeScale));
+    }
+
+    SolverChoice.Kind solverKind() {
+        return SolverChoice.Kind.parse(solver);
+    }
+
+    int preconditionerRank() {
+        return RegressRequest.parsePreconditioner(preconditioner);
+    }
+
+    long maxDriverBytes() {
+        if (maxDriverGb != null) {
+            if (!(maxDriverGb > 0)) {
+                throw new UserError("'max-driver-memory' is " + maxDriverGb + " but must be > 0 (GB)");
+            }
+            return (long) (maxDriverGb * 1e9);
+        }
+        return (long) (0.6 * Runtime.getRuntime().maxMemory());
+    }
+
+    void validate() {
+        if (checkpointEvery < 0) {
+            throw new UserError("'checkpoint-every' is " + checkpointEvery + " but must be >= 0");
+        }
+        if (!(tol > 0 && tol < 1)) {
+            throw new UserError("'tol' is " + tol + " but must be in (0, 1)");
+        }
+        if (maxIter < 1) {
+            throw new UserError("'max-iter' is " + maxIter + " but must be >= 1");
+        }
+        ridge();
+        solverKind();
+        preconditionerRank();
+    }
+}

@@ -1,0 +1,139 @@
+package org.sparkntk.regress;
+
+import dev.ludovic.netlib.blas.BLAS;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
+import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.tile.Tiles;
+import scala.Tuple2;
+
+/** Kernel tiles computed in tasks with the tile kernel ({@link Tiles#compute}) from feature blocks. */
+public final class KernelTiles {
+
+    private KernelTiles() {
+    }
+
+    /** Which kernel of the pair the regression uses. */
+    public enum Kind {
+        NTK, NNGP;
+
+        /** 'ntk' or 'nngp'. */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** Parses 'ntk' or 'nngp'. */
+        public static Kind parse(String s) {
+            return switch (s == null ? "" : s.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "ntk" -> NTK;
+                case "nngp" -> NNGP;
+                default -> throw new org.sparkntk.options.UserError("'kernel' is '" + s + "' but must be ntk or nngp");
+            };
+        }
+    }
+
+    /** One kernel tile between two blocks. */
+    static double[] tile(NetworkSpec spec, Kind kind, FeatureBlock a, FeatureBlock b, boolean symmetric) {
+        double[] out = new double[a.rows() * b.rows()];
+        double[][] target = {out};
+        Tiles.compute(spec, a.x(), a.rows(), b.x(), b.rows(), a.d(), symmetric, new int[] {spec.depth()},
+                kind == Kind.NTK ? target : null, kind == Kind.NNGP ? target : null);
+        return out;
+    }
+
+    /** The diagonal of K(X, X) (length N) from the diagonal recursion row by row: no tile pass. */
+    public static double[] diagonal(JavaRDD<FeatureBlock> blocks, NetworkSpec netSpec, Kind kind, int n) {
+        SpecRef ref = SpecRef.of(netSpec);
+        List<Tuple2<Long, double[]>> parts = blocks.map(b -> {
+            NetworkSpec spec = ref.spec();
+            double[] dg = new double[b.rows()];
+            double[] one = new double[1];
+            double[][] target = {one};
+            double[] row = new double[b.d()];
+            for (int i = 0; i < b.rows(); i++) {
+                System.arraycopy(b.x(), i * b.d(), row, 0, b.d());
+                Tiles.compute(spec, row, 1, row, 1, b.d(), true, new int[] {spec.depth()},
+                        kind == Kind.NTK ? target : null, kind == Kind.NNGP ? target : null);
+                dg[i] = one[0];
+            }
+            return new Tuple2<>(b.start(), dg);
+        }).collect();
+        double[] d = new double[n];
+        for (Tuple2<Long, double[]> p : parts) {
+            System.arraycopy(p._2(), 0, d, (int) (long) p._1(), p._2().length);
+        }
+        return d;
+    }
+
+    /**
+     * Pairs (I, J), I &lt;= J, of the training blocks, each holding both blocks' features: the
+     * staged input of the symmetric Gram. Persisted (MEMORY_AND_DISK): O(N d) replicated over the pairs.
+     */
+    public static JavaRDD<FeatureBlock[]> blockPairs(JavaRDD<FeatureBlock> blocks, int partitions) {
+        return blocks.cartesian(blocks)
+                .filter(p -> p._1().index() <= p._2().index())
+                .map(p -> new FeatureBlock[] {p._1(), p._2()})
+                .coalesce(partitions)
+                .persist(StorageLevel.MEMORY_AND_DISK());
+    }
+
+    /** The upper-triangle tiles of K(X, X) from the block pairs (lazy: persist them for a cached operator). */
+    public static JavaRDD<TileBlock> tiles(JavaRDD<FeatureBlock[]> pairs, NetworkSpec netSpec, Kind kind) {
+        SpecRef ref = SpecRef.of(netSpec);
+        return pairs.map(p -> {
+            NetworkSpec spec = ref.spec();
+            FeatureBlock a = p[0];
+            FeatureBlock b = p[1];
+            boolean sym = a.index() == b.index();
+            return new TileBlock(a.index(), b.index(), a.start(), b.start(), a.rows(), b.rows(), tile(spec, kind, a, b, sym));
+        });
+    }
+
+    /**
+     * Scores K(T, X) alpha for the test blocks T, streaming test x train tiles: each task computes one
+     * tile, multiplies it by the training block's coefficients and drops it (the cross kernel is never
+     * stored). Returns row-major nTest x k, in test row order.
+     */
+    public static double[] predict(JavaSparkContext jsc, JavaRDD<FeatureBlock> test, JavaRDD<FeatureBlock> train,
+                                   NetworkSpec netSpec, Kind kind, double[] alpha, int k, long nTest, int testBlockSize,
+                                   int partitions) {
+        Broadcast<double[]> ba = jsc.broadcast(alpha);
+        SpecRef ref = SpecRef.of(netSpec);
+        try {
+            JavaPairRDD<Integer, double[]> parts = test.cartesian(train).coalesce(partitions).mapPartitionsToPair(it -> {
+                Map<Integer, double[]> acc = new HashMap<>();
+                BLAS blas = BLAS.getInstance();
+                double[] a = ba.value();
+                NetworkSpec spec = ref.spec();
+                while (it.hasNext()) {
+                    Tuple2<FeatureBlock, FeatureBlock> p = it.next();
+                    FeatureBlock t = p._1();
+                    FeatureBlock x = p._2();
+                    double[] kt = tile(spec, kind, t, x, false);
+                    double[] y = acc.computeIfAbsent(t.index(), b -> new double[t.rows() * k]);
+                    // y^T (k x m) += alpha_J^T (k x n) K^T
+                    blas.dgemm("N", "N", k, t.rows(), x.rows(), 1.0, a, (int) (x.start() * k), k, kt, 0, x.rows(),
+                            1.0, y, 0, k);
+                }
+                List<Tuple2<Integer, double[]>> out = new ArrayList<>();
+                acc.forEach((b, v) -> out.add(new Tuple2<>(b, v)));
+                return out.iterator();
+            });
+            Map<Integer, double[]> sums = parts.reduceByKey(TileOperator::addInto).collectAsMap();
+            double[] scores = new double[(int) (nTest * k)];
+            for (Map.Entry<Integer, double[]> e : sums.entrySet()) {
+                System.arraycopy(e.getValue(), 0, scores, e.getKey() * testBlockSize * k, e.getValue().length);
+            }
+            return scores;
+        } finally {
+            ba.destroy();
+        }
+    }
+}

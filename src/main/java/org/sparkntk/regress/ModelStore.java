@@ -1,0 +1,176 @@
+package org.sparkntk.regress;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.options.UserError;
+import org.sparkntk.solve.Targets;
+
+/**
+ * A fitted kernel regression model (docs/regression.md): MODEL/model.json (the network spec and
+ * kernel, a reference to the training input, task, classes, ridge and how the solve went; written
+ * last, so its presence marks a complete model) and MODEL/coefficients/ (Parquet: row BIGINT, id,
+ * alpha ARRAY&lt;DOUBLE&gt;, the dual coefficients of one training row). Prediction re-reads the
+ * training features and matches coefficients by id.
+ */
+public final class ModelStore {
+
+    /** Manifest file of a model. */
+    public static final String MODEL_JSON = "model.json";
+    /** Coefficients folder of a model. */
+    public static final String COEFFICIENTS = "coefficients";
+
+    /** What a model says (read back from model.json). */
+    public record Model(NetworkSpec spec, KernelTiles.Kind kind, String trainPath, String featuresCol, String idCol,
+                        long n, int d, int blockSize, Targets targets, List<String> labelCols, List<DataType> labelTypes,
+                        Map<String, Object> json) {
+    }
+
+    private ModelStore() {
+    }
+
+    /** Everything a model records besides the coefficients. */
+    public record Info(NetworkSpec spec, KernelTiles.Kind kind, int blockSize, String trainPath, String featuresCol,
+                       String idCol, long n, int d, List<Object> ids, DataType idType, Targets targets,
+                       List<String> labelCols, List<DataType> labelTypes, org.sparkntk.solve.Ridge ridge, String kernelSource) {
+    }
+
+    /** Writes the model (coefficients first, model.json last). */
+    public static void write(SparkSession spark, String dir, Info info, Fitter.Fit fit) throws IOException {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        int n = fit.n();
+        int k = fit.k();
+        StructType schema = new StructType().add("row", DataTypes.LongType, false).add("id", info.idType(), true)
+                .add("alpha", DataTypes.createArrayType(DataTypes.DoubleType, false), false);
+        List<Row> rows = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            double[] a = new double[k];
+            System.arraycopy(fit.alpha(), i * k, a, 0, k);
+            rows.add(RowFactory.create((long) i, info.ids().get(i), a));
+        }
+        Path coef = new Path(dir, COEFFICIENTS);
+        Path tmp = new Path(dir, "_coefficients.tmp");
+        FileSystem fs = coef.getFileSystem(conf);
+        fs.delete(tmp, true);
+        spark.createDataFrame(rows, schema).coalesce(Math.max(1, Math.min(8, n / 100_000 + 1))).write().parquet(tmp.toString());
+        fs.delete(coef, true);
+        if (!fs.rename(tmp, coef)) {
+            throw new IOException("could not rename " + tmp + " to " + coef);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format", "spark-ntk-model");
+        m.put("format_version", 1);
+        m.put("kernel", kernelMap(info.spec(), info.kind(), info.blockSize()));
+        m.put("kernel_source", info.kernelSource());
+        Map<String, Object> tr = new LinkedHashMap<>();
+        tr.put("path", info.trainPath());
+        tr.put("features_col", info.featuresCol());
+        tr.put("id_col", info.idCol());
+        tr.put("n", info.n());
+        tr.put("d", info.d());
+        m.put("train", tr);
+        m.put("task", info.targets().task().toString());
+        m.put("label_cols", info.labelCols());
+        List<String> types = new ArrayList<>();
+        for (DataType t : info.labelTypes()) {
+            types.add(t.simpleString());
+        }
+        m.put("label_types", types);
+        if (info.targets().task() == Targets.Task.CLASSIFICATION) {
+            m.put("classes", info.targets().classes());
+            m.put("encoding", "centred one-hot: 1 - 1/C for the class, -1/C otherwise; prediction = argmax of scores");
+        }
+        m.put("ridge", Map.of("value", info.ridge().value(), "scale", info.ridge().scale().toString(), "lambda", fit.lambda()));
+        m.putAll(RegressJob.solverMap(fit));
+        m.put("spark_ntk_version", org.sparkntk.cli.BuildInfo.version());
+        Outputs.writeJson(conf, new Path(dir, MODEL_JSON), m);
+    }
+
+    /** The kernel part of model.json and metrics.json. */
+    static Map<String, Object> kernelMap(NetworkSpec spec, KernelTiles.Kind kind, int blockSize) {
+        Map<String, Object> k = new LinkedHashMap<>();
+        k.put("kernel", kind.label());
+        k.put("activation", spec.activation().name());
+        k.put("depth", spec.depth());
+        k.put("weight_std", spec.weightStd());
+        k.put("bias_std", spec.biasStd());
+        k.put("block_size", blockSize);
+        return k;
+    }
+
+    /** Reads model.json, refusing an incomplete model. */
+    @SuppressWarnings("unchecked")
+    public static Model read(Configuration conf, String dir) throws IOException {
+        Path mj = new Path(dir, MODEL_JSON);
+        if (!mj.getFileSystem(conf).exists(mj)) {
+            throw new UserError("'" + dir + "' is not a complete model: " + MODEL_JSON + " is missing");
+        }
+        Map<String, Object> m = Outputs.readJson(conf, mj);
+        if (!"spark-ntk-model".equals(m.get("format"))) {
+            throw new UserError("'" + dir + "/" + MODEL_JSON + "' is not a spark-ntk model");
+        }
+        Map<String, Object> k = (Map<String, Object>) m.get("kernel");
+        SpecRef ref = new SpecRef((String) k.get("activation"), ((Number) k.get("depth")).intValue(),
+                ((Number) k.get("weight_std")).doubleValue(), ((Number) k.get("bias_std")).doubleValue());
+        Map<String, Object> tr = (Map<String, Object>) m.get("train");
+        List<String> labelCols = (List<String>) m.get("label_cols");
+        List<DataType> types = new ArrayList<>();
+        for (String t : (List<String>) m.get("label_types")) {
+            types.add(DataType.fromDDL(t));
+        }
+        Targets targets;
+        if ("classification".equals(m.get("task"))) {
+            List<Object> classes = new ArrayList<>();
+            for (Object c : (List<Object>) m.get("classes")) {
+                classes.add(c instanceof Number num ? (Object) num.longValue() : c);
+            }
+            targets = Targets.ofClasses(classes);
+        } else {
+            targets = Targets.regression(labelCols);
+        }
+        return new Model(ref.spec(), KernelTiles.Kind.parse((String) k.get("kernel")), (String) tr.get("path"),
+                (String) tr.get("features_col"), (String) tr.get("id_col"), ((Number) tr.get("n")).longValue(),
+                ((Number) tr.get("d")).intValue(), ((Number) k.get("block_size")).intValue(), targets, labelCols, types, m);
+    }
+
+    /** The coefficients (row-major N x k) in the row order of {@code train}, matched by id. */
+    public static double[] coefficients(SparkSession spark, String dir, LabeledData train, int k) {
+        List<Row> rows = spark.read().parquet(new Path(dir, COEFFICIENTS).toString()).select("id", "alpha").collectAsList();
+        Map<Object, double[]> byId = new HashMap<>(rows.size() * 2);
+        for (Row r : rows) {
+            List<Double> a = r.getList(1);
+            double[] v = new double[a.size()];
+            for (int c = 0; c < v.length; c++) {
+                v[c] = a.get(c);
+            }
+            byId.put(r.get(0), v);
+        }
+        if (byId.size() != train.n()) {
+            throw new UserError("the model has coefficients for " + byId.size() + " training rows but its training input '"
+                    + train.path() + "' now has " + train.n() + " rows; the training input changed since the model was made");
+        }
+        double[] alpha = new double[(int) train.n() * k];
+        for (int i = 0; i < train.n(); i++) {
+            double[] v = byId.get(train.ids().get(i));
+            if (v == null || v.length != k) {
+                throw new UserError("training row with id " + train.ids().get(i) + " of '" + train.path()
+                        + "' has no coefficients in the model; the training input changed since the model was made");
+            }
+            System.arraycopy(v, 0, alpha, i * k, k);
+        }
+        return alpha;
+    }
+}

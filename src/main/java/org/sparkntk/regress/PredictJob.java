@@ -1,0 +1,82 @@
+package org.sparkntk.regress;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.sparkntk.options.UserError;
+
+/** {@code ntk predict}: a saved model applied to a test set (test x train tiles streamed, never stored). */
+public final class PredictJob {
+
+    private PredictJob() {
+    }
+
+    /** Predicts TEST with MODEL into OUT (predictions/, metrics.json last). */
+    public static Map<String, Object> run(SparkSession spark, String modelDir, String testPath, String out, boolean overwrite)
+            throws IOException {
+        Consumer<String> log = RegressJob.stdoutLog("predict: ");
+        long t0 = System.nanoTime();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        RegressJob.checkOutput(conf, out, overwrite, RegressJob.METRICS_JSON);
+        ModelStore.Model model = ModelStore.read(conf, modelDir);
+        int k = model.targets().width();
+        LabeledData train = LabeledData.load(spark, model.trainPath(), "the model's training input", model.featuresCol(),
+                model.idCol(), List.of(), false, model.blockSize());
+        LabeledData test = null;
+        try {
+            if (train.d() != model.d()) {
+                throw new UserError("the model's training input '" + model.trainPath() + "' now has " + train.d()
+                        + " features per row, the model was made with " + model.d());
+            }
+            double[] alpha = ModelStore.coefficients(spark, modelDir, train, k);
+            test = LabeledData.load(spark, testPath, "--test", model.featuresCol(), model.idCol(), model.labelCols(), false,
+                    model.blockSize());
+            if (test.d() != train.d()) {
+                throw new UserError("the model was trained on " + train.d() + " features per row but --test has " + test.d()
+                        + "; both sets must have the same feature dimension");
+            }
+            double read = Fitter.seconds(t0);
+            long t1 = System.nanoTime();
+            jsc.setJobDescription("predict: test x train tiles, streamed");
+            double[] scores = KernelTiles.predict(jsc, test.blocks(), train.blocks(), model.spec(), model.kind(), alpha, k,
+                    test.n(), test.blockSize(), Math.max(2, 2 * jsc.defaultParallelism()));
+            double pred = Fitter.seconds(t1);
+            long t2 = System.nanoTime();
+            Map<String, Object> quality = Outputs.writePredictions(spark, out, test, model.targets(), model.labelCols(),
+                    model.labelTypes(), scores, k);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("task", model.targets().task().toString());
+            m.put("n_train", train.n());
+            m.put("n_test", test.n());
+            m.put("d", train.d());
+            m.putAll(quality);
+            m.put("model", modelDir);
+            m.put("kernel", model.json().get("kernel"));
+            m.put("ridge", model.json().get("ridge"));
+            for (String key : List.of("solver", "solver_reason", "preconditioner", "iterations", "converged", "relative_residual", "jitter")) {
+                m.put(key, model.json().get(key));
+            }
+            Map<String, Double> w = new LinkedHashMap<>();
+            w.put("read_seconds", read);
+            w.put("predict_seconds", pred);
+            w.put("write_seconds", Fitter.seconds(t2));
+            w.put("total_seconds", Fitter.seconds(t0));
+            m.put("wall_seconds", w);
+            Outputs.writeJson(conf, new Path(out, RegressJob.METRICS_JSON), m);
+            RegressJob.printSummary(m, log);
+            return m;
+        } finally {
+            train.release();
+            if (test != null) {
+                test.release();
+            }
+        }
+    }
+}

@@ -1,0 +1,293 @@
+package org.sparkntk.regress;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.IntegralType;
+import org.apache.spark.storage.StorageLevel;
+import org.sparkntk.options.UserError;
+import org.sparkntk.solve.Targets;
+
+/**
+ * {@code ntk regress}: kernel ridge regression with the NTK or NNGP (ntk-math.md, "Kernel
+ * regression"): f(X*) = K(X*, X) (K(X, X) + lambda I)^-1 Y. Reads and validates both sets before
+ * anything is written; OUT/metrics.json is written last and marks a complete output.
+ */
+public final class RegressJob {
+
+    /** The file whose presence marks a complete output. */
+    public static final String METRICS_JSON = "metrics.json";
+    /** The fitted model inside a regress output (usable with {@code ntk predict --model OUT/model}). */
+    public static final String MODEL_DIR = "model";
+
+    private RegressJob() {
+    }
+
+    /** Logs with a timestamp to stdout. */
+    public static Consumer<String> stdoutLog(String prefix) {
+        return s -> System.out.println(Instant.now().toString().substring(11, 19) + " " + prefix + s);
+    }
+
+    /** Targets from the training labels; checks nulls/NaN, the number of classes and the label types. */
+    public static Targets targets(LabeledData train, String task, List<String> labelCols) {
+        return targets(train.labelTypes(), train.labels(), train.ids(), task, labelCols);
+    }
+
+    /** As {@link #targets(LabeledData, String, List)} on labels and ids in row order. */
+    public static Targets targets(List<DataType> types, List<Object[]> labels, List<Object> ids, String task, List<String> labelCols) {
+        boolean classify;
+        if (task.equals("classification")) {
+            classify = true;
+        } else if (task.equals("regression")) {
+            classify = false;
+        } else {
+            classify = labelCols.size() == 1 && (types.get(0) instanceof IntegralType || types.get(0).equals(DataTypes.StringType));
+        }
+        if (classify) {
+            if (labelCols.size() != 1) {
+                throw new UserError("classification takes one label column, got " + labelCols + "; use --task regression for multi-output");
+            }
+            DataType t = types.get(0);
+            if (!(t instanceof IntegralType || t.equals(DataTypes.StringType))) {
+                throw new UserError("label column '" + labelCols.get(0) + "' has type " + t.simpleString()
+                        + "; classification needs integral or string labels");
+            }
+            List<Object> ls = new ArrayList<>();
+            for (int i = 0; i < labels.size(); i++) {
+                Object l = labels.get(i)[0];
+                if (l == null) {
+                    throw new UserError("label column '" + labelCols.get(0) + "' is null for training row with id "
+                            + ids.get(i) + "; every training row needs a label");
+                }
+                ls.add(l);
+            }
+            return Targets.classification(ls, labelCols.get(0));
+        }
+        for (int j = 0; j < labelCols.size(); j++) {
+            DataType t = types.get(j);
+            if (!(t instanceof org.apache.spark.sql.types.NumericType)) {
+                throw new UserError("label column '" + labelCols.get(j) + "' has type " + t.simpleString()
+                        + "; regression needs numeric columns");
+            }
+        }
+        return Targets.regression(labelCols);
+    }
+
+    /** Right-hand sides Y (row-major N x k), refusing null and NaN/Inf labels with the row id. */
+    public static double[] rhs(LabeledData train, Targets targets, List<String> labelCols) {
+        return rhs(train.labels(), train.ids(), targets, labelCols);
+    }
+
+    /** As {@link #rhs(LabeledData, Targets, List)} on labels and ids in row order. */
+    public static double[] rhs(List<Object[]> labels, List<Object> ids, Targets targets, List<String> labelCols) {
+        int n = labels.size();
+        if (targets.task() == Targets.Task.CLASSIFICATION) {
+            List<Object> ls = new ArrayList<>(n);
+            for (Object[] l : labels) {
+                ls.add(l[0]);
+            }
+            return targets.encode(ls, labelCols.get(0));
+        }
+        int k = labelCols.size();
+        double[] y = new double[n * k];
+        for (int i = 0; i < n; i++) {
+            Object[] ls = labels.get(i);
+            for (int c = 0; c < k; c++) {
+                if (ls[c] == null) {
+                    throw new UserError("label column '" + labelCols.get(c) + "' is null for training row with id " + ids.get(i));
+                }
+                double v = ((Number) ls[c]).doubleValue();
+                if (!Double.isFinite(v)) {
+                    throw new UserError("label column '" + labelCols.get(c) + "' is " + v + " for training row with id "
+                            + ids.get(i) + "; labels must be finite");
+                }
+                y[i * k + c] = v;
+            }
+        }
+        return y;
+    }
+
+    /** Refuses an existing complete output unless overwrite; an incomplete one is reused (resume). */
+    static void checkOutput(Configuration conf, String out, boolean overwrite, String marker) throws IOException {
+        Path p = new Path(out);
+        FileSystem fs = p.getFileSystem(conf);
+        if (fs.exists(new Path(p, marker)) && !overwrite) {
+            throw new UserError("'" + out + "' already holds a result (" + marker + "); pass --overwrite to replace it");
+        }
+        if (fs.exists(p) && !fs.getFileStatus(p).isDirectory()) {
+            throw new UserError("'" + out + "' exists and is not a directory");
+        }
+    }
+
+    /** Runs the whole regression and returns the metrics written. */
+    public static Map<String, Object> run(SparkSession spark, RegressRequest req) throws IOException {
+        Consumer<String> log = stdoutLog("regress: ");
+        long tStart = System.nanoTime();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        checkOutput(conf, req.output(), req.overwrite(), METRICS_JSON);
+        Map<String, Double> timings = new LinkedHashMap<>();
+        long t0 = System.nanoTime();
+        jsc.setJobDescription("regress: read --train");
+        LabeledData train = LabeledData.load(spark, req.train(), "--train", req.featuresCol(), req.idCol(), req.labelCols(), true, req.blockSize());
+        LabeledData test = null;
+        JavaRDD<FeatureBlock[]> pairs = null;
+        JavaRDD<TileBlock> tiles = null;
+        try {
+            jsc.setJobDescription("regress: read --test");
+            test = LabeledData.load(spark, req.test(), "--test", req.featuresCol(), req.idCol(), req.labelCols(), false, req.blockSize());
+            if (test.d() != train.d()) {
+                throw new UserError("--train has " + train.d() + " features per row but --test has " + test.d()
+                        + "; both sets must have the same feature dimension");
+            }
+            Targets targets = targets(train, req.task(), req.labelCols());
+            double[] y = rhs(train, targets, req.labelCols());
+            int k = targets.width();
+            if (test.hasLabels()) {
+                for (int j = 0; j < req.labelCols().size(); j++) {
+                    DataType tt = test.labelTypes().get(j);
+                    DataType tr = train.labelTypes().get(j);
+                    if (targets.task() == Targets.Task.CLASSIFICATION && (tt instanceof IntegralType) != (tr instanceof IntegralType)) {
+                        throw new UserError("label column '" + req.labelCols().get(j) + "' is " + tr.simpleString() + " in --train but "
+                                + tt.simpleString() + " in --test");
+                    }
+                }
+            }
+            int n = (int) train.n();
+            if (n != train.n()) {
+                throw new UserError("--train has " + train.n() + " rows; at most " + Integer.MAX_VALUE + " are supported");
+            }
+            // early refusal: an explicit cholesky that cannot fit
+            if (req.solver() == SolverChoice.Kind.CHOLESKY) {
+                new org.sparkntk.solve.CholeskySolver(req.maxDriverBytes(), log).checkFits(n, k);
+            }
+            timings.put("read_seconds", Fitter.seconds(t0));
+            log.accept(String.format(Locale.ROOT, "train N = %d, test = %d, d = %d, task %s, outputs %d%s", n, test.n(), train.d(),
+                    targets.task(), k, targets.task() == Targets.Task.CLASSIFICATION ? " (classes " + targets.classes() + ")" : ""));
+
+            long t1 = System.nanoTime();
+            int nb = (n + req.blockSize() - 1) / req.blockSize();
+            int partitions = Math.max(jsc.defaultParallelism(), Math.min(nb * (nb + 1) / 2, 4 * jsc.defaultParallelism()));
+            jsc.setJobDescription("regress: kernel diagonal");
+            double[] diag = KernelTiles.diagonal(train.blocks(), req.spec(), req.kind(), n);
+            pairs = KernelTiles.blockPairs(train.blocks(), partitions);
+            tiles = KernelTiles.tiles(pairs, req.spec(), req.kind());
+            if (!req.matrixFree()) {
+                tiles = tiles.persist(StorageLevel.MEMORY_AND_DISK());
+                jsc.setJobDescription("regress: " + req.kind().label() + " tiles (" + nb * (nb + 1) / 2 + ")");
+                tiles.count();
+                pairs.unpersist(false);
+                log.accept(String.format(Locale.ROOT, "kernel: %d tiles of %d x %d cached (%.2f GB) in %.1f s", nb * (nb + 1) / 2,
+                        req.blockSize(), req.blockSize(), 8.0 * n * (n + req.blockSize()) / 2 / 1e9, Fitter.seconds(t1)));
+            } else {
+                jsc.setJobDescription("regress: stage block pairs");
+                pairs.count();
+                log.accept("kernel: matrix-free, tiles recomputed on every pass");
+            }
+            timings.put("kernel_seconds", Fitter.seconds(t1));
+
+            Fitter.Options fo = new Fitter.Options(req.ridge(), req.solver(), req.tol(), req.maxIter(), req.preconditionerRank(),
+                    req.checkpointEvery(), req.maxDriverBytes(), req.output(), !req.matrixFree());
+            Fitter.Fit fit = Fitter.fit(jsc, tiles, n, req.blockSize(), diag, y, k, fo, log);
+            timings.putAll(fit.timings());
+
+            long t2 = System.nanoTime();
+            jsc.setJobDescription("regress: predict (test x train tiles, streamed)");
+            int tp = Math.max(jsc.defaultParallelism(), 2 * jsc.defaultParallelism());
+            double[] scores = KernelTiles.predict(jsc, test.blocks(), train.blocks(), req.spec(), req.kind(), fit.alpha(), k,
+                    test.n(), test.blockSize(), tp);
+            timings.put("predict_seconds", Fitter.seconds(t2));
+
+            long t3 = System.nanoTime();
+            Map<String, Object> quality = Outputs.writePredictions(spark, req.output(), test, targets, req.labelCols(),
+                    train.labelTypes(), scores, k);
+            timings.put("write_seconds", Fitter.seconds(t3));
+            timings.put("total_seconds", Fitter.seconds(tStart));
+
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("task", targets.task().toString());
+            m.put("n_train", n);
+            m.put("n_test", test.n());
+            m.put("d", train.d());
+            m.putAll(quality);
+            if (targets.task() == Targets.Task.CLASSIFICATION) {
+                m.put("classes", targets.classes());
+                m.put("encoding", "centred one-hot: 1 - 1/C for the class, -1/C otherwise; prediction = argmax of scores");
+            } else {
+                m.put("outputs", req.labelCols());
+            }
+            m.put("kernel", kernelMap(req));
+            m.put("ridge", Map.of("value", req.ridge().value(), "scale", req.ridge().scale().toString(), "lambda", fit.lambda(),
+                    "trace_over_n", fit.trace() / n));
+            m.putAll(solverMap(fit));
+            m.put("train", req.train());
+            m.put("test", req.test());
+            m.put("wall_seconds", timings);
+            m.put("spark_ntk_version", org.sparkntk.cli.BuildInfo.version());
+            ModelStore.write(spark, new Path(req.output(), MODEL_DIR).toString(), new ModelStore.Info(req.spec(), req.kind(),
+                    req.blockSize(), req.train(), req.featuresCol(), req.idCol(), train.n(), train.d(), train.ids(),
+                    train.idType(), targets, req.labelCols(), train.labelTypes(), req.ridge(), "computed by regress from --train"), fit);
+            Outputs.writeJson(conf, new Path(req.output(), METRICS_JSON), m);
+            Checkpoints.clear(conf, req.output());
+            printSummary(m, log);
+            return m;
+        } finally {
+            if (tiles != null) {
+                tiles.unpersist(false);
+            }
+            if (pairs != null) {
+                pairs.unpersist(false);
+            }
+            train.release();
+            if (test != null) {
+                test.release();
+            }
+        }
+    }
+
+    static Map<String, Object> kernelMap(RegressRequest req) {
+        Map<String, Object> k = ModelStore.kernelMap(req.spec(), req.kind(), req.blockSize());
+        k.put("matrix_free", req.matrixFree());
+        return k;
+    }
+
+    static Map<String, Object> solverMap(Fitter.Fit fit) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("solver", fit.choice().kind().toString());
+        m.put("solver_reason", fit.choice().reason());
+        m.put("preconditioner", fit.preconditioner());
+        m.put("iterations", fit.result().iterations());
+        m.put("passes_over_k", fit.passes());
+        m.put("converged", fit.result().converged());
+        m.put("relative_residual", fit.result().relativeResidual());
+        m.put("jitter", fit.result().jitter());
+        return m;
+    }
+
+    static void printSummary(Map<String, Object> m, Consumer<String> log) {
+        StringBuilder sb = new StringBuilder("done: ");
+        if (m.containsKey("accuracy")) {
+            sb.append(String.format(Locale.ROOT, "accuracy %.4f", (Double) m.get("accuracy")));
+        } else if (m.containsKey("rmse")) {
+            sb.append("rmse ").append(m.get("rmse")).append(", r2 ").append(m.get("r2"));
+        } else {
+            sb.append("(test set has no labels)");
+        }
+        sb.append(", solver ").append(m.get("solver")).append(", iterations ").append(m.get("iterations"))
+                .append(", wall ").append(m.get("wall_seconds"));
+        log.accept(sb.toString());
+    }
+}

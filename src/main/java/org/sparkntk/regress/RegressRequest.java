@@ -1,0 +1,59 @@
+package org.sparkntk.regress;
+
+import java.util.List;
+import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.options.UserError;
+import org.sparkntk.solve.Ridge;
+
+/**
+ * What {@code ntk regress} was asked: data, kernel, task, ridge and solver settings.
+ *
+ * @param task               'auto', 'classification' or 'regression'
+ * @param preconditionerRank 0 for none
+ * @param checkpointEvery    save the PCG state every this many iterations (0: never)
+ * @param maxDriverBytes     the Cholesky solver refuses above this
+ */
+public record RegressRequest(String train, String test, List<String> labelCols, String featuresCol, String idCol,
+                             String output, NetworkSpec spec, KernelTiles.Kind kind, String task, Ridge ridge,
+                             SolverChoice.Kind solver, double tol, int maxIter, int preconditionerRank, boolean matrixFree,
+                             int blockSize, boolean overwrite, int checkpointEvery, long maxDriverBytes) {
+
+    public RegressRequest {
+        if (labelCols == null || labelCols.isEmpty()) {
+            throw new UserError("'label-col' is empty; name the label column (or several numeric columns for multi-output regression)");
+        }
+        if (!(tol > 0 && tol < 1)) {
+            throw new UserError("'tol' is " + tol + " but must be in (0, 1)");
+        }
+        if (maxIter < 1) {
+            throw new UserError("'max-iter' is " + maxIter + " but must be >= 1");
+        }
+        if (blockSize < 1) {
+            throw new UserError("'block-size' is " + blockSize + " but must be > 0");
+        }
+        if (!List.of("auto", "classification", "regression").contains(task)) {
+            throw new UserError("'task' is '" + task + "' but must be auto, classification or regression");
+        }
+    }
+
+    /** Parses {@code none} or {@code nystrom:RANK} (also {@code rpcholesky:RANK}) to a rank, 0 for none. */
+    public static int parsePreconditioner(String s) {
+        String t = s == null ? "none" : s.trim().toLowerCase(java.util.Locale.ROOT);
+        if (t.equals("none")) {
+            return 0;
+        }
+        int c = t.indexOf(':');
+        String kind = c < 0 ? t : t.substring(0, c);
+        if ((kind.equals("nystrom") || kind.equals("rpcholesky")) && c > 0) {
+            try {
+                int r = Integer.parseInt(t.substring(c + 1));
+                if (r >= 1) {
+                    return r;
+                }
+            } catch (NumberFormatException e) {
+                // fall through
+            }
+        }
+        throw new UserError("'preconditioner' is '" + s + "' but must be none or nystrom:RANK with RANK >= 1 (e.g. nystrom:500)");
+    }
+}

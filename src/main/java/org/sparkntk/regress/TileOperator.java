@@ -1,0 +1,246 @@
+package org.sparkntk.regress;
+
+import dev.ludovic.netlib.blas.BLAS;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.sparkntk.solve.SymmetricOperator;
+import scala.Tuple2;
+
+/**
+ * K as tiles on the executors (only blockRow &lt;= blockCol of the symmetric matrix): one Spark job
+ * per application. Tile (I, J) adds K_IJ x_J to row block I and, off the diagonal, K_IJ^T x_I to
+ * row block J; x is broadcast, the per-block partial sums are reduced by block (reduceByKey) and
+ * only the N x k result comes back, so the driver holds O(N k).
+ *
+ * <p>Whether the tiles are cached (MEMORY_AND_DISK) or recomputed from the input blocks on every
+ * pass (matrix-free) is decided by how the RDD was built; this class only reads it.
+ */
+public final class TileOperator implements SymmetricOperator {
+
+    private final JavaSparkContext jsc;
+    private final JavaRDD<TileBlock> tiles;
+    private final int n;
+    private final int blockSize;
+    private final int reducers;
+    private final String label;
+    private double[] diag;
+    private int passes;
+
+    /**
+     * @param tiles     the upper-triangle tiles (blockRow &lt;= blockCol), blocks of {@code blockSize} rows
+     * @param label     prefix of the Spark job descriptions (e.g. "PCG")
+     */
+    public TileOperator(JavaSparkContext jsc, JavaRDD<TileBlock> tiles, int n, int blockSize, String label) {
+        this.jsc = jsc;
+        this.tiles = tiles;
+        this.n = n;
+        this.blockSize = blockSize;
+        this.reducers = Math.max(1, Math.min(jsc.defaultParallelism(), (n + blockSize - 1) / blockSize));
+        this.label = label;
+    }
+
+    /** Passes over the tiles so far (applications and column fetches). */
+    public int passes() {
+        return passes;
+    }
+
+    /**
+     * Seconds of one plain pass that reads every cached value (a sum), the yardstick for the cost
+     * of an iteration (which reads the same values and adds two skinny GEMMs per tile).
+     */
+    public double scanSeconds() {
+        jsc.setJobDescription(label + ": scan pass over K (yardstick)");
+        long t0 = System.nanoTime();
+        tiles.map(t -> {
+            double s = 0;
+            for (double v : t.values()) {
+                s += v;
+            }
+            return s;
+        }).reduce(Double::sum);
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    @Override
+    public int size() {
+        return n;
+    }
+
+    private int blocks() {
+        return (n + blockSize - 1) / blockSize;
+    }
+
+    /** Dense partial results per partition up to this size (one stage, reduced on the driver); above it, reduceByKey per block. */
+    static long denseReduceLimitBytes = 256L << 20;
+
+    @Override
+    public void apply(double[] x, int k, double[] out) {
+        passes++;
+        jsc.setJobDescription(label + ": K x pass " + passes + " (" + k + " outputs)");
+        Broadcast<double[]> bx = jsc.broadcast(x);
+        try {
+            long partial = 8L * n * k;
+            if (partial * tiles.getNumPartitions() <= denseReduceLimitBytes) {
+                // one stage: every partition sums into a dense N x k array, the driver adds them up
+                int nk = n * k;
+                double[] sum = tiles.mapPartitions(it -> {
+                    double[] acc = new double[nk];
+                    multiplyInto(it, bx.value(), k, acc);
+                    return java.util.List.of(acc).iterator();
+                }).reduce(TileOperator::addInto);
+                System.arraycopy(sum, 0, out, 0, nk);
+                return;
+            }
+            JavaPairRDD<Integer, double[]> parts = tiles.mapPartitionsToPair(it -> multiply(it, bx.value(), k));
+            Map<Integer, double[]> sums = parts.reduceByKey(TileOperator::addInto, reducers).collectAsMap();
+            java.util.Arrays.fill(out, 0.0);
+            for (Map.Entry<Integer, double[]> e : sums.entrySet()) {
+                long start = (long) e.getKey() * blockSize;
+                System.arraycopy(e.getValue(), 0, out, (int) (start * k), e.getValue().length);
+            }
+        } finally {
+            bx.destroy();
+        }
+    }
+
+    /** Rows per panel: a 32-row panel of a 1024-wide tile (256 KB) stays in cache for its second use. */
+    static final int PANEL = Integer.getInteger("ntk.pcg.panel", 32);
+
+    /** Adds the products of the tiles of one partition into a dense N x k array. */
+    static void multiplyInto(Iterator<TileBlock> it, double[] x, int k, double[] acc) {
+        BLAS blas = BLAS.getInstance();
+        while (it.hasNext()) {
+            TileBlock t = it.next();
+            tileProduct(blas, t, x, k, acc, (int) (t.rowStart() * k), acc, (int) (t.colStart() * k));
+        }
+    }
+
+    /**
+     * yi += K x_J and (off the diagonal) yj += K^T x_I for one tile, panel by panel so that each
+     * panel of K is read from memory once and reused from cache by the transposed product.
+     */
+    static void tileProduct(BLAS blas, TileBlock t, double[] x, int k, double[] yi, int yiOff, double[] yj, int yjOff) {
+        int m = t.numRows();
+        int nc = t.numCols();
+        int xj = (int) (t.colStart() * k);
+        int xi = (int) (t.rowStart() * k);
+        boolean both = !t.diagonal();
+        for (int i0 = 0; i0 < m; i0 += PANEL) {
+            int p = Math.min(PANEL, m - i0);
+            // yi[i0:i0+p]^T (k x p) += x_J^T (k x nc) K[i0:i0+p, :]^T
+            blas.dgemm("N", "N", k, p, nc, 1.0, x, xj, k, t.values(), i0 * nc, nc, 1.0, yi, yiOff + i0 * k, k);
+            if (both) {
+                // yj^T (k x nc) += x_I[i0:i0+p]^T (k x p) K[i0:i0+p, :]
+                blas.dgemm("N", "T", k, nc, p, 1.0, x, xi + i0 * k, k, t.values(), i0 * nc, nc, 1.0, yj, yjOff, k);
+            }
+        }
+    }
+
+    /** Partial products of the tiles of one partition, summed per row block. */
+    static Iterator<Tuple2<Integer, double[]>> multiply(Iterator<TileBlock> it, double[] x, int k) {
+        Map<Integer, double[]> acc = new HashMap<>();
+        BLAS blas = BLAS.getInstance();
+        while (it.hasNext()) {
+            TileBlock t = it.next();
+            int m = t.numRows();
+            int nc = t.numCols();
+            double[] yi = acc.computeIfAbsent(t.blockRow(), b -> new double[m * k]);
+            double[] yj = t.diagonal() ? null : acc.computeIfAbsent(t.blockCol(), b -> new double[nc * k]);
+            tileProduct(blas, t, x, k, yi, 0, yj, 0);
+        }
+        List<Tuple2<Integer, double[]>> out = new ArrayList<>(acc.size());
+        acc.forEach((b, v) -> out.add(new Tuple2<>(b, v)));
+        return out.iterator();
+    }
+
+    static double[] addInto(double[] a, double[] b) {
+        for (int i = 0; i < a.length; i++) {
+            a[i] += b[i];
+        }
+        return a;
+    }
+
+    @Override
+    public double[] diagonal() {
+        if (diag == null) {
+            jsc.setJobDescription(label + ": diagonal of K");
+            List<Tuple2<Long, double[]>> parts = tiles.filter(TileBlock::diagonal).map(t -> {
+                double[] d = new double[t.numRows()];
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = t.values()[i * t.numCols() + i];
+                }
+                return new Tuple2<>(t.rowStart(), d);
+            }).collect();
+            double[] d = new double[n];
+            for (Tuple2<Long, double[]> p : parts) {
+                System.arraycopy(p._2(), 0, d, (int) (long) p._1(), p._2().length);
+            }
+            diag = d;
+        }
+        return diag.clone();
+    }
+
+    @Override
+    public double[] columns(int[] cols) {
+        passes++;
+        int r = cols.length;
+        jsc.setJobDescription(label + ": " + r + " columns of K (preconditioner)");
+        int nb = blocks();
+        // columns grouped by the block that holds them: block -> (local index, position in cols)
+        List<List<int[]>> byBlock = new ArrayList<>(nb);
+        for (int b = 0; b < nb; b++) {
+            byBlock.add(new ArrayList<>());
+        }
+        for (int c = 0; c < r; c++) {
+            byBlock.get(cols[c] / blockSize).add(new int[] {cols[c] % blockSize, c});
+        }
+        Broadcast<List<List<int[]>>> bsel = jsc.broadcast(byBlock);
+        int bs = blockSize;
+        try {
+            Map<Integer, double[]> sums = tiles.mapPartitionsToPair(it -> {
+                Map<Integer, double[]> acc = new HashMap<>();
+                List<List<int[]>> sel = bsel.value();
+                while (it.hasNext()) {
+                    TileBlock t = it.next();
+                    int m = t.numRows();
+                    int nc = t.numCols();
+                    List<int[]> inJ = sel.get(t.blockCol());
+                    if (!inJ.isEmpty()) {
+                        double[] yi = acc.computeIfAbsent(t.blockRow(), b -> new double[m * r]);
+                        for (int[] lc : inJ) {
+                            for (int i = 0; i < m; i++) {
+                                yi[i * r + lc[1]] = t.values()[i * nc + lc[0]];
+                            }
+                        }
+                    }
+                    List<int[]> inI = sel.get(t.blockRow());
+                    if (!t.diagonal() && !inI.isEmpty()) {
+                        double[] yj = acc.computeIfAbsent(t.blockCol(), b -> new double[nc * r]);
+                        for (int[] lc : inI) {
+                            for (int j = 0; j < nc; j++) {
+                                yj[j * r + lc[1]] = t.values()[lc[0] * nc + j];
+                            }
+                        }
+                    }
+                }
+                List<Tuple2<Integer, double[]>> out = new ArrayList<>(acc.size());
+                acc.forEach((b, v) -> out.add(new Tuple2<>(b, v)));
+                return out.iterator();
+            }).reduceByKey(TileOperator::addInto, reducers).collectAsMap();
+            double[] out = new double[n * r];
+            for (Map.Entry<Integer, double[]> e : sums.entrySet()) {
+                System.arraycopy(e.getValue(), 0, out, e.getKey() * bs * r, e.getValue().length);
+            }
+            return out;
+        } finally {
+            bsel.destroy();
+        }
+    }
+}

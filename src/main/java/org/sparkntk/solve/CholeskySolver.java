@@ -1,0 +1,168 @@
+package org.sparkntk.solve;
+
+import dev.ludovic.netlib.blas.BLAS;
+import dev.ludovic.netlib.lapack.LAPACK;
+import java.util.function.Consumer;
+import org.sparkntk.options.UserError;
+import org.netlib.util.intW;
+
+/**
+ * Dense direct solve of (K + lambda I) X = Y for all outputs at once with LAPACK dpotrf/dpotrs
+ * (netlib, the library MLlib uses: native LAPACK when installed, else its Java port).
+ *
+ * <p>Memory: the N x N matrix is factored in place; only the lower triangle and the diagonal
+ * are overwritten, and they are restored from the untouched strict upper triangle and a saved
+ * diagonal, so jitter retries and the residual check need no second N x N copy.
+ *
+ * <p>Jitter: when dpotrf reports that K + lambda I is not numerically positive definite, the
+ * shift is raised by 1e-12 * mean(diag K), then x10 per retry (at most {@link #MAX_JITTER_RETRIES}
+ * times), and the jitter used is reported in the result.
+ */
+public final class CholeskySolver {
+
+    /** Retries before giving up (1e-12 .. 1e-1 times the mean diagonal). */
+    public static final int MAX_JITTER_RETRIES = 12;
+
+    private final long maxBytes;
+    private final Consumer<String> log;
+
+    /**
+     * @param maxBytes refuse when the estimate ({@link #bytesNeeded}) is above this
+     * @param log      receives one line per jitter retry
+     */
+    public CholeskySolver(long maxBytes, Consumer<String> log) {
+        this.maxBytes = maxBytes;
+        this.log = log == null ? s -> { } : log;
+    }
+
+    /** Driver bytes a dense solve of N samples and k outputs needs: K, Y, X and the residual. */
+    public static long bytesNeeded(long n, int k) {
+        return 8L * n * n + 4L * 8L * n * k + 8L * n;
+    }
+
+    /** Refuses (UserError) when the dense solve does not fit the configured limit or a Java array. */
+    public void checkFits(long n, int k) {
+        long need = bytesNeeded(n, k);
+        if (n * n > Integer.MAX_VALUE - 8) {
+            throw new UserError("the cholesky solver holds K in one array, at most 46340 x 46340; N = " + n
+                    + " needs " + gb(need) + "; use --solver pcg");
+        }
+        if (need > maxBytes) {
+            throw new UserError("the cholesky solver needs " + gb(need) + " on the driver for N = " + n
+                    + " (8 N^2 bytes for K), above the limit of " + gb(maxBytes)
+                    + "; use --solver pcg, or raise the driver memory (-Xmx / NTK_JAVA_OPTS)");
+        }
+    }
+
+    static String gb(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.2f GB", bytes / 1e9);
+    }
+
+    /**
+     * Solves (K + lambda I) X = Y.
+     *
+     * @param k      full symmetric N x N array; used as workspace and restored on return
+     * @param y      row-major N x nrhs right-hand sides (not modified)
+     * @param lambda ridge, >= 0
+     */
+    public Solution solve(double[] k, int n, double lambda, double[] y, int nrhs) {
+        if (!(lambda >= 0) || Double.isInfinite(lambda)) {
+            throw new UserError("'ridge' is " + lambda + " but must be >= 0 and finite");
+        }
+        if (k.length != (long) n * n || y.length != (long) n * nrhs) {
+            throw new IllegalArgumentException("cholesky: K must be " + n + " x " + n + " and Y " + n + " x " + nrhs);
+        }
+        checkFits(n, nrhs);
+        double[] diag = new double[n];
+        double meanDiag = 0;
+        for (int i = 0; i < n; i++) {
+            diag[i] = k[i * n + i];
+            meanDiag += diag[i];
+        }
+        meanDiag = n == 0 ? 0 : meanDiag / n;
+        LAPACK lapack = LAPACK.getInstance();
+        double jitter = 0;
+        int retry = 0;
+        try {
+            while (true) {
+                for (int i = 0; i < n; i++) {
+                    k[i * n + i] = diag[i] + lambda + jitter;
+                }
+                intW info = new intW(0);
+                lapack.dpotrf("L", n, k, Math.max(n, 1), info);
+                if (info.val == 0) {
+                    break;
+                }
+                if (info.val < 0) {
+                    throw new IllegalStateException("dpotrf: illegal argument " + (-info.val));
+                }
+                restore(k, n, diag);
+                if (retry == MAX_JITTER_RETRIES || !(meanDiag > 0)) {
+                    throw new UserError("K + lambda I is not positive definite even with a jitter of " + jitter
+                            + " (mean diagonal " + meanDiag + "); the kernel matrix has NaN/Inf or is badly broken");
+                }
+                jitter = jitter == 0 ? 1e-12 * meanDiag : jitter * 10;
+                retry++;
+                log.accept("cholesky: K + lambda I not numerically positive definite (dpotrf info " + info.val
+                        + "); retrying with jitter " + jitter);
+            }
+            // column-major B (n x nrhs) = Y; dpotrs overwrites it with X
+            double[] b = new double[n * nrhs];
+            for (int i = 0; i < n; i++) {
+                for (int c = 0; c < nrhs; c++) {
+                    b[c * n + i] = y[i * nrhs + c];
+                }
+            }
+            intW info = new intW(0);
+            if (n > 0 && nrhs > 0) {
+                lapack.dpotrs("L", n, nrhs, k, Math.max(n, 1), b, Math.max(n, 1), info);
+            }
+            if (info.val != 0) {
+                throw new IllegalStateException("dpotrs failed, info " + info.val);
+            }
+            double[] x = new double[n * nrhs];
+            for (int i = 0; i < n; i++) {
+                for (int c = 0; c < nrhs; c++) {
+                    x[i * nrhs + c] = b[c * n + i];
+                }
+            }
+            restore(k, n, diag);
+            double[] res = residual(k, n, lambda, x, y, nrhs);
+            boolean[] conv = new boolean[nrhs];
+            for (int c = 0; c < nrhs; c++) {
+                conv[c] = Double.isFinite(res[c]);
+            }
+            return new Solution(x, n, nrhs, new SolveResult("cholesky", conv, 0, res, jitter));
+        } finally {
+            restore(k, n, diag);
+        }
+    }
+
+    /** Copies the strict upper triangle into the lower one and puts the original diagonal back. */
+    private static void restore(double[] k, int n, double[] diag) {
+        for (int j = 0; j < n; j++) {
+            // column-major lower element (i, j), i > j, is k[i + j n]; its mirror k[j + i n] is untouched
+            for (int i = j + 1; i < n; i++) {
+                k[i + j * n] = k[j + i * n];
+            }
+            k[j * n + j] = diag[j];
+        }
+    }
+
+    /** Relative residual per output of the system asked, ||y - (K + lambda I) x|| / ||y||. */
+    static double[] residual(double[] k, int n, double lambda, double[] x, double[] y, int nrhs) {
+        double[] r = y.clone();
+        if (n > 0 && nrhs > 0) {
+            BLAS.getInstance().dgemm("N", "N", nrhs, n, n, -1.0, x, nrhs, k, n, 1.0, r, nrhs);
+        }
+        for (int i = 0; i < r.length; i++) {
+            r[i] -= lambda * x[i];
+        }
+        double[] rn = Blocks.norms(r, nrhs);
+        double[] yn = Blocks.norms(y, nrhs);
+        for (int c = 0; c < nrhs; c++) {
+            rn[c] = yn[c] == 0 ? (rn[c] == 0 ? 0 : Double.POSITIVE_INFINITY) : rn[c] / yn[c];
+        }
+        return rn;
+    }
+}

@@ -1,0 +1,223 @@
+package org.sparkntk.solve;
+
+import dev.ludovic.netlib.blas.BLAS;
+import dev.ludovic.netlib.lapack.LAPACK;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.netlib.util.intW;
+
+/**
+ * M = F F^T + mu I with a rank-R factor F (N x R) of a Nystrom approximation K ~ F F^T, applied
+ * with the Woodbury identity: M^-1 r = (r - F (mu I + F^T F)^-1 F^T r) / mu. Cost per application
+ * O(N R k); the driver holds F (8 N R bytes).
+ *
+ * <p>F comes from randomly pivoted Cholesky (Chen, Epperly, Tropp and Webber 2022; as a KRR
+ * preconditioner: Diaz, Epperly, Frangella, Tropp and Webber 2023): pivots are sampled with
+ * probability proportional to the diagonal of the residual K - F F^T, so clustered or
+ * near-duplicate points are not picked twice. It needs the diagonal of K and only the R
+ * columns it picks, fetched in blocks (one pass over K per block). The result is a Nystrom
+ * approximation K(:,S) K(S,S)^-1 K(S,:) on the pivot set S.
+ *
+ * <p>Why not Jacobi: the NTK diagonal is nearly constant, so a diagonal preconditioner does
+ * nothing; the ill-conditioning is in the few large eigenvalues this one captures.
+ */
+public final class LowRankPreconditioner implements Preconditioner {
+
+    private final int n;
+    private final int rank;
+    private final double[] f;
+    private final double mu;
+    private final double[] chol;
+    private final String name;
+
+    private LowRankPreconditioner(int n, int rank, double[] f, double mu, String name) {
+        this.n = n;
+        this.rank = rank;
+        this.f = f;
+        this.mu = mu;
+        this.name = name;
+        // chol = Cholesky of (mu I + F^T F), column-major R x R; F row-major with ld R is F^T column-major
+        double[] g = new double[rank * rank];
+        if (rank > 0 && n > 0) {
+            BLAS.getInstance().dgemm("N", "T", rank, rank, n, 1.0, f, rank, f, rank, 0.0, g, rank);
+        }
+        for (int i = 0; i < rank; i++) {
+            g[i * rank + i] += mu;
+        }
+        intW info = new intW(0);
+        if (rank > 0) {
+            LAPACK.getInstance().dpotrf("L", rank, g, rank, info);
+        }
+        if (info.val != 0) {
+            throw new IllegalStateException("preconditioner: mu I + F^T F not positive definite (info " + info.val + ")");
+        }
+        this.chol = g;
+    }
+
+    /** Rank actually reached (lower than asked when K has lower numerical rank). */
+    public int rank() {
+        return rank;
+    }
+
+    /** The shift mu. */
+    public double mu() {
+        return mu;
+    }
+
+    @Override
+    public String describe() {
+        return name + ":" + rank;
+    }
+
+    @Override
+    public void solve(double[] r, int k, double[] z) {
+        System.arraycopy(r, 0, z, 0, r.length);
+        if (rank > 0 && k > 0) {
+            // t^T (k x R) = r^T F
+            double[] t = new double[k * rank];
+            BLAS.getInstance().dgemm("N", "T", k, rank, n, 1.0, r, k, f, rank, 0.0, t, k);
+            // s = (mu I + F^T F)^-1 t, column-major R x k
+            double[] s = new double[rank * k];
+            for (int c = 0; c < k; c++) {
+                for (int j = 0; j < rank; j++) {
+                    s[c * rank + j] = t[j * k + c];
+                }
+            }
+            intW info = new intW(0);
+            LAPACK.getInstance().dpotrs("L", rank, k, chol, rank, s, rank, info);
+            // back to row-major R x k, i.e. column-major s^T (k x R)
+            for (int j = 0; j < rank; j++) {
+                for (int c = 0; c < k; c++) {
+                    t[j * k + c] = s[c * rank + j];
+                }
+            }
+            // z^T (k x N) = r^T - s^T F^T
+            BLAS.getInstance().dgemm("N", "N", k, n, rank, -1.0, t, k, f, rank, 1.0, z, k);
+        }
+        double inv = 1.0 / mu;
+        for (int i = 0; i < z.length; i++) {
+            z[i] *= inv;
+        }
+    }
+
+    /** The shift to use for a ridge lambda: lambda itself, or a tiny fraction of the mean diagonal when lambda = 0. */
+    public static double shiftFor(double lambda, double meanDiag) {
+        return lambda > 0 ? lambda : Math.max(1e-10 * meanDiag, Double.MIN_NORMAL);
+    }
+
+    /**
+     * Randomly pivoted Cholesky of rank at most {@code rank}, pivots drawn {@code blockSize} at a
+     * time (one {@link SymmetricOperator#columns} call per block).
+     */
+    public static LowRankPreconditioner rpCholesky(SymmetricOperator k, int rank, double lambda, int blockSize,
+                                                   long seed, Consumer<String> log) {
+        int n = k.size();
+        if (rank < 1) {
+            throw new IllegalArgumentException("preconditioner rank is " + rank + " but must be >= 1");
+        }
+        rank = Math.min(rank, n);
+        blockSize = Math.max(1, Math.min(blockSize, rank));
+        double[] d = k.diagonal().clone();
+        double trace0 = 0;
+        for (double v : d) {
+            trace0 += v;
+        }
+        double mu = shiftFor(lambda, n == 0 ? 0 : trace0 / n);
+        double[] f = new double[n * rank];
+        Random rnd = new Random(seed);
+        int cols = 0;
+        int rounds = 0;
+        while (cols < rank) {
+            double sum = 0;
+            for (double v : d) {
+                sum += v;
+            }
+            if (!(sum > 1e-14 * trace0)) {
+                break; // K is (numerically) of rank cols: F F^T is exact
+            }
+            int b = Math.min(blockSize, rank - cols);
+            int[] s = sample(d, b, rnd);
+            double[] g = k.columns(s); // N x s.length
+            int m = s.length;
+            if (cols > 0) {
+                // g -= F(:, 0:cols) F(s, 0:cols)^T
+                double[] fs = new double[m * cols];
+                for (int j = 0; j < m; j++) {
+                    System.arraycopy(f, s[j] * rank, fs, j * cols, cols);
+                }
+                BLAS.getInstance().dgemm("T", "N", m, n, cols, -1.0, fs, cols, f, rank, 1.0, g, m);
+            }
+            int first = cols;
+            for (int j = 0; j < m && cols < rank; j++) {
+                int piv = s[j];
+                // subtract what the columns accepted earlier in this block explain
+                for (int c = first; c < cols; c++) {
+                    double w = f[piv * rank + c];
+                    if (w != 0) {
+                        for (int i = 0; i < n; i++) {
+                            g[i * m + j] -= f[i * rank + c] * w;
+                        }
+                    }
+                }
+                double pivot = g[piv * m + j];
+                if (!(pivot > 1e-12 * (trace0 / n))) {
+                    continue; // already explained by the factor: skip the pivot
+                }
+                double inv = 1.0 / Math.sqrt(pivot);
+                for (int i = 0; i < n; i++) {
+                    double v = g[i * m + j] * inv;
+                    f[i * rank + cols] = v;
+                    d[i] = Math.max(d[i] - v * v, 0.0);
+                }
+                d[piv] = 0.0;
+                cols++;
+            }
+            rounds++;
+        }
+        if (log != null) {
+            double rest = 0;
+            for (double v : d) {
+                rest += v;
+            }
+            log.accept(String.format(java.util.Locale.ROOT,
+                    "rpcholesky preconditioner: rank %d in %d column fetches, residual trace %.3g of %.3g (%.2g), mu %.3g",
+                    cols, rounds, rest, trace0, trace0 == 0 ? 0 : rest / trace0, mu));
+        }
+        double[] fr = f;
+        if (cols < rank) {
+            fr = new double[n * cols];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(f, i * rank, fr, i * cols, cols);
+            }
+        }
+        return new LowRankPreconditioner(n, cols, fr, mu, "rpcholesky");
+    }
+
+    /** b draws with replacement from the distribution d / sum, duplicates dropped, in draw order. */
+    private static int[] sample(double[] d, int b, Random rnd) {
+        int n = d.length;
+        double[] cum = new double[n];
+        double acc = 0;
+        for (int i = 0; i < n; i++) {
+            acc += d[i];
+            cum[i] = acc;
+        }
+        int[] out = new int[b];
+        int m = 0;
+        java.util.HashSet<Integer> seen = new java.util.HashSet<>();
+        for (int t = 0; t < b; t++) {
+            double u = rnd.nextDouble() * acc;
+            int i = Arrays.binarySearch(cum, u);
+            i = i >= 0 ? i + 1 : -i - 1;
+            i = Math.min(i, n - 1);
+            while (i > 0 && d[i] == 0) {
+                i--; // never land on a zero-weight entry through rounding
+            }
+            if (d[i] > 0 && seen.add(i)) {
+                out[m++] = i;
+            }
+        }
+        return Arrays.copyOf(out, m);
+    }
+}

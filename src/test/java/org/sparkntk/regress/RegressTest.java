@@ -1,0 +1,412 @@
+package org.sparkntk.regress;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.sparkntk.cli.Main;
+import org.sparkntk.kernel.Activations;
+import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.solve.DenseSymmetric;
+import org.sparkntk.tile.Tiles;
+
+/** regress end to end on Spark local mode, against dense computations done here. */
+class RegressTest {
+
+    static SparkSession spark;
+    /** Stop only a session this class started (other test classes may share theirs). */
+    static boolean ownSession;
+    static Path dir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        ownSession = SparkSession.getDefaultSession().isEmpty() && SparkSession.getActiveSession().isEmpty();
+        spark = SparkSession.builder().master("local[2]").appName("regress-test")
+                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+                .config("spark.driver.host", "127.0.0.1").getOrCreate();
+        dir = Files.createTempDirectory("regress");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (ownSession) {
+            spark.stop();
+        }
+    }
+
+    /** Gaussian mixture: classes 0..c-1 (label INT), two regression targets y1, y2, ids 1000 + i. */
+    static double[][] writeSet(String path, int n, int d, int classes, long seed, boolean labels) {
+        return writeSet(path, n, d, classes, seed, labels, d);
+    }
+
+    /** As above, keeping only the first {@code keep} features. */
+    static double[][] writeSet(String path, int n, int d, int classes, long seed, boolean labels, int keep) {
+        Random r = new Random(seed);
+        Random centers = new Random(99);
+        double[][] mu = new double[classes][d];
+        for (double[] m : mu) {
+            for (int j = 0; j < d; j++) {
+                m[j] = 1.5 * centers.nextGaussian();
+            }
+        }
+        StructType schema = new StructType().add("id", DataTypes.LongType).add("features",
+                DataTypes.createArrayType(DataTypes.DoubleType));
+        if (labels) {
+            schema = schema.add("label", DataTypes.IntegerType).add("y1", DataTypes.DoubleType).add("y2", DataTypes.DoubleType);
+        }
+        List<Row> rows = new ArrayList<>();
+        double[][] x = new double[n][d];
+        for (int i = 0; i < n; i++) {
+            int c = r.nextInt(classes);
+            List<Double> f = new ArrayList<>();
+            for (int j = 0; j < d; j++) {
+                x[i][j] = mu[c][j] + r.nextGaussian();
+                if (j < keep) {
+                    f.add(x[i][j]);
+                }
+            }
+            double y1 = Math.sin(x[i][0]) + 0.5 * x[i][1];
+            double y2 = x[i][2] * x[i][3];
+            rows.add(labels ? RowFactory.create(1000L + i, f, c, y1, y2) : RowFactory.create(1000L + i, f));
+        }
+        spark.createDataFrame(rows, schema).repartition(3).write().parquet(path);
+        return x;
+    }
+
+    static Map<?, ?> metrics(String out) throws Exception {
+        return new ObjectMapper().readValue(Path.of(out, "metrics.json").toFile(), Map.class);
+    }
+
+    static Map<Long, double[]> scores(String out) {
+        Map<Long, double[]> m = new java.util.HashMap<>();
+        for (Row r : spark.read().parquet(out + "/predictions").collectAsList()) {
+            Object s = r.get(r.fieldIndex(r.schema().fieldNames()[r.schema().fieldNames().length - 1]));
+            double[] v;
+            if (s instanceof Double dv) {
+                v = new double[] {dv};
+            } else {
+                List<Double> l = r.getList(r.schema().fieldIndex(r.schema().fieldNames()[r.schema().fieldNames().length - 1]));
+                v = l.stream().mapToDouble(Double::doubleValue).toArray();
+            }
+            m.put(r.getLong(0), v);
+        }
+        return m;
+    }
+
+    static void assertSameScores(Map<Long, double[]> a, Map<Long, double[]> b, double rel) {
+        assertEquals(a.keySet(), b.keySet());
+        double scale = 0;
+        for (double[] v : a.values()) {
+            for (double x : v) {
+                scale = Math.max(scale, Math.abs(x));
+            }
+        }
+        for (Map.Entry<Long, double[]> e : a.entrySet()) {
+            double[] w = b.get(e.getKey());
+            for (int c = 0; c < w.length; c++) {
+                assertEquals(e.getValue()[c], w[c], rel * scale, "id " + e.getKey() + " output " + c);
+            }
+        }
+    }
+
+    @Test
+    void pcgAndCholeskyAgreeOnClassification() throws Exception {
+        String train = dir.resolve("cls-train").toString();
+        String test = dir.resolve("cls-test").toString();
+        writeSet(train, 2000, 10, 3, 1, true);
+        writeSet(test, 300, 10, 3, 2, true);
+        String[] common = {"regress", "--train", train, "--test", test, "--label-col", "label", "--depth", "3", "--bias-std", "0.1",
+                "--block-size", "300", "--ridge", "1e-3", "--ridge-scale", "trace"};
+        String outC = dir.resolve("cls-chol").toString();
+        assertEquals(0, Main.run(concat(common, "--output", outC, "--solver", "cholesky")));
+        String outP = dir.resolve("cls-pcg").toString();
+        assertEquals(0, Main.run(concat(common, "--output", outP, "--solver", "pcg", "--tol", "1e-9",
+                "--preconditioner", "nystrom:200")));
+        Map<?, ?> mc = metrics(outC);
+        Map<?, ?> mp = metrics(outP);
+        assertEquals("classification", mc.get("task"));
+        assertEquals("cholesky", mc.get("solver"));
+        assertEquals("pcg", mp.get("solver"));
+        assertEquals("rpcholesky:200", mp.get("preconditioner"));
+        assertEquals(List.of(true, true, true), mp.get("converged"));
+        assertTrue((Double) mc.get("accuracy") > 0.9, "accuracy " + mc.get("accuracy"));
+        assertEquals(mc.get("accuracy"), mp.get("accuracy"));
+        assertSameScores(scores(outC), scores(outP), 1e-6);
+        List<String> cols = List.of(spark.read().parquet(outC + "/predictions").columns());
+        assertEquals(List.of("id", "label", "prediction", "scores"), cols);
+    }
+
+    @Test
+    void multiOutputRegressionMatchesADenseSolveWrittenHere() throws Exception {
+        String train = dir.resolve("reg-train").toString();
+        String test = dir.resolve("reg-test").toString();
+        double[][] xt = writeSet(train, 240, 5, 2, 3, true);
+        double[][] xs = writeSet(test, 50, 5, 2, 4, true);
+        String out = dir.resolve("reg-out").toString();
+        assertEquals(0, Main.run("regress", "--train", train, "--test", test, "--label-col", "y1,y2", "--output", out,
+                "--id-col", "id", "--kernel", "nngp", "--depth", "2", "--block-size", "64", "--ridge", "0.01"));
+        Map<?, ?> m = metrics(out);
+        assertEquals("regression", m.get("task"));
+        assertEquals(List.of("y1", "y2"), m.get("outputs"));
+        assertEquals("cholesky", m.get("solver"), "auto picks the dense solve for a small N");
+        assertTrue(((String) m.get("solver_reason")).startsWith("auto: dense K (N = 240) needs 0.00 GB"), (String) m.get("solver_reason"));
+        assertTrue(((List<?>) m.get("r2")).size() == 2);
+        // dense reference: the training rows in input order are read back to align ids
+        List<Row> tr = spark.read().parquet(train).collectAsList();
+        int n = tr.size();
+        int d = 5;
+        double[] x = new double[n * d];
+        double[] y = new double[n * 2];
+        for (int i = 0; i < n; i++) {
+            List<Double> f = tr.get(i).getList(1);
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = f.get(j);
+            }
+            y[i * 2] = tr.get(i).getDouble(3);
+            y[i * 2 + 1] = tr.get(i).getDouble(4);
+        }
+        NetworkSpec spec = new NetworkSpec(2, Activations.parse("relu"), 1.0, 0.0);
+        double[] k = new double[n * n];
+        Tiles.compute(spec, x, n, x, n, d, true, new int[] {2}, null, new double[][] {k});
+        for (int i = 0; i < n; i++) {
+            k[i * n + i] += 0.01;
+        }
+        double[] alpha = org.sparkntk.solve.SolversTest.gauss(k, n, y, 2);
+        List<Row> te = spark.read().parquet(test).collectAsList();
+        Map<Long, double[]> want = new java.util.HashMap<>();
+        for (Row r : te) {
+            List<Double> f = r.getList(1);
+            double[] xi = f.stream().mapToDouble(Double::doubleValue).toArray();
+            double[] kx = new double[n];
+            Tiles.compute(spec, xi, 1, x, n, d, false, new int[] {2}, null, new double[][] {kx});
+            double[] p = new double[2];
+            for (int j = 0; j < n; j++) {
+                p[0] += kx[j] * alpha[j * 2];
+                p[1] += kx[j] * alpha[j * 2 + 1];
+            }
+            want.put(r.getLong(0), p);
+        }
+        assertSameScores(want, scores(out), 1e-8);
+
+        // matrix-free PCG (tiles recomputed on every pass) with a preconditioner: the same predictions
+        String outMf = dir.resolve("reg-mf").toString();
+        assertEquals(0, Main.run("regress", "--train", train, "--test", test, "--label-col", "y1,y2", "--output", outMf,
+                "--id-col", "id", "--kernel", "nngp", "--depth", "2", "--block-size", "64", "--ridge", "0.01",
+                "--solver", "pcg", "--matrix-free", "--preconditioner", "nystrom:60", "--tol", "1e-10"));
+        Map<?, ?> mf = metrics(outMf);
+        assertEquals(Boolean.TRUE, ((Map<?, ?>) mf.get("kernel")).get("matrix_free"));
+        assertEquals(List.of(true, true), mf.get("converged"));
+        assertSameScores(scores(out), scores(outMf), 1e-7);
+
+        // the saved model predicts the same through 'ntk predict'
+        String out2 = dir.resolve("reg-predict").toString();
+        assertEquals(0, Main.run("predict", "--model", out + "/model", "--test", test, "--output", out2));
+        assertSameScores(scores(out), scores(out2), 1e-12);
+        assertEquals(m.get("r2"), metrics(out2).get("r2"));
+        assertEquals(List.of("id", "y1", "y2", "prediction"), List.of(spark.read().parquet(out2 + "/predictions").columns()));
+        Object[] again = runCapture("predict", "--model", out + "/model", "--test", test, "--output", out2);
+        assertEquals(2, again[0]);
+        assertTrue(((String) again[1]).contains("already holds a result (metrics.json); pass --overwrite"), (String) again[1]);
+        Object[] noModel = runCapture("predict", "--model", dir.resolve("nothing").toString(), "--test", test, "--output",
+                dir.resolve("reg-predict2").toString());
+        assertEquals(2, noModel[0]);
+        assertTrue(((String) noModel[1]).contains("is not a complete model: model.json is missing"), (String) noModel[1]);
+    }
+
+    @Test
+    void solveAndPredictFromAGramOutputEqualRegress() throws Exception {
+        String train = dir.resolve("gram-train").toString();
+        String test = dir.resolve("gram-test").toString();
+        writeSet(train, 500, 8, 3, 11, true);
+        writeSet(test, 100, 8, 3, 12, true);
+        String[] net = {"--depth", "3", "--bias-std", "0.1"};
+        String[] ridge = {"--ridge", "1e-3", "--ridge-scale", "trace"};
+        String reg = dir.resolve("gram-regress").toString();
+        assertEquals(0, Main.run(concat(concat(concat(new String[] {"regress", "--train", train, "--test", test,
+                "--label-col", "label", "--id-col", "id", "--output", reg, "--block-size", "128"}, net), ridge))));
+        String kdir = dir.resolve("gram-kernel").toString();
+        assertEquals(0, Main.run(concat(new String[] {"gram", "--input", train, "--id-col", "id", "--output", kdir,
+                "--kernels", "ntk", "--block-size", "96"}, net)));
+        String model = dir.resolve("gram-model").toString();
+        assertEquals(0, Main.run(concat(new String[] {"solve", "--kernel", kdir, "--labels", train, "--label-col", "label",
+                "--output", model, "--activation", "relu", "--bias-std", "0.1"}, ridge)));
+        String pred = dir.resolve("gram-predict").toString();
+        assertEquals(0, Main.run("predict", "--model", model, "--test", test, "--output", pred));
+        assertSameScores(scores(reg), scores(pred), 1e-9);
+        assertEquals(metrics(reg).get("accuracy"), metrics(pred).get("accuracy"));
+        Map<?, ?> mj = new ObjectMapper().readValue(Path.of(model, "model.json").toFile(), Map.class);
+        assertEquals("precomputed Gram '" + kdir + "'", mj.get("kernel_source"));
+
+        // a kernel made with other options than asked, or incomplete: exit 2, no model
+        String bad = dir.resolve("gram-model-bad").toString();
+        Object[] r = runCapture("solve", "--kernel", kdir, "--labels", train, "--label-col", "label", "--output", bad,
+                "--activation", "erf", "--bias-std", "0.2");
+        assertEquals(2, r[0], (String) r[1]);
+        assertTrue(((String) r[1]).contains("'" + kdir + "' was made with other options than asked: activation relu (asked erf),"
+                + " bias-std 0.1 (asked 0.2)"), (String) r[1]);
+        assertFalse(Files.exists(Path.of(bad, "model.json")));
+        r = runCapture("solve", "--kernel", kdir, "--labels", train, "--label-col", "label", "--output", bad, "--depth", "5");
+        assertEquals(2, r[0], (String) r[1]);
+        assertTrue(((String) r[1]).contains("has no kernel 'ntk' at depth 5"), (String) r[1]);
+        Files.delete(Path.of(kdir, "kernel.json"));
+        r = runCapture("solve", "--kernel", kdir, "--labels", train, "--label-col", "label", "--output", bad);
+        assertEquals(2, r[0], (String) r[1]);
+        assertTrue(((String) r[1]).contains("is not a complete kernel: kernel.json is missing"), (String) r[1]);
+        assertFalse(Files.exists(Path.of(bad, "model.json")));
+    }
+
+    @Test
+    void tileOperatorMatchesTheDenseProduct() {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int n = 230;
+        int b = 64;
+        Random r = new Random(5);
+        double[] a = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) {
+                a[i * n + j] = a[j * n + i] = r.nextGaussian();
+            }
+        }
+        List<TileBlock> tiles = new ArrayList<>();
+        int nb = (n + b - 1) / b;
+        for (int bi = 0; bi < nb; bi++) {
+            for (int bj = bi; bj < nb; bj++) {
+                int m = Math.min(b, n - bi * b);
+                int c = Math.min(b, n - bj * b);
+                double[] v = new double[m * c];
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < c; j++) {
+                        v[i * c + j] = a[(bi * b + i) * n + bj * b + j];
+                    }
+                }
+                tiles.add(new TileBlock(bi, bj, (long) bi * b, (long) bj * b, m, c, v));
+            }
+        }
+        JavaRDD<TileBlock> rdd = jsc.parallelize(tiles, 3);
+        TileOperator op = new TileOperator(jsc, rdd, n, b, "test");
+        DenseSymmetric dense = new DenseSymmetric(a, n);
+        int k = 3;
+        double[] x = new double[n * k];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = r.nextGaussian();
+        }
+        double[] got = new double[n * k];
+        double[] want = new double[n * k];
+        dense.apply(x, k, want);
+        op.apply(x, k, got); // dense per-partition sums, reduced on the driver
+        for (int i = 0; i < got.length; i++) {
+            assertEquals(want[i], got[i], 1e-12);
+        }
+        long limit = TileOperator.denseReduceLimitBytes;
+        TileOperator.denseReduceLimitBytes = 0; // per-block reduceByKey
+        try {
+            java.util.Arrays.fill(got, 0);
+            op.apply(x, k, got);
+        } finally {
+            TileOperator.denseReduceLimitBytes = limit;
+        }
+        for (int i = 0; i < got.length; i++) {
+            assertEquals(want[i], got[i], 1e-12);
+        }
+        int[] cols = {0, 63, 64, 229, 100};
+        double[] cg = op.columns(cols);
+        double[] cw = dense.columns(cols);
+        for (int i = 0; i < cg.length; i++) {
+            assertEquals(cw[i], cg[i], 0.0);
+        }
+        double[] dg = op.diagonal();
+        for (int i = 0; i < n; i++) {
+            assertEquals(a[i * n + i], dg[i], 0.0);
+        }
+    }
+
+    /** Runs the CLI capturing stderr; returns {exit code, stderr}. */
+    static Object[] runCapture(String... args) {
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        System.setErr(new java.io.PrintStream(bos, true));
+        try {
+            int code = Main.run(args);
+            return new Object[] {code, bos.toString()};
+        } finally {
+            System.setErr(old);
+        }
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] o = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, o, a.length, b.length);
+        return o;
+    }
+
+    static void assertRefused(String out, String message, String... args) {
+        Object[] r = runCapture(concat(args, "--output", out));
+        assertEquals(2, r[0], "exit code; stderr: " + r[1]);
+        assertTrue(((String) r[1]).contains(message), "stderr was: " + r[1]);
+        assertFalse(Files.exists(Path.of(out, "metrics.json")), "nothing published");
+        assertFalse(Files.exists(Path.of(out, "predictions")), "nothing published");
+    }
+
+    @Test
+    void badInputsExitTwoAndPublishNothing() throws Exception {
+        String train = dir.resolve("bad-train").toString();
+        String test = dir.resolve("bad-test").toString();
+        writeSet(train, 60, 4, 2, 5, true);
+        writeSet(test, 10, 4, 2, 6, false);
+        String test3 = dir.resolve("bad-test3").toString();
+        writeSet(test3, 10, 4, 2, 6, false, 3);
+        // labels: null, NaN, a single class
+        StructType schema = new StructType().add("id", DataTypes.LongType)
+                .add("features", DataTypes.createArrayType(DataTypes.DoubleType))
+                .add("label", DataTypes.IntegerType).add("y", DataTypes.DoubleType);
+        List<Row> nulls = new ArrayList<>();
+        List<Row> single = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            List<Double> f = List.of(1.0 * i, 2.0, 3.0, 4.0);
+            nulls.add(RowFactory.create((long) i, f, i == 7 ? null : i % 2, i == 9 ? Double.NaN : 1.0 * i));
+            single.add(RowFactory.create((long) i, f, 3, 1.0));
+        }
+        String nullTrain = dir.resolve("bad-nulls").toString();
+        spark.createDataFrame(nulls, schema).coalesce(1).write().parquet(nullTrain);
+        String singleTrain = dir.resolve("bad-single").toString();
+        spark.createDataFrame(single, schema).coalesce(1).write().parquet(singleTrain);
+
+        String out = dir.resolve("bad-out").toString();
+        assertRefused(out, "label column 'label' is null for training row with id 7",
+                "regress", "--train", nullTrain, "--test", test, "--label-col", "label");
+        assertRefused(out, "label column 'y' is NaN for training row with id 9; labels must be finite",
+                "regress", "--train", nullTrain, "--test", test, "--label-col", "y");
+        assertRefused(out, "label column 'label' has a single class (3); classification needs at least 2 classes",
+                "regress", "--train", singleTrain, "--test", test, "--label-col", "label");
+        assertRefused(out, "--train '" + train + "' has no label column 'lable'; columns: [id, features, label, y1, y2]",
+                "regress", "--train", train, "--test", test, "--label-col", "lable");
+        assertRefused(out, "--train has 4 features per row but --test has 3; both sets must have the same feature dimension",
+                "regress", "--train", train, "--test", test3, "--label-col", "label");
+        assertRefused(out, "'ridge' is -1.0 but must be >= 0 and finite",
+                "regress", "--train", train, "--test", test, "--label-col", "label", "--ridge", "-1");
+        assertRefused(out, "'preconditioner' is 'nystrom:x' but must be none or nystrom:RANK",
+                "regress", "--train", train, "--test", test, "--label-col", "label", "--preconditioner", "nystrom:x");
+        assertRefused(out, "the cholesky solver needs",
+                "regress", "--train", train, "--test", test, "--label-col", "label", "--solver", "cholesky",
+                "--max-driver-memory", "0.00001");
+    }
+}
