@@ -47,6 +47,34 @@ public final class Tiles {
         recursion.recurse(spec, d, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
     }
 
+    /**
+     * Runs small tiles of this spec (diagonal and off-diagonal, the requested outputs) until the JIT
+     * has had about {@code millis} ms to compile the kernels, and returns the tiles run. The Vector API
+     * code runs ~100x slower until C2 compiles it, so a JVM's first real tile would otherwise pay
+     * for the compilation; a gram driver in local mode calls this on a spare thread while it reads
+     * the input (docs/design.md, "Warm-up").
+     */
+    public static int warmUp(NetworkSpec spec, int[] depths, boolean ntk, boolean nngp, long millis) {
+        int m = 192;
+        int d = 48;
+        java.util.Random r = new java.util.Random(7);
+        double[] a = new double[m * d];
+        double[] b = new double[m * d];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = r.nextGaussian();
+            b[i] = r.nextGaussian();
+        }
+        double[][] nt = ntk ? new double[depths.length][m * m] : null;
+        double[][] ng = nngp ? new double[depths.length][m * m] : null;
+        long end = System.nanoTime() + millis * 1_000_000L;
+        int tiles = 0;
+        while (System.nanoTime() < end && tiles < 400 && !Thread.currentThread().isInterrupted()) {
+            compute(spec, a, m, tiles % 2 == 0 ? a : b, m, d, tiles % 2 == 0, depths, nt, ng);
+            tiles++;
+        }
+        return tiles;
+    }
+
     /** Float input: widened to double once (compute is always float64). */
     public static double[] widen(float[] x) {
         double[] out = new double[x.length];
