@@ -28,6 +28,15 @@ public final class Tiles {
     /** As {@link #compute(NetworkSpec, double[], int, double[], int, int, boolean, int[], double[][], double[][])} with given implementations. */
     public static void compute(NetworkSpec spec, double[] a, int m, double[] b, int n, int d, boolean symmetric,
                                int[] depths, double[][] ntk, double[][] nngp, Gemm gemm, Recursion recursion) {
+        compute(spec, a, m, b, n, d, symmetric, depths, ntk, nngp, gemm, recursion, null);
+    }
+
+    /**
+     * As above, with the Gram product written to {@code g} (m*n entries, any content; null: a new
+     * array), so a caller running many tiles can reuse one scratch array.
+     */
+    public static void compute(NetworkSpec spec, double[] a, int m, double[] b, int n, int d, boolean symmetric,
+                               int[] depths, double[][] ntk, double[][] nngp, Gemm gemm, Recursion recursion, double[] g) {
         if (d < 1) {
             throw new IllegalArgumentException("feature dimension is " + d + " but must be >= 1");
         }
@@ -36,7 +45,11 @@ public final class Tiles {
         }
         double[] na = Diagonal.squaredNorms(a, m, d);
         double[] nb = symmetric ? na : Diagonal.squaredNorms(b, n, d);
-        double[] g = new double[m * n];
+        if (g == null) {
+            g = new double[m * n];
+        } else if (g.length != m * n) {
+            throw new IllegalArgumentException("scratch Gram tile has " + g.length + " entries, need " + m + " x " + n);
+        }
         if (symmetric) {
             gemm.gemmAAt(a, m, d, g); // upper triangle only where the implementation can: half the flops
         } else {
