@@ -44,6 +44,8 @@ for prec in $precisions; do
   walls=()
   for ((r = 1; r <= reps; r++)); do
     out="$work/out-$prec"
+    rm -rf "$out"   # a fresh run: deleting the previous 2 GB output is not part of the job
+    sync
     l0=$(load)
     t0=$(now)
     # shellcheck disable=SC2086
@@ -121,6 +123,8 @@ print(f"  wall {wall:.1f} s (process; job total {t['total']:.1f} s): read {t['re
       f"{t['taskRecursion']:.1f}, write {t['taskWrite']:.1f}, block read {t['taskRead']:.1f}, "
       f"overhead {t.get('tileOverheadCoreSeconds', 0):.1f} core-s")
 print(f"  floor {floor:.1f} s = GEMM {gemm:.1f} + recursion {rec:.1f} + write {wr:.1f}")
-print(f"  ratio wall / floor = {wall / floor:.2f} (job total / floor = {t['total'] / floor:.2f})")
+print(f"  ratio wall / floor = {wall / floor:.2f} (job total / floor = {t['total'] / floor:.2f}, "
+      f"tile phase / floor = {t['tiles'] / floor:.2f}); outside the tiles: start-up and shutdown "
+      f"{wall - t['total']:.1f} s, read + index + stage {t['read'] + t['index'] + t['stage']:.1f} s")
 EOF
 done
