@@ -95,6 +95,7 @@ public final class GramJob {
         KernelManifest previous = exists && req.resume() ? previousPlan(fs, out) : null;
 
         SparkContext sc = spark.sparkContext();
+        Thread warm = sc.master().startsWith("local") ? warmUp() : null;
         InputTable in = InputTable.load(spark, req.input().input(), req.input(), "input");
         InputTable in2 = null;
         String runId = UUID.randomUUID().toString().substring(0, 8);
@@ -194,6 +195,9 @@ public final class GramJob {
             timings.put("stage", secs(tsg));
 
             long tt = System.nanoTime();
+            if (warm != null) {
+                warm.interrupt(); // the tiles compile the kernels themselves from here on
+            }
             fs.mkdirs(new Path(tilesDir, TileFiles.TMP_DIR));
             List<TileReport> reports = runTiles(plan, todo, rowDir, colDir, tilesDir, present.size());
             timings.put("tiles", secs(tt));
@@ -265,6 +269,31 @@ public final class GramJob {
             }
         }
     }
+
+    /**
+     * Local mode: the tile tasks run in this JVM, so compile the tile kernels on a spare thread
+     * while the driver reads and stages the input (at most {@link #WARM_UP_MILLIS} ms of one core).
+     */
+    private Thread warmUp() {
+        KernelConfig k = req.kernel();
+        Thread t = new Thread(() -> {
+            try {
+                long t0 = System.nanoTime();
+                int tiles = org.sparkntk.tile.Tiles.warmUp(k.spec(), k.depthArray(), k.kernels().contains(KernelKind.NTK),
+                        k.kernels().contains(KernelKind.NNGP), WARM_UP_MILLIS);
+                LOG.debug("tile kernel warm-up: {} small tiles in {} ms", tiles, (System.nanoTime() - t0) / 1_000_000);
+            } catch (RuntimeException e) {
+                LOG.debug("tile kernel warm-up failed (harmless): {}", e.toString());
+            }
+        }, "spark-ntk-warm-up");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        t.start();
+        return t;
+    }
+
+    /** Longest JIT warm-up of the tile kernels in local mode, ms. */
+    static final long WARM_UP_MILLIS = Long.getLong("ntk.warmup.millis", 3000);
 
     /** The _plan.json (or kernel.json) of the run being resumed. */
     private KernelManifest previousPlan(FileSystem fs, Path out) throws IOException {

@@ -14,6 +14,8 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -37,15 +39,18 @@ public final class InputTable {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InputTable.class);
 
-    /** The indexed, validated rows (persisted; call {@link #release()} when done). */
+    /** The indexed, validated rows (a map over {@link #cached}; call {@link #release()} when done). */
     private final JavaRDD<InputRow> rows;
+    /** The persisted scan the rows are computed from. */
+    private final JavaRDD<?> cached;
     private final long n;
     private final int d;
     private final DataType idType;
     private final InputInfo info;
 
-    private InputTable(JavaRDD<InputRow> rows, long n, int d, DataType idType, InputInfo info) {
+    private InputTable(JavaRDD<InputRow> rows, JavaRDD<?> cached, long n, int d, DataType idType, InputInfo info) {
         this.rows = rows;
+        this.cached = cached;
         this.n = n;
         this.d = d;
         this.idType = idType;
@@ -79,7 +84,7 @@ public final class InputTable {
 
     /** Unpersists the cached rows. */
     public void release() {
-        rows.unpersist(false);
+        cached.unpersist(false);
     }
 
     /**
@@ -149,14 +154,59 @@ public final class InputTable {
             select.add(col(quote(idCol)));
         }
         List<FileFingerprint> files = fingerprint(spark, df);
+        long tSchema = System.nanoTime();
         // input order is (file path, row in file): row index = rows in the files sorted before this
-        // one + _metadata.row_index. One small aggregate (metadata columns only) gives the per-file
-        // row counts; no sort or shuffle of the data (Spark orders splits by size, not by name).
-        spark.sparkContext().setJobDescription("spark-ntk: count rows per file of " + what);
-        List<Row> perFile = df.select(col("_metadata.file_path").as("f")).groupBy("f").count().collectAsList();
+        // one + _metadata.row_index. The one Parquet scan caches (file, row in file, features) and
+        // counts the rows of each file; the index is then a narrow map over the cache. No sort or
+        // shuffle of the data (Spark orders splits by size, not by name) and no second scan.
+        final boolean hasId = idCol != null;
+        final int nf = featureCols.size();
+        final List<String> fcols = new ArrayList<>(featureCols);
+        Dataset<Row> selected = df.select(select.toArray(new Column[0]));
+        JavaRDD<Tuple2<String, InputRow>> located;
+        if (kind == ARRAY) {
+            // Spark's internal rows: the array is copied in bulk (UnsafeArrayData.toDoubleArray) instead
+            // of being converted to a Row holding d boxed numbers per row, the slowest step of the read
+            ArrayType at = (ArrayType) schema.apply(featureCols.get(0)).dataType();
+            boolean f32 = at.elementType().equals(DataTypes.FloatType);
+            boolean nulls = at.containsNull();
+            DataType idT = idType;
+            String fcol = featureCols.get(0);
+            located = selected.queryExecution().toRdd().toJavaRDD().mapPartitions(it -> {
+                FileName name = new FileName();
+                List<Tuple2<String, InputRow>> out = new ArrayList<>();
+                while (it.hasNext()) {
+                    InternalRow r = it.next();
+                    out.add(new Tuple2<>(name.of(r.getUTF8String(0)),
+                            arrayRow(r, r.getLong(1), f32, nulls, fcol, hasId ? idT : null)));
+                }
+                return out.iterator();
+            }, true);
+        } else {
+            located = selected.javaRDD().mapPartitions(it -> {
+                List<Tuple2<String, InputRow>> out = new ArrayList<>();
+                String last = null;
+                while (it.hasNext()) {
+                    Row r = it.next();
+                    String f = r.getString(0);
+                    last = f.equals(last) ? last : f;
+                    out.add(new Tuple2<>(last, toInputRow(r, r.getLong(1), kind, nf, fcols, hasId)));
+                }
+                return out.iterator();
+            }, true);
+        }
+        located = located.persist(StorageLevel.MEMORY_AND_DISK());
+        spark.sparkContext().setJobDescription("spark-ntk: read " + what);
+        List<java.util.Map<String, Long>> perPart = located.mapPartitions(it -> {
+            java.util.Map<String, Long> c = new java.util.HashMap<>();
+            while (it.hasNext()) {
+                c.merge(it.next()._1(), 1L, Long::sum);
+            }
+            return List.of(c).iterator();
+        }, true).collect();
         java.util.TreeMap<String, Long> counts = new java.util.TreeMap<>();
-        for (Row r : perFile) {
-            counts.put(r.getString(0), r.getLong(1));
+        for (java.util.Map<String, Long> c : perPart) {
+            c.forEach((f, k) -> counts.merge(f, k, Long::sum));
         }
         java.util.HashMap<String, Long> offsets = new java.util.HashMap<>();
         long offset = 0;
@@ -164,39 +214,108 @@ public final class InputTable {
             offsets.put(e.getKey(), offset);
             offset += e.getValue();
         }
-        Dataset<Row> selected = df.select(select.toArray(new Column[0]));
-        final boolean hasId = idCol != null;
-        final int nf = featureCols.size();
-        final List<String> fcols = new ArrayList<>(featureCols);
-        JavaRDD<InputRow> rows = selected.javaRDD()
-                .map(r -> toInputRow(r, offsets.get(r.getString(0)) + r.getLong(1), kind, nf, fcols, hasId))
-                .persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<InputRow> rows = located.map(t -> {
+            InputRow r = t._2();
+            long index = offsets.get(t._1()) + r.index();
+            return new InputRow(index, hasId ? r.id() : Long.valueOf(index), r.x(), r.problem());
+        });
+        long tRows = System.nanoTime();
         spark.sparkContext().setJobDescription("spark-ntk: read and check " + what);
         List<RowCheck.Summary> summaries = rows.mapPartitions(it -> List.of(RowCheck.summarize(it, hasId)).iterator(), true)
                 .collect();
         RowCheck.Result res = RowCheck.combine(summaries, idCol, what);
         if (res.error() != null) {
-            rows.unpersist(false);
+            located.unpersist(false);
             throw new UserError((label.equals("input") ? "" : label + ": ") + res.error());
         }
         if (hasId) {
             String dup = duplicateId(rows, idCol);
             if (dup != null) {
-                rows.unpersist(false);
+                located.unpersist(false);
                 throw new UserError((label.equals("input") ? "" : label + ": ") + dup);
             }
         }
-        LOG.info(String.format(java.util.Locale.ROOT, "%s: %d rows, d = %d, read and checked in %.1f s", what, res.n(), res.d(),
-                (System.nanoTime() - t0) / 1e9));
+        long tEnd = System.nanoTime();
+        LOG.info(String.format(java.util.Locale.ROOT,
+                "%s: %d rows, d = %d, read and checked in %.1f s (schema and files %.1f s, scan %.1f s, checks %.1f s)",
+                what, res.n(), res.d(), (tEnd - t0) / 1e9, (tSchema - t0) / 1e9, (tRows - tSchema) / 1e9, (tEnd - tRows) / 1e9));
         InputInfo info = new InputInfo(path, cfg.featuresCols() == null ? cfg.featuresCol() : null, cfg.featuresCols(), idCol,
                 idType.simpleString(), files);
-        return new InputTable(rows, res.n(), res.d(), idType, info);
+        return new InputTable(rows, located, res.n(), res.d(), idType, info);
     }
 
     private static final int ARRAY = 0;
     private static final int VECTOR = 1;
     private static final int OLD_VECTOR = 2;
     private static final int COLS = 3;
+
+    /**
+     * Converts an internal row (file, pos, array features, [id]) to an {@link InputRow}; the same
+     * result as {@link #toInputRow} for an array column.
+     *
+     * @param idType the id column's type, or null without --id-col (the id is the index)
+     */
+    static InputRow arrayRow(InternalRow r, long index, boolean f32, boolean nulls, String fcol, DataType idType) {
+        Object id;
+        if (idType == null) {
+            id = Long.valueOf(index);
+        } else if (r.isNullAt(3)) {
+            id = null;
+        } else if (idType.equals(DataTypes.LongType)) {
+            id = r.getLong(3);
+        } else if (idType.equals(DataTypes.IntegerType)) {
+            id = r.getInt(3);
+        } else if (idType.equals(DataTypes.ShortType)) {
+            id = r.getShort(3);
+        } else if (idType.equals(DataTypes.ByteType)) {
+            id = r.getByte(3);
+        } else {
+            id = r.getUTF8String(3).toString();
+        }
+        if (r.isNullAt(2)) {
+            return new InputRow(index, id, null, "features are null (column '" + fcol + "'); every row needs a feature vector");
+        }
+        ArrayData a = r.getArray(2);
+        double[] x;
+        if (f32) {
+            float[] f = a.toFloatArray();
+            x = new double[f.length];
+            for (int k = 0; k < f.length; k++) {
+                x[k] = f[k];
+            }
+        } else {
+            x = a.toDoubleArray();
+        }
+        String problem = null;
+        if (nulls) {
+            for (int k = 0; k < x.length; k++) {
+                if (a.isNullAt(k)) {
+                    if (problem == null) {
+                        problem = "features[" + k + "] is null (column '" + fcol + "'); features must be finite numbers";
+                    }
+                    x[k] = 0;
+                }
+            }
+        }
+        if (problem == null) {
+            problem = RowCheck.vectorProblem(x);
+        }
+        return new InputRow(index, id, x, problem);
+    }
+
+    /** The file name of consecutive rows as one String (rows of a split share their file). */
+    private static final class FileName {
+        private org.apache.spark.unsafe.types.UTF8String last;
+        private String name;
+
+        String of(org.apache.spark.unsafe.types.UTF8String f) {
+            if (!f.equals(last)) {
+                last = f.clone();
+                name = f.toString();
+            }
+            return name;
+        }
+    }
 
     /** Converts a selected row (file, pos, features..., [id]) to an {@link InputRow}. */
     static InputRow toInputRow(Row r, long index, int kind, int nf, List<String> fcols, boolean hasId) {

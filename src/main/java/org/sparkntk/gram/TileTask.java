@@ -2,6 +2,7 @@ package org.sparkntk.gram;
 
 import java.io.IOException;
 import java.io.Serializable;
+import java.lang.ref.SoftReference;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -84,10 +85,12 @@ final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>
         long t1 = System.nanoTime();
         int m = a.rows();
         int n = b.rows();
-        double[][] ntkOut = ntk ? alloc(depths.length, m * n) : null;
-        double[][] nngpOut = nngp ? alloc(depths.length, m * n) : null;
+        int outs = (ntk ? depths.length : 0) + (nngp ? depths.length : 0);
+        double[][] arrays = scratch(1 + outs, m * n);
+        double[][] ntkOut = ntk ? java.util.Arrays.copyOfRange(arrays, 1, 1 + depths.length) : null;
+        double[][] nngpOut = nngp ? java.util.Arrays.copyOfRange(arrays, 1 + (ntk ? depths.length : 0), 1 + outs) : null;
         TimedGemm gemm = new TimedGemm(TileKernels.gemm());
-        Tiles.compute(spec, a.x(), m, b.x(), n, a.d(), diag, depths, ntkOut, nngpOut, gemm, rec);
+        Tiles.compute(spec, a.x(), m, b.x(), n, a.d(), diag, depths, ntkOut, nngpOut, gemm, rec, arrays[0]);
         long t2 = System.nanoTime();
         List<KernelTile> rows = new ArrayList<>();
         add(rows, KernelKind.NTK, ntkOut, p, a, b);
@@ -109,11 +112,32 @@ final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>
         }
     }
 
-    private static double[][] alloc(int count, int size) {
-        double[][] out = new double[count][];
-        for (int i = 0; i < count; i++) {
-            out[i] = new double[size];
+    /**
+     * This thread's tile arrays (the Gram product, then the outputs), reused from tile to tile:
+     * allocating, zeroing and page-faulting three or more fresh tile-sized arrays per tile cost a
+     * few percent of the tile time. Two sizes are kept (full and ragged tiles), softly, so the GC
+     * can take them back from an idle executor; a tile's outputs are written out before the next
+     * tile starts, so reusing them is safe.
+     */
+    private static double[][] scratch(int count, int size) {
+        SoftReference<double[][]>[] slots = SCRATCH.get();
+        for (SoftReference<double[][]> ref : slots) {
+            double[][] s = ref == null ? null : ref.get();
+            if (s != null && s.length == count && s[0].length == size) {
+                return s;
+            }
         }
-        return out;
+        double[][] s = new double[count][size];
+        int victim = slots[0] == null || slots[0].get() == null ? 0 : 1;
+        if (victim == 1 && slots[1] != null && slots[1].get() != null) {
+            slots[1] = slots[0];
+            victim = 0;
+        }
+        slots[victim] = new SoftReference<>(s);
+        return s;
     }
+
+    @SuppressWarnings("unchecked")
+    private static final ThreadLocal<SoftReference<double[][]>[]> SCRATCH =
+            ThreadLocal.withInitial(() -> (SoftReference<double[][]>[]) new SoftReference<?>[2]);
 }

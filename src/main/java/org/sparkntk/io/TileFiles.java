@@ -134,6 +134,9 @@ public final class TileFiles {
                 .withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0)
                 .withDictionaryEncoding(false)
                 .withByteStreamSplitEncoding(false)
+                // no page CRC: it makes parquet-hadoop copy every page once more and checksum it, while
+                // the file system already checksums what it stores (HDFS blocks, local .crc files)
+                .withPageWriteChecksumEnabled(false)
                 .build();
         OutputFile out = HadoopOutputFile.fromPath(path, conf);
         ParquetFileWriter file = new ParquetFileWriter(out, schema, ParquetFileWriter.Mode.OVERWRITE,
@@ -197,7 +200,7 @@ public final class TileFiles {
                 st.setNumNulls(0);
             } else {
                 count = v.length;
-                ByteBuffer vals = ByteBuffer.allocate(v.length * (f32 ? 4 : 8)).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer vals = pageBuffer(v.length * (f32 ? 4 : 8));
                 double min = Double.POSITIVE_INFINITY;
                 double max = Double.NEGATIVE_INFINITY;
                 if (f32) {
@@ -227,7 +230,7 @@ public final class TileFiles {
                 BytesInput rl = v.length == 1 ? levels(new int[] {1}, new int[] {0})
                         : levels(new int[] {1, v.length - 1}, new int[] {0, 1});
                 BytesInput dl = levels(new int[] {v.length}, new int[] {maxDef});
-                page = BytesInput.concat(rl, dl, BytesInput.from(vals.array()));
+                page = BytesInput.concat(rl, dl, BytesInput.from(vals.array(), 0, vals.capacity()));
             }
             file.writeDataPage(count, (int) page.size(), page, st, 1, Encoding.RLE, Encoding.RLE, Encoding.PLAIN);
         }
@@ -237,6 +240,22 @@ public final class TileFiles {
         meta.put("spark-ntk.format", "tile-v1");
         file.end(meta);
     }
+
+    /**
+     * A little-endian buffer of exactly {@code size} bytes over this thread's reusable page array: a
+     * page is written before the next is encoded, so one array per thread serves every page and a
+     * task does not allocate (and page-fault) a fresh tile-sized array per output.
+     */
+    private static ByteBuffer pageBuffer(int size) {
+        byte[] a = PAGE.get();
+        if (a.length < size) {
+            a = new byte[size];
+            PAGE.set(a);
+        }
+        return ByteBuffer.wrap(a, 0, size).slice().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private static final ThreadLocal<byte[]> PAGE = ThreadLocal.withInitial(() -> new byte[0]);
 
     private static long scalar(int column, KernelTile r) {
         Tile t = r.tile();
