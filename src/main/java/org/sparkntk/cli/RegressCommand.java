@@ -69,6 +69,12 @@ final class RegressCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         solver.validate();
+        List<String> storage = kernel.storageOptionsGiven();
+        if (!storage.isEmpty()) {
+            throw new UserError("'" + String.join("' and '", storage) + (storage.size() == 1 ? "' does" : "' do")
+                    + " not apply to regress: it computes one kernel"
+                    + " (choose it with --kernel ntk|nngp), keeps it in float64 and stores no tiles; use 'ntk gram' to store kernels");
+        }
         KernelConfig kc = kernel.toConfig();
         if (kc.depths().size() != 1) {
             throw new UserError("'depths' lists " + kc.depths() + "; regress uses one depth, give --depth L");

@@ -47,6 +47,21 @@ public final class KernelOptions {
         return KernelConfig.of(activation, depth, depths, weightStd, biasStd, kernels, precision, blockSize);
     }
 
+    /**
+     * The storage options the user gave (--kernels, --precision), for commands that keep no kernel
+     * on disk and must refuse them rather than ignore them.
+     */
+    public java.util.List<String> storageOptionsGiven() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (kernels != null) {
+            out.add("--" + KernelConfig.KERNELS);
+        }
+        if (precision != null) {
+            out.add("--" + KernelConfig.PRECISION);
+        }
+        return out;
+    }
+
     /** True when the user gave --block-size. */
     public boolean blockSizeGiven() {
         return blockSize != null;
