@@ -151,6 +151,7 @@ public final class PanamaRecursion implements Recursion {
 
         /** Rows i with (i / ROW_BLOCK) % count == id. */
         void rows(int id, int count) {
+            double[] s0 = new double[CHUNK];
             double[] s = new double[CHUNK];
             double[] t = ntk == null ? null : new double[CHUNK];
             double[] rowc = new double[kernel.rowWidth()];
@@ -160,7 +161,7 @@ public final class PanamaRecursion implements Recursion {
                 int i1 = Math.min(m, i0 + ROW_BLOCK);
                 for (int i = i0; i < i1; i++) {
                     for (int j0 = symmetric ? i + 1 : 0; j0 < n; j0 += CHUNK) {
-                        strip(i, j0, Math.min(CHUNK, n - j0), s, t, rowc, hitIdx, hitT);
+                        strip(i, j0, Math.min(CHUNK, n - j0), s0, s, t, rowc, hitIdx, hitT);
                     }
                 }
             }
@@ -170,39 +171,60 @@ public final class PanamaRecursion implements Recursion {
          * All layers for row i, columns j0 .. j0+len-1. The full vectors run from the work rows
          * (or the last output written) into the work rows, or at a requested depth straight into
          * the output arrays; the last partial vector runs padded in the work rows and its valid
-         * lanes are copied out.
+         * lanes are copied out. Sigma(1) is s0: computed by {@link VectorKernels#first}, or, for
+         * kernels that read the Gram tile themselves, saved by their first layer.
          */
-        private void strip(int i, int j0, int len, double[] s, double[] t, double[] rowc, int[] hitIdx, double[] hitT) {
+        private void strip(int i, int j0, int len, double[] s0, double[] s, double[] t, double[] rowc, int[] hitIdx, double[] hitT) {
             int padded = VectorKernels.roundUp(len);
             int full = len - len % VectorKernels.LANES;
             int base = i * n + j0;
-            VectorKernels.first(g, base, len, padded, scale, b2, s);
-            if (t != null) {
-                System.arraycopy(s, 0, t, 0, padded);
+            boolean fused = kernel.readsGram() && full > 0 && depths[depths.length - 1] > 1;
+            VectorKernels.first(g, base + (fused ? full : 0), len - (fused ? full : 0), padded - (fused ? full : 0),
+                    scale, b2, s0, fused ? full : 0);
+            boolean depth1 = depths[0] == 1;
+            int k = depth1 ? 1 : 0;
+            if (depth1 && !fused) {
+                store(0, base, 0, len, s0, t == null ? null : s0);
             }
-            int k = 0;
-            if (depths[0] == 1) {
-                store(k++, base, 0, len, s, t);
-            }
-            double[] sCur = s;
-            double[] tCur = t;
+            // Theta(1) = Sigma(1): the first layer reads Theta from s0 too (the kernels load Theta
+            // before they store Sigma), so no copy
+            double[] sCur = s0;
+            double[] tCur = t == null ? null : s0;
             int off = 0;
             for (int l = 1; k < depths.length; l++) {
                 kernel.row(qa, (l - 1) * m + i, rowc);
                 boolean record = depths[k] == l + 1;
                 double[] sOut = record && nngp != null ? nngp[k] : s;
                 double[] tOut = t == null ? null : (record ? ntk[k] : t);
+                int so = sOut == s ? 0 : base;
+                int to = tOut == t ? 0 : base;
+                double q1 = qa[(l - 1) * m + i];
+                double[] sTail = l == 1 ? s0 : s;
+                double[] tTail = t == null ? null : (l == 1 ? s0 : t);
                 // identical rows (s == q1 == q2): the diagonal maps, as ScalarRecursion does; rare, so
                 // found by a vector scan and patched after the layer
-                double q1 = qa[(l - 1) * m + i];
-                int hits = identical(sCur, sCur == s ? 0 : off, tCur, tCur == t ? 0 : off, full, s, t, len, q1,
-                        (l - 1) * n + j0, hitIdx, hitT);
-                if (full > 0) {
-                    kernel.layer(spec, sCur, sCur == s ? 0 : off, tCur, tCur == t ? 0 : off,
-                            sOut, sOut == s ? 0 : base, tOut, tOut == t ? 0 : base, full, cols[l - 1], stride, j0, rowc);
+                int hits = 0;
+                if (l == 1 && fused) {
+                    kernel.layerFromGram(spec, g, base, scale, s0, sOut, so, tOut, to, full, cols[0], j0, rowc);
+                } else {
+                    hits = identical(sCur, sCur == s || sCur == s0 ? 0 : off, tCur, tCur == t || tCur == s0 ? 0 : off, full,
+                            sTail, tTail, len, q1, (l - 1) * n + j0, hitIdx, hitT);
+                    if (full > 0) {
+                        kernel.layer(spec, sCur, sCur == s || sCur == s0 ? 0 : off, tCur, tCur == t || tCur == s0 ? 0 : off,
+                                sOut, so, tOut, to, full, cols[l - 1], stride, j0, rowc);
+                    }
                 }
                 if (padded > full) {
-                    kernel.layer(spec, s, full, t, full, s, full, t, full, VectorKernels.LANES, cols[l - 1], stride, j0 + full, rowc);
+                    kernel.layer(spec, sTail, full, tTail, full, s, full, t, full,
+                            VectorKernels.LANES, cols[l - 1], stride, j0 + full, rowc);
+                }
+                if (l == 1 && fused) {
+                    // s0 now holds Sigma(1) whole; the kernel has not looked for identical rows
+                    hits = identical(s0, 0, t == null ? null : s0, 0, full, s0, t == null ? null : s0, len, q1,
+                            j0, hitIdx, hitT);
+                    if (depth1) {
+                        store(0, base, 0, len, s0, t == null ? null : s0);
+                    }
                 }
                 for (int h = 0; h < hits; h++) {
                     int j = hitIdx[h];
@@ -211,14 +233,14 @@ public final class PanamaRecursion implements Recursion {
                     if (work) {
                         s[j] = sNew;
                     } else {
-                        sOut[(sOut == s ? 0 : base) + j] = sNew;
+                        sOut[so + j] = sNew;
                     }
                     if (t != null) {
                         double tNew = hitT[h] * (spec.sw2() * spec.activation().meanDphiSq(q1)) + sNew;
                         if (work) {
                             t[j] = tNew;
                         } else {
-                            tOut[(tOut == t ? 0 : base) + j] = tNew;
+                            tOut[to + j] = tNew;
                         }
                     }
                 }
@@ -239,10 +261,11 @@ public final class PanamaRecursion implements Recursion {
         private int identical(double[] sIn, int si, double[] tIn, int ti, int full, double[] s, double[] t, int len,
                               double q1, int qOff, int[] hitIdx, double[] hitT) {
             int hits = 0;
+            boolean any = full > 0 && VectorKernels.anyEqual(sIn, si, full, q1);
+            if (!any && !(full < len && VectorKernels.anyEqual(s, full, VectorKernels.LANES, q1))) {
+                return 0;
+            }
             for (int j0 = 0; j0 < len; j0 += VectorKernels.LANES) {
-                if (!VectorKernels.anyEqual(j0 < full ? sIn : s, j0 < full ? si + j0 : j0, q1)) {
-                    continue;
-                }
                 int end = Math.min(len, j0 + VectorKernels.LANES);
                 for (int j = j0; j < end; j++) {
                     double sv = j < full ? sIn[si + j] : s[j];
@@ -292,6 +315,20 @@ public final class PanamaRecursion implements Recursion {
                 return new IdentityKernel();
             }
             return null;
+        }
+
+        /** True when {@link #layerFromGram} computes the first layer straight from the Gram tile. */
+        boolean readsGram() {
+            return false;
+        }
+
+        /**
+         * The first layer over [0, full) from g[gi ..] (Sigma(1) = scale g + b2, saved to
+         * sigma1[0 ..]; Theta(1) = Sigma(1)); only when {@link #readsGram}.
+         */
+        void layerFromGram(NetworkSpec spec, double[] g, int gi, double scale, double[] sigma1, double[] sOut, int so,
+                           double[] tOut, int to, int full, double[] col, int j0, double[] rowc) {
+            throw new UnsupportedOperationException();
         }
 
         /** Per-column inputs for layers 0..layers-1: arrays of layers*stride, padding benign (q = 1). */
@@ -346,6 +383,18 @@ public final class PanamaRecursion implements Recursion {
         @Override
         void row(double[] qa, int idx, double[] out) {
             out[0] = Math.sqrt(qa[idx]);
+        }
+
+        @Override
+        boolean readsGram() {
+            return true;
+        }
+
+        @Override
+        void layerFromGram(NetworkSpec spec, double[] g, int gi, double scale, double[] sigma1, double[] sOut, int so,
+                           double[] tOut, int to, int full, double[] col, int j0, double[] rowc) {
+            VectorKernels.abReluFromGram(g, gi, scale, sigma1, tOut != null, sOut, so, tOut, to, full, col, j0, rowc[0],
+                    half, f, spec.sw2(), spec.b2());
         }
 
         @Override

@@ -8,13 +8,18 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Vector API layer updates of the recursion, one small method per activation family (large
  * methods can fail C1 and never reach C2). Each evaluates the closed form of its
- * {@code org.sparkntk.kernel} counterpart with the same operations in the same order (no FMA),
- * so only the transcendental functions differ from the scalar reference, by an ulp or so.
+ * {@code org.sparkntk.kernel} counterpart. The correlation rho is computed bit for bit as the
+ * reference does (the angle is ill-conditioned in rho near 0 and pi: an ulp of rho there is
+ * ~1e-8 of theta), and so is the rest of Sigma's update, without FMA: an antiparallel pair under
+ * an even activation (abs) must map to exactly the diagonal value, so the next layer sees
+ * rho = 1 and the identical-rows rule, as the reference does (one ulp off turns into 1e-8).
+ * Only the transcendental functions differ from the reference's, by an ulp or two.
  *
  * <p>Arrays: Sigma and Theta are read from {@code sIn[si + j]}, {@code tIn[ti + j]} and written to
  * {@code sOut[so + j]}, {@code tOut[to + j]} for j in [0, padded) (the same array and offset
  * updates in place; a requested depth is written straight into the caller's output so no copy
- * pass follows); Theta arrays are null for NNGP only. Column inputs are
+ * pass follows; tIn may be sOut: Theta is loaded before Sigma is stored); Theta arrays are null
+ * for NNGP only. Column inputs are
  * {@code col[a*stride + j0 + j]} for input a. s' = sw2 E[phi phi] + b2, t' = t sw2 E[phi' phi'] + s'.
  */
 final class VectorKernels {
@@ -23,15 +28,19 @@ final class VectorKernels {
     static final int LANES = SP.length();
     static final int BITS = SP.vectorBitSize();
 
-    private static final double HALF_PI = 0.5 * Math.PI;
+    private static final DoubleVector ONE = DoubleVector.broadcast(SP, 1.0);
     private static final double TWO_PI = 2 * Math.PI;
 
     private VectorKernels() {
     }
 
-    /** True when any of the LANES values a[from ..] equals v (a is padded to whole vectors). */
-    static boolean anyEqual(double[] a, int from, double v) {
-        return DoubleVector.fromArray(SP, a, from).eq(v).anyTrue();
+    /** True when any of a[from .. from+len) equals v (len a multiple of LANES): one test per range, not per vector. */
+    static boolean anyEqual(double[] a, int from, int len, double v) {
+        VectorMask<Double> hit = SP.maskAll(false);
+        for (int j = 0; j < len; j += LANES) {
+            hit = hit.or(DoubleVector.fromArray(SP, a, from + j).eq(v));
+        }
+        return hit.anyTrue();
     }
 
     static int roundUp(int len) {
@@ -62,51 +71,74 @@ final class VectorKernels {
     private static final double P15 = 3.7316474816315224;
     private static final double P16 = -2.277990489441633;
     private static final double P17 = 0.6629475548369097;
+    private static final double Q0 = Math.scalb(P0, -2);
+    private static final double Q1 = Math.scalb(P1, -4);
+    private static final double Q2 = Math.scalb(P2, -6);
+    private static final double Q3 = Math.scalb(P3, -8);
+    private static final double Q4 = Math.scalb(P4, -10);
+    private static final double Q5 = Math.scalb(P5, -12);
+    private static final double Q6 = Math.scalb(P6, -14);
+    private static final double Q7 = Math.scalb(P7, -16);
+    private static final double Q8 = Math.scalb(P8, -18);
+    private static final double Q9 = Math.scalb(P9, -20);
+    private static final double Q10 = Math.scalb(P10, -22);
+    private static final double Q11 = Math.scalb(P11, -24);
+    private static final double Q12 = Math.scalb(P12, -26);
+    private static final double Q13 = Math.scalb(P13, -28);
+    private static final double Q14 = Math.scalb(P14, -30);
+    private static final double Q15 = Math.scalb(P15, -32);
+    private static final double Q16 = Math.scalb(P16, -34);
+    private static final double Q17 = Math.scalb(P17, -36);
+
+    /** pi - Math.PI (the part of pi below Math.PI's last bit). */
+    private static final double PI_LO = 1.2246467991473532e-16;
+    private static final DoubleVector PI_V = DoubleVector.broadcast(SP, Math.PI);
 
     /**
-     * theta = atan2(sr, rho) in [0, pi] for sr = sqrt((1-rho)(1+rho)) >= 0, without a division
-     * or a library call: with a = min(|rho|, sr) <= 1/sqrt(2), theta = pi/2 -+ asin(a) where
-     * |rho| <= sr, else asin(a) (rho > 0) or pi - asin(a) (rho < 0). asin runs only on
-     * [0, 1/sqrt(2)] where it is well conditioned, so near theta = 0 and pi the angle comes from sr
-     * like the reference's atan2 (ntk-math.md, "Closed forms"). rho = 0, sr = 1 gives pi/2 exactly.
+     * theta = acos(rho) in [0, pi] as the reference's atan2(sqrt((1-rho)(1+rho)), rho), from the
+     * half angle: with z4 = 2 - 2|rho| (exact for |rho| >= 1/2), sin(theta'/2) = sqrt(z4)/2 for
+     * theta' = acos(|rho|), so theta' = 2 asin(sqrt(z4)/2) and theta = theta' (rho >= 0) or
+     * pi - theta' (rho < 0, pi carried to two words). The asin argument is at most 1/sqrt(2), where
+     * the polynomial is accurate; near theta = 0 and pi the angle comes from 1 - |rho|, exact, so
+     * it keeps its relative accuracy like atan2 does. One square root, one blend, no division
+     * (the earlier form, asin of min(|rho|, sin theta) with three-way selects, cost 40% more).
+     * Measured at most 2 ulps from atan2 (VectorAngleTest); rho = 0, 1, -1 give pi/2, 0, pi
+     * exactly.
      */
-    static DoubleVector angle(DoubleVector rho, DoubleVector sr) {
-        DoubleVector ar = rho.abs();
-        VectorMask<Double> wide = ar.compare(VectorOperators.LE, sr);
-        DoubleVector a = sr.blend(ar, wide); // min(|rho|, sr); blend is 1 instruction, min (Java NaN/-0 rules) several
-        DoubleVector z = a.mul(a);
-        DoubleVector p = asinPoly(z);
-        DoubleVector as = a.fma(z.mul(p), a);
-        VectorMask<Double> neg = rho.lt(0.0);
-        // theta = base -+ as: base pi/2 (wide), pi (rho < 0) or 0; minus where wide != (rho < 0)
-        DoubleVector base = DoubleVector.zero(SP).blend(Math.PI, neg).blend(HALF_PI, wide);
-        return base.add(as.neg().blend(as, wide.eq(neg)));
+    static DoubleVector angle(DoubleVector rho) {
+        DoubleVector z4 = rho.abs().fma(-2.0, 2.0);
+        DoubleVector a2 = z4.sqrt();
+        // 2 asin(a) = 2a + 2a z P(z), z = a^2 = z4/4: with the coefficients scaled by 4^-(k+1)
+        // (exact), 2a z P(z) = a2 z4 P4(z4)
+        DoubleVector t = a2.fma(z4.mul(asinPoly(z4)), a2);
+        return t.blend(PI_V.sub(t).add(PI_LO), rho.lt(0.0));
     }
 
     /**
-     * P(z) of {@link #angle} as E(z^2) + z O(z^2), two interleaved Horner chains with FMA: half
-     * Horner's dependency depth for one extra multiply (its own method: under C2's FreqInlineSize).
+     * P4(x) = P(x/4)/4 of {@link #angle} (coefficients P_k 4^-(k+1), exact power-of-two scalings)
+     * as E(x^2) + x O(x^2), two interleaved Horner chains with FMA: half Horner's dependency depth
+     * for one extra multiply (its own method: under C2's FreqInlineSize).
      */
     private static DoubleVector asinPoly(DoubleVector z) {
         DoubleVector w = z.mul(z);
-        DoubleVector e = DoubleVector.broadcast(SP, P16);
-        e = e.fma(w, DoubleVector.broadcast(SP, P14));
-        e = e.fma(w, DoubleVector.broadcast(SP, P12));
-        e = e.fma(w, DoubleVector.broadcast(SP, P10));
-        e = e.fma(w, DoubleVector.broadcast(SP, P8));
-        e = e.fma(w, DoubleVector.broadcast(SP, P6));
-        e = e.fma(w, DoubleVector.broadcast(SP, P4));
-        e = e.fma(w, DoubleVector.broadcast(SP, P2));
-        e = e.fma(w, DoubleVector.broadcast(SP, P0));
-        DoubleVector o = DoubleVector.broadcast(SP, P17);
-        o = o.fma(w, DoubleVector.broadcast(SP, P15));
-        o = o.fma(w, DoubleVector.broadcast(SP, P13));
-        o = o.fma(w, DoubleVector.broadcast(SP, P11));
-        o = o.fma(w, DoubleVector.broadcast(SP, P9));
-        o = o.fma(w, DoubleVector.broadcast(SP, P7));
-        o = o.fma(w, DoubleVector.broadcast(SP, P5));
-        o = o.fma(w, DoubleVector.broadcast(SP, P3));
-        o = o.fma(w, DoubleVector.broadcast(SP, P1));
+        DoubleVector e = DoubleVector.broadcast(SP, Q16);
+        e = e.fma(w, DoubleVector.broadcast(SP, Q14));
+        e = e.fma(w, DoubleVector.broadcast(SP, Q12));
+        e = e.fma(w, DoubleVector.broadcast(SP, Q10));
+        e = e.fma(w, DoubleVector.broadcast(SP, Q8));
+        e = e.fma(w, DoubleVector.broadcast(SP, Q6));
+        e = e.fma(w, DoubleVector.broadcast(SP, Q4));
+        e = e.fma(w, DoubleVector.broadcast(SP, Q2));
+        e = e.fma(w, DoubleVector.broadcast(SP, Q0));
+        DoubleVector o = DoubleVector.broadcast(SP, Q17);
+        o = o.fma(w, DoubleVector.broadcast(SP, Q15));
+        o = o.fma(w, DoubleVector.broadcast(SP, Q13));
+        o = o.fma(w, DoubleVector.broadcast(SP, Q11));
+        o = o.fma(w, DoubleVector.broadcast(SP, Q9));
+        o = o.fma(w, DoubleVector.broadcast(SP, Q7));
+        o = o.fma(w, DoubleVector.broadcast(SP, Q5));
+        o = o.fma(w, DoubleVector.broadcast(SP, Q3));
+        o = o.fma(w, DoubleVector.broadcast(SP, Q1));
         return o.fma(z, e);
     }
 
@@ -127,13 +159,7 @@ final class VectorKernels {
                            double half, double f, double sw2, double b2) {
         for (int j = 0; j < padded; j += LANES) {
             DoubleVector c = DoubleVector.fromArray(SP, sIn, si + j);
-            DoubleVector n = DoubleVector.fromArray(SP, col, j0 + j).mul(sq1);
-            VectorMask<Double> zero = n.eq(0.0);
-            DoubleVector rho = rho(c, n, zero);
-            DoubleVector sr = rho.neg().add(1.0).mul(rho.add(1.0)).sqrt();
-            DoubleVector theta = angle(rho, sr);
-            DoubleVector dd = theta.mul(-f).add(half);
-            sr.mul(f).add(dd.mul(rho)).mul(n).mul(sw2).add(b2).intoArray(sOut, so + j);
+            abRelu(c, null, DoubleVector.fromArray(SP, col, j0 + j).mul(sq1), sOut, so + j, null, 0, half, f, sw2, b2);
         }
     }
 
@@ -142,15 +168,44 @@ final class VectorKernels {
                            double half, double f, double sw2, double b2) {
         for (int j = 0; j < padded; j += LANES) {
             DoubleVector c = DoubleVector.fromArray(SP, sIn, si + j);
+            DoubleVector t = DoubleVector.fromArray(SP, tIn, ti + j);
+            abRelu(c, t, DoubleVector.fromArray(SP, col, j0 + j).mul(sq1), sOut, so + j, tOut, to + j, half, f, sw2, b2);
+        }
+    }
+
+    /**
+     * AbRelu's first layer straight from the Gram tile: Sigma(1) = scale g + b2 (as
+     * {@link #first}), saved to {@code sigma1[j]} for the identical-rows check and a requested
+     * depth 1, and Theta(1) = Sigma(1). Reading g here rather than in a pass of its own lets the
+     * out-of-order core overlap the tile's memory stream with the arithmetic (a separate pass
+     * over g cost 0.4 ns per entry-layer at L = 4).
+     */
+    static void abReluFromGram(double[] g, int gi, double scale, double[] sigma1, boolean ntk, double[] sOut, int so,
+                               double[] tOut, int to, int padded, double[] col, int j0, double sq1,
+                               double half, double f, double sw2, double b2) {
+        for (int j = 0; j < padded; j += LANES) {
+            DoubleVector c = DoubleVector.fromArray(SP, g, gi + j).mul(scale).add(b2);
+            c.intoArray(sigma1, j);
             DoubleVector n = DoubleVector.fromArray(SP, col, j0 + j).mul(sq1);
-            VectorMask<Double> zero = n.eq(0.0);
-            DoubleVector rho = rho(c, n, zero);
-            DoubleVector sr = rho.neg().add(1.0).mul(rho.add(1.0)).sqrt();
-            DoubleVector theta = angle(rho, sr);
-            DoubleVector dd = theta.mul(-f).add(half);
-            DoubleVector sNew = sr.mul(f).add(dd.mul(rho)).mul(n).mul(sw2).add(b2);
-            sNew.intoArray(sOut, so + j);
-            DoubleVector.fromArray(SP, tIn, ti + j).fma(dd.mul(sw2), sNew).intoArray(tOut, to + j);
+            if (ntk) {
+                abRelu(c, c, n, sOut, so + j, tOut, to + j, half, f, sw2, b2);
+            } else {
+                abRelu(c, null, n, sOut, so + j, null, 0, half, f, sw2, b2);
+            }
+        }
+    }
+
+    /** One vector of the AbRelu layer: Sigma' to sOut[so ..], and Theta' to tOut[to ..] when t is not null. */
+    private static void abRelu(DoubleVector c, DoubleVector t, DoubleVector n, double[] sOut, int so, double[] tOut, int to,
+                               double half, double f, double sw2, double b2) {
+        VectorMask<Double> zero = n.eq(0.0);
+        DoubleVector rho = rho(c, n, zero);
+        DoubleVector sr = ONE.sub(rho).mul(rho.add(1.0)).sqrt();
+        DoubleVector dd = angle(rho).mul(-f).add(half);
+        DoubleVector sNew = sr.mul(f).add(dd.mul(rho)).mul(n).mul(sw2).add(b2);
+        sNew.intoArray(sOut, so);
+        if (t != null) {
+            t.fma(dd.mul(sw2), sNew).intoArray(tOut, to);
         }
     }
 
@@ -168,6 +223,7 @@ final class VectorKernels {
         for (int j = 0; j < padded; j += LANES) {
             int o = j0 + j;
             DoubleVector c = DoubleVector.fromArray(SP, sIn, si + j);
+            DoubleVector t = tIn == null ? null : DoubleVector.fromArray(SP, tIn, ti + j);
             DoubleVector n = DoubleVector.fromArray(SP, col, o).mul(sq1);
             VectorMask<Double> zero = n.eq(0.0);
             DoubleVector rho = rho(c, n, zero);
@@ -182,7 +238,7 @@ final class VectorKernels {
                 DoubleVector ratio = u2.add(u1).sub(u2.mul(u1))
                         .add(w2.mul(w14).mul(rho.neg().add(1.0).mul(rho.add(1.0))));
                 DoubleVector dd = su2.mul(c1).div(ratio.sqrt());
-                DoubleVector.fromArray(SP, tIn, ti + j).mul(dd.mul(sw2)).add(sNew).intoArray(tOut, to + j);
+                t.mul(dd.mul(sw2)).add(sNew).intoArray(tOut, to + j);
             }
         }
     }
@@ -201,6 +257,7 @@ final class VectorKernels {
         for (int j = 0; j < padded; j += LANES) {
             int o = j0 + j;
             DoubleVector cIn = DoubleVector.fromArray(SP, sIn, si + j);
+            DoubleVector t = tIn == null ? null : DoubleVector.fromArray(SP, tIn, ti + j);
             DoubleVector q2 = DoubleVector.fromArray(SP, col, o);
             DoubleVector n = DoubleVector.fromArray(SP, col, stride + o).mul(sq1);
             VectorMask<Double> zero = n.eq(0.0);
@@ -220,7 +277,7 @@ final class VectorKernels {
                 DoubleVector invP1 = DoubleVector.broadcast(SP, 1.0).div(DoubleVector.fromArray(SP, col, 4 * stride + o).mul(p11));
                 DoubleVector inner = DoubleVector.broadcast(SP, 1.0).div(d.mul(d)).add(invP1).sub(pOverP1).add(1.0);
                 DoubleVector dd = g.div(TWO_PI).add(0.25).add(c.div(d).div(TWO_PI).mul(inner));
-                DoubleVector.fromArray(SP, tIn, ti + j).mul(dd.mul(sw2)).add(sNew).intoArray(tOut, to + j);
+                t.mul(dd.mul(sw2)).add(sNew).intoArray(tOut, to + j);
             }
         }
     }
@@ -234,6 +291,7 @@ final class VectorKernels {
                      double sw2, double b2) {
         for (int j = 0; j < padded; j += LANES) {
             DoubleVector c = DoubleVector.fromArray(SP, sIn, si + j);
+            DoubleVector t = tIn == null ? null : DoubleVector.fromArray(SP, tIn, ti + j);
             DoubleVector m = DoubleVector.fromArray(SP, col, j0 + j).add(q1).mul(0.5);
             VectorMask<Double> small = m.lt(700.0);
             DoubleVector em = m.neg().lanewise(VectorOperators.EXP);
@@ -258,22 +316,22 @@ final class VectorKernels {
             sNew.intoArray(sOut, so + j);
             if (tIn != null) {
                 DoubleVector dd = sine ? ch : sh;
-                DoubleVector.fromArray(SP, tIn, ti + j).mul(dd.mul(sw2)).add(sNew).intoArray(tOut, to + j);
+                t.mul(dd.mul(sw2)).add(sNew).intoArray(tOut, to + j);
             }
         }
     }
 
-    /** s[j] = scale g[base+j] + b2 (Sigma at depth 1) for j < len, 0 up to padded. */
-    static void first(double[] g, int base, int len, int padded, double scale, double b2, double[] s) {
+    /** s[at + j] = scale g[base+j] + b2 (Sigma at depth 1) for j < len, 0 up to padded. */
+    static void first(double[] g, int base, int len, int padded, double scale, double b2, double[] s, int at) {
         int j = 0;
         for (; j + LANES <= len; j += LANES) {
-            DoubleVector.fromArray(SP, g, base + j).mul(scale).add(b2).intoArray(s, j);
+            DoubleVector.fromArray(SP, g, base + j).mul(scale).add(b2).intoArray(s, at + j);
         }
         for (; j < len; j++) {
-            s[j] = scale * g[base + j] + b2;
+            s[at + j] = scale * g[base + j] + b2;
         }
         for (; j < padded; j++) {
-            s[j] = 0.0;
+            s[at + j] = 0.0;
         }
     }
 
@@ -281,10 +339,11 @@ final class VectorKernels {
     static void identity(double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so, double[] tOut, int to, int padded, double sw2, double b2) {
         double tf = sw2 * 1.0;
         for (int j = 0; j < padded; j += LANES) {
+            DoubleVector t = tIn == null ? null : DoubleVector.fromArray(SP, tIn, ti + j);
             DoubleVector sNew = DoubleVector.fromArray(SP, sIn, si + j).mul(sw2).add(b2);
             sNew.intoArray(sOut, so + j);
             if (tIn != null) {
-                DoubleVector.fromArray(SP, tIn, ti + j).mul(tf).add(sNew).intoArray(tOut, to + j);
+                t.mul(tf).add(sNew).intoArray(tOut, to + j);
             }
         }
     }
