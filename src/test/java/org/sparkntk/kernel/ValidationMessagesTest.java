@@ -70,13 +70,15 @@ class ValidationMessagesTest {
         assertEquals("leaky_relu:0.2", Activations.parse("leaky_relu:0.2").name());
         assertEquals("leaky_relu:0.01", Activations.parse("leaky_relu").name());
         assertEquals("abrelu:-0.5,2", Activations.parse("abrelu:-0.5,2").name());
-        assertEquals("tanh", Activations.parse("tanh@25").name());
+        assertEquals("tanh", Activations.parse("tanh").name());
+        // an explicit degree is the fixed Gauss-Hermite rule, not the adaptive default: it keeps its '@'
+        assertEquals("tanh@25", Activations.parse("tanh@25").name());
         assertEquals("tanh@64", Activations.parse("tanh@64").name());
         assertEquals("silu", Activations.parse("swish").name());
         assertEquals("elu:0.5", Activations.parse("elu:0.5").name());
         // a canonical name parses back to an equivalent activation
         for (String name : new String[] {"relu", "leaky_relu:0.2", "abrelu:-0.5,2", "abs", "erf", "gelu", "sin", "cos", "identity",
-            "tanh", "sigmoid@30", "softplus", "silu", "elu:0.5"}) {
+            "tanh", "tanh@25", "sigmoid@30", "softplus", "silu", "elu:0.5"}) {
             assertEquals(name, Activations.parse(Activations.parse(name).name()).name());
         }
     }
