@@ -64,6 +64,22 @@ class ValidationMessagesTest {
         assertMessage("activation name must not be empty", () -> new Quadrature(" ", Math::sin, Math::cos, 10));
     }
 
+    /** A spec whose kernel overflows for every input is refused up front (ReLU family and identity with beta > 0). */
+    @Test
+    void specsThatProvablyOverflowAreRefused() {
+        // relu, sigma_w = 2: q(l+1) = 2 q(l) + 0.25, Theta(l+1) = 2 Theta(l) + q(l+1) ~ l 2^l / 8 passes 1.8e308 at l = 1017
+        assertMessage("'depth' is 2000 but with activation relu, 'weight-std' 2.0 and 'bias-std' 0.5 the kernel passes "
+                + "1.7976931348623157E308 at layer 1017 for every input (the variance grows by a factor 2 per layer); "
+                + "use depth <= 1016 or a smaller 'weight-std'", () -> new NetworkSpec(2000, Activations.parse("relu"), 2.0, 0.5));
+        assertMessage("'depth' is 2000 but with activation identity, 'weight-std' 2.0 and 'bias-std' 0.5 the kernel passes "
+                + "1.7976931348623157E308 at layer 510 for every input (the variance grows by a factor 4 per layer); "
+                + "use depth <= 509 or a smaller 'weight-std'", () -> new NetworkSpec(2000, Activations.parse("identity"), 2.0, 0.5));
+        // one layer less is accepted; beta = 0 (overflow depends on the input norms) and variance-preserving specs too
+        new NetworkSpec(1016, Activations.parse("relu"), 2.0, 0.5);
+        new NetworkSpec(2000, Activations.parse("relu"), 2.0, 0.0);
+        new NetworkSpec(NetworkSpec.MAX_DEPTH, Activations.parse("relu"), Math.sqrt(2), 0.5);
+    }
+
     @Test
     void goodNamesParseToCanonicalNames() {
         assertEquals("relu", Activations.parse(" ReLU ").name());
