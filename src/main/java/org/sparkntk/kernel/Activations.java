@@ -8,8 +8,10 @@ import java.util.Locale;
  *
  * <p>Closed forms: {@code relu}, {@code leaky_relu:ALPHA} (default 0.01), {@code abrelu:A,B},
  * {@code abs}, {@code erf}, {@code gelu}, {@code sin}, {@code cos}, {@code identity}.
- * Quadrature (optionally {@code @DEGREE}, default 25): {@code tanh}, {@code sigmoid},
- * {@code softplus}, {@code silu} (alias {@code swish}), {@code elu[:ALPHA]} (default 1).
+ * Quadrature: {@code tanh}, {@code sigmoid}, {@code softplus}, {@code silu} (alias {@code swish}),
+ * {@code elu[:ALPHA]} (default 1), by default with the adaptive rule of {@link Quadrature}
+ * (~1e-10 relative); {@code NAME@DEGREE} selects the fixed DEGREE x DEGREE Gauss-Hermite rule
+ * (Neural Tangents' {@code degree}, less accurate) to reproduce results computed with it.
  */
 public final class Activations {
 
@@ -34,10 +36,11 @@ public final class Activations {
             throw new IllegalArgumentException("'activation' is empty; allowed: " + String.join(", ", NAMES));
         }
         String s = text.trim().toLowerCase(Locale.ROOT);
-        int degree = Quadrature.DEFAULT_DEGREE;
+        int degree = Quadrature.ADAPTIVE;
         int at = s.indexOf('@');
         if (at >= 0) {
             degree = parseInt(s.substring(at + 1), text);
+            GaussHermite.checkDegree(degree); // an explicit degree is a fixed Gauss-Hermite rule
             s = s.substring(0, at);
         }
         String base = s;
@@ -86,23 +89,23 @@ public final class Activations {
                 return new Quadrature(withDegree("tanh", degree), Math::tanh, z -> {
                     double t = Math.tanh(z);
                     return 1 - t * t;
-                }, degree);
+                }, degree, true);
             case "sigmoid":
                 noArg(arg, text);
                 return new Quadrature(withDegree("sigmoid", degree), Activations::sigmoid, z -> {
                     double s = sigmoid(z);
                     return s * (1 - s);
-                }, degree);
+                }, degree, true);
             case "softplus":
                 noArg(arg, text);
                 return new Quadrature(withDegree("softplus", degree),
-                        z -> Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))), Activations::sigmoid, degree);
+                        z -> Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))), Activations::sigmoid, degree, true);
             case "silu", "swish":
                 noArg(arg, text);
                 return new Quadrature(withDegree("silu", degree), z -> z * sigmoid(z), z -> {
                     double s = sigmoid(z);
                     return s * (1 + z * (1 - s));
-                }, degree);
+                }, degree, true);
             case "elu": {
                 double alpha = arg == null ? 1.0 : parseDouble(arg, text);
                 if (!(alpha >= 0) || Double.isInfinite(alpha)) {
@@ -121,7 +124,7 @@ public final class Activations {
     }
 
     private static String withDegree(String name, int degree) {
-        return degree == Quadrature.DEFAULT_DEGREE ? name : name + "@" + degree;
+        return degree == Quadrature.ADAPTIVE ? name : name + "@" + degree;
     }
 
     static double sigmoid(double z) {

@@ -16,11 +16,16 @@ public final class GaussHermite {
         this.w = w;
     }
 
-    /** Rule with {@code n} points, exact for polynomials of degree 2n-1; 1 <= n <= 400. */
-    public static GaussHermite of(int n) {
+    /** Throws unless 1 <= n <= 400. */
+    static void checkDegree(int n) {
         if (n < 1 || n > 400) {
             throw new IllegalArgumentException("quadrature degree is " + n + " but must be in 1..400");
         }
+    }
+
+    /** Rule with {@code n} points, exact for polynomials of degree 2n-1; 1 <= n <= 400. */
+    public static GaussHermite of(int n) {
+        checkDegree(n);
         double[] x = new double[n];
         double[] w = new double[n];
         final double pim4 = Math.pow(Math.PI, -0.25);

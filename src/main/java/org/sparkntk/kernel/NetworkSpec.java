@@ -23,6 +23,40 @@ public record NetworkSpec(int depth, Activation activation, double weightStd, do
         if (!(biasStd >= 0) || Double.isInfinite(biasStd)) {
             throw new IllegalArgumentException("'bias-std' is " + biasStd + " but must be >= 0 and finite");
         }
+        int overflow = overflowLayer(depth, activation, weightStd, biasStd);
+        if (overflow > 0) {
+            double r = weightStd * weightStd * ((activation instanceof AbRelu ab) ? ab.half() : 1.0);
+            throw new IllegalArgumentException("'depth' is " + depth + " but with activation " + activation.name() + ", 'weight-std' "
+                    + weightStd + " and 'bias-std' " + biasStd + " the kernel passes " + Double.MAX_VALUE + " at layer " + overflow
+                    + " for every input (the variance grows by a factor " + Activations.fmt(r) + " per layer); use depth <= "
+                    + (overflow - 1) + " or a smaller 'weight-std'");
+        }
+    }
+
+    /**
+     * The first layer at which the kernel of every input is infinite, or 0. Provable only where the
+     * variance map is linear (the ReLU family and identity: q(l+1) = sigma_w^2 (a^2+b^2)/2 q(l) + beta^2)
+     * and beta > 0: then the zero input, whose variances and NTK diagonal are the smallest, already
+     * overflows. Otherwise overflow depends on the input norms and is reported per row by the tile
+     * kernel (Diagonal.checkFinite).
+     */
+    static int overflowLayer(int depth, Activation activation, double weightStd, double biasStd) {
+        double b2 = biasStd * biasStd;
+        if (b2 == 0 || !(activation instanceof AbRelu || activation instanceof Identity)) {
+            return 0;
+        }
+        double sw2 = weightStd * weightStd;
+        double q = b2;
+        double theta = b2;
+        for (int l = 2; l <= depth; l++) {
+            double dot = sw2 * activation.meanDphiSq(q);
+            q = sw2 * activation.meanPhiSq(q) + b2;
+            theta = theta * dot + q;
+            if (!Double.isFinite(q) || !Double.isFinite(theta)) {
+                return l;
+            }
+        }
+        return 0;
     }
 
     /** relu network, sigma_w = 1, beta = 0. */

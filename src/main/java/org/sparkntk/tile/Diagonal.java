@@ -64,4 +64,32 @@ public final class Diagonal {
         }
         return t;
     }
+
+    /**
+     * Throws when a row's variance q(l) or NTK diagonal Theta(l) is not finite at some layer
+     * l <= {@code last}. Past that point every kernel value of the row is meaningless (the closed
+     * forms would turn Inf / Inf correlations into NaN), so the user gets the layer and a fix
+     * instead of a matrix of NaN. Off-diagonal values are bounded by the diagonals
+     * (Cauchy-Schwarz), so finite diagonals keep the whole tile finite.
+     */
+    public static void checkFinite(NetworkSpec spec, double[] q, double[] sqNorms, int count, int last, boolean ntk) {
+        double sw2 = spec.sw2();
+        Activation act = spec.activation();
+        for (int i = 0; i < count; i++) {
+            double th = q[i];
+            for (int l = 0; l < last; l++) {
+                double v = q[l * count + i];
+                if (l > 0 && ntk) {
+                    th = th * (sw2 * act.meanDphiSq(q[(l - 1) * count + i])) + v;
+                }
+                if (!Double.isFinite(v) || (ntk && !Double.isFinite(th))) {
+                    throw new IllegalArgumentException("the kernel overflows double precision: row " + i + " (squared norm "
+                            + sqNorms[i] + ") has " + (Double.isFinite(v) ? "NTK diagonal " + th : "variance " + v)
+                            + " at layer " + (l + 1) + " of " + last + " (activation " + act.name() + ", 'weight-std' "
+                            + spec.weightStd() + ", 'bias-std' " + spec.biasStd() + "); use a smaller 'weight-std' or 'depth',"
+                            + " or scale the inputs down");
+                }
+            }
+        }
+    }
 }

@@ -57,6 +57,11 @@ public final class Tiles {
         }
         double[] qa = Diagonal.variances(spec, na, m, d);
         double[] qb = symmetric ? qa : Diagonal.variances(spec, nb, n, d);
+        int last = depths == null || depths.length == 0 ? spec.depth() : Math.min(spec.depth(), depths[depths.length - 1]);
+        Diagonal.checkFinite(spec, qa, na, m, last, ntk != null);
+        if (!symmetric) {
+            Diagonal.checkFinite(spec, qb, nb, n, last, ntk != null);
+        }
         recursion.recurse(spec, d, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
     }
 

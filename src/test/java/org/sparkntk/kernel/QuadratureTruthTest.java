@@ -10,14 +10,13 @@ import org.sparkntk.truth.GaussianIntegrals.Grid;
 import org.sparkntk.truth.Jacobi;
 
 /**
- * The library's Gauss-Hermite {@link Quadrature} (degrees 25 and 64) against the independent
- * composite Gauss-Legendre integral of {@link GaussianIntegrals}, for the built-in quadrature
- * activations (tanh, sigmoid, softplus, silu, elu) and a user-supplied (phi, phi') pair; and the
- * library's Gauss-Hermite rule against Golub-Welsch. Errors are relative to the Cauchy-Schwarz
- * scale sqrt(E[f(u)^2] E[f(v)^2]).
- *
- * <p>Achieved accuracy (this grid: q in 1e-3..10, rho in {-1, -0.999, 0, 0.7, 0.999, 1}) is printed
- * and recorded in the Quadrature Javadoc; {@link #BOUNDS} holds it within a factor 2-3.
+ * The library's {@link Quadrature} against independent integrals, for the built-in quadrature
+ * activations (tanh, sigmoid, softplus, silu, elu) and user-supplied (phi, phi') pairs:
+ * the adaptive default against the graded composite Gauss-Legendre integral of
+ * {@link GaussianIntegrals#pairGraded} (a different rule, grid and code) at variances 1e-4..1e4 and
+ * correlations up to +-(1 - 1e-10), required to 1e-10 relative to the Cauchy-Schwarz scale
+ * sqrt(E[f(u)^2] E[f(v)^2]); the fixed Gauss-Hermite rules ({@code @25}, {@code @64}) within their
+ * recorded accuracy; and the library's Gauss-Hermite rule against Golub-Welsch.
  */
 class QuadratureTruthTest {
 
@@ -64,11 +63,89 @@ class QuadratureTruthTest {
         return Math.sqrt(GaussianIntegrals.normal(sq, q1, GaussianIntegrals.FINE) * GaussianIntegrals.normal(sq, q2, GaussianIntegrals.FINE));
     }
 
+    /** Variance pairs and correlations for the adaptive rule: tiny to huge, equal and very different. */
+    static final double[][] WIDE_Q_PAIRS = {{1e-4, 1e-4}, {1e-2, 1}, {1, 1}, {1, 1e4}, {10, 100}, {1e4, 1e4}};
+    static final double[] WIDE_RHOS = {-1, -0.999999, -0.9, 0, 0.5, 0.9, 0.999, 1 - 1e-10, 1};
+
+    /** The accuracy the adaptive default promises (Quadrature Javadoc, ntk-math.md). */
+    static final double ADAPTIVE_TOL = 1e-10;
+
+    /** Worst error / scale of {@code act} over the wide grid, as {phi phi, phi' phi', diagonals}; asserts ADAPTIVE_TOL. */
+    static double[] adaptiveErrors(String name, Activation act, DoubleUnaryOperator phi, DoubleUnaryOperator dphi) {
+        double[] worst = new double[3];
+        for (int k = 0; k < 2; k++) {
+            DoubleUnaryOperator f = k == 0 ? phi : dphi;
+            DoubleUnaryOperator sq = z -> f.applyAsDouble(z) * f.applyAsDouble(z);
+            for (double[] qq : WIDE_Q_PAIRS) {
+                double q1 = qq[0];
+                double q2 = qq[1];
+                double d1 = GaussianIntegrals.normalGraded(sq, q1);
+                double d2 = GaussianIntegrals.normalGraded(sq, q2);
+                double scale = Math.sqrt(d1 * d2);
+                double g1 = k == 0 ? act.meanPhiSq(q1) : act.meanDphiSq(q1);
+                worst[2] = Math.max(worst[2], Math.abs(g1 - d1) / d1);
+                assertTrue(Math.abs(g1 - d1) <= ADAPTIVE_TOL * d1, name + " diagonal k=" + k + " q=" + q1 + ": " + g1 + " vs " + d1);
+                for (double rho : WIDE_RHOS) {
+                    double c = rho * Math.sqrt(q1) * Math.sqrt(q2);
+                    double truth = GaussianIntegrals.pairGraded(f, f, q1, q2, rho);
+                    double got = k == 0 ? act.meanPhiPhi(q1, q2, c) : act.meanDphiDphi(q1, q2, c);
+                    double e = Math.abs(got - truth) / scale;
+                    worst[k] = Math.max(worst[k], e);
+                    assertTrue(e <= ADAPTIVE_TOL, name + (k == 0 ? " phi phi" : " phi' phi'") + " q1=" + q1 + " q2=" + q2
+                            + " rho=" + rho + ": " + got + " vs " + truth + " (error/scale " + e + ")");
+                }
+            }
+        }
+        return worst;
+    }
+
     @Test
-    void builtInQuadratureActivationsAgainstIndependentIntegral() {
-        StringBuilder report = new StringBuilder("max error / scale over the grid (phi phi | phi' phi'):\n");
+    void adaptiveDefaultAgainstIndependentIntegral() {
+        StringBuilder report = new StringBuilder("adaptive default, max error / scale (phi phi | phi' phi' | diagonal):\n");
         for (Fn fn : FNS) {
-            Activation d25 = Activations.parse(fn.name());
+            Activation act = Activations.parse(fn.name());
+            assertEquals(Quadrature.ADAPTIVE, ((Quadrature) act).degree());
+            double[] w = adaptiveErrors(fn.name(), act, fn.phi(), fn.dphi());
+            report.append(String.format("%-9s %.1e | %.1e | %.1e%n", fn.name(), w[0], w[1], w[2]));
+        }
+        System.out.print(report);
+    }
+
+    /** The graded truth itself: halving every panel changes it by less than 1e-13 of the scale (spot checks at the hard corners). */
+    @Test
+    void gradedTruthIsConverged() {
+        for (Fn fn : new Fn[] {FNS[0], FNS[4]}) {
+            for (double[] qrho : new double[][] {{1, 1e4, 0.9}, {1e4, 1e4, 0.999}, {1e-2, 1e-2, -0.999999}}) {
+                for (DoubleUnaryOperator f : new DoubleUnaryOperator[] {fn.phi(), fn.dphi()}) {
+                    double a = GaussianIntegrals.pairGraded(f, f, qrho[0], qrho[1], qrho[2]);
+                    double b = GaussianIntegrals.pairGraded(f, f, qrho[0], qrho[1], qrho[2], 0.5);
+                    double sc = scale(f, qrho[0], qrho[1]);
+                    assertTrue(Math.abs(a - b) <= 1e-13 * sc, fn.name() + " " + java.util.Arrays.toString(qrho) + ": " + a + " vs " + b);
+                }
+            }
+        }
+    }
+
+    /**
+     * User-supplied pairs through the public constructor with the adaptive rule: an analytic one
+     * declared smooth (phi = atan(2z), poles at +-i/2) and a kinked one left at the default
+     * (ELU with alpha = 0.5: phi' jumps in slope at 0).
+     */
+    @Test
+    void userSuppliedPairsAdaptive() {
+        DoubleUnaryOperator smoothPhi = z -> Math.atan(2 * z);
+        DoubleUnaryOperator smoothDphi = z -> 2 / (1 + 4 * z * z);
+        adaptiveErrors("atan(2z)", new Quadrature("my_atan", smoothPhi, smoothDphi, Quadrature.ADAPTIVE, true), smoothPhi, smoothDphi);
+        DoubleUnaryOperator eluPhi = z -> z > 0 ? z : 0.5 * Math.expm1(z);
+        DoubleUnaryOperator eluDphi = z -> z > 0 ? 1 : 0.5 * Math.exp(z);
+        adaptiveErrors("elu:0.5", new Quadrature("my_elu", eluPhi, eluDphi, Quadrature.ADAPTIVE), eluPhi, eluDphi);
+    }
+
+    @Test
+    void fixedGaussHermiteAgainstIndependentIntegral() {
+        StringBuilder report = new StringBuilder("Gauss-Hermite @25 / @64, max error / scale over the grid (phi phi | phi' phi'):\n");
+        for (Fn fn : FNS) {
+            Activation d25 = Activations.parse(fn.name() + "@25");
             Activation d64 = Activations.parse(fn.name() + "@64");
             assertEquals(25, ((Quadrature) d25).degree());
             Grid grid = fn.kinkedDerivative() ? GaussianIntegrals.FINE : GaussianIntegrals.SMOOTH;
@@ -107,6 +184,7 @@ class QuadratureTruthTest {
     void builtInDiagonalsAgainstIndependentIntegral() {
         for (Fn fn : FNS) {
             Activation d64 = Activations.parse(fn.name() + "@64");
+            assertEquals(fn.name() + "@64", d64.name());
             for (double q : new double[] {1e-3, 0.3, 1, 10}) {
                 DoubleUnaryOperator p2 = z -> fn.phi().applyAsDouble(z) * fn.phi().applyAsDouble(z);
                 DoubleUnaryOperator d2 = z -> fn.dphi().applyAsDouble(z) * fn.dphi().applyAsDouble(z);
@@ -122,18 +200,25 @@ class QuadratureTruthTest {
     /** A user-supplied pair through the public constructor: phi = sin must reproduce the closed form of Trig. */
     @Test
     void userSuppliedSineMatchesClosedForm() {
-        Quadrature mySin = new Quadrature("my_sin", Math::sin, Math::cos, 64);
+        for (int degree : new int[] {64, Quadrature.ADAPTIVE}) {
+            userSine(new Quadrature("my_sin", Math::sin, Math::cos, degree));
+        }
+    }
+
+    private static void userSine(Quadrature mySin) {
         Activation exact = new Trig(true);
+        // Gauss-Hermite 64 integrates sin to ~1e-15 here; the adaptive rule promises 1e-10 (values are O(1))
+        double tol = mySin.degree() == Quadrature.ADAPTIVE ? 1e-10 : 1e-12;
         for (double[] qq : new double[][] {{0.1, 0.1}, {1, 1}, {0.5, 2}, {3, 3}}) {
             for (double rho : RHOS) {
                 double q1 = qq[0];
                 double q2 = qq[1];
                 double c = rho * Math.sqrt(q1) * Math.sqrt(q2);
-                assertEquals(exact.meanPhiPhi(q1, q2, c), mySin.meanPhiPhi(q1, q2, c), 1e-12, "q=" + q1 + "," + q2 + " rho=" + rho);
-                assertEquals(exact.meanDphiDphi(q1, q2, c), mySin.meanDphiDphi(q1, q2, c), 1e-12, "q=" + q1 + "," + q2 + " rho=" + rho);
+                assertEquals(exact.meanPhiPhi(q1, q2, c), mySin.meanPhiPhi(q1, q2, c), tol, "q=" + q1 + "," + q2 + " rho=" + rho);
+                assertEquals(exact.meanDphiDphi(q1, q2, c), mySin.meanDphiDphi(q1, q2, c), tol, "q=" + q1 + "," + q2 + " rho=" + rho);
             }
-            assertEquals(exact.meanPhiSq(qq[0]), mySin.meanPhiSq(qq[0]), 1e-12);
-            assertEquals(exact.meanDphiSq(qq[0]), mySin.meanDphiSq(qq[0]), 1e-12);
+            assertEquals(exact.meanPhiSq(qq[0]), mySin.meanPhiSq(qq[0]), tol);
+            assertEquals(exact.meanDphiSq(qq[0]), mySin.meanDphiSq(qq[0]), tol);
         }
         assertTrue(!mySin.closedForm());
         assertEquals("my_sin", mySin.name());

@@ -64,19 +64,37 @@ class ValidationMessagesTest {
         assertMessage("activation name must not be empty", () -> new Quadrature(" ", Math::sin, Math::cos, 10));
     }
 
+    /** A spec whose kernel overflows for every input is refused up front (ReLU family and identity with beta > 0). */
+    @Test
+    void specsThatProvablyOverflowAreRefused() {
+        // relu, sigma_w = 2: q(l+1) = 2 q(l) + 0.25, Theta(l+1) = 2 Theta(l) + q(l+1) ~ l 2^l / 8 passes 1.8e308 at l = 1017
+        assertMessage("'depth' is 2000 but with activation relu, 'weight-std' 2.0 and 'bias-std' 0.5 the kernel passes "
+                + "1.7976931348623157E308 at layer 1017 for every input (the variance grows by a factor 2 per layer); "
+                + "use depth <= 1016 or a smaller 'weight-std'", () -> new NetworkSpec(2000, Activations.parse("relu"), 2.0, 0.5));
+        assertMessage("'depth' is 2000 but with activation identity, 'weight-std' 2.0 and 'bias-std' 0.5 the kernel passes "
+                + "1.7976931348623157E308 at layer 510 for every input (the variance grows by a factor 4 per layer); "
+                + "use depth <= 509 or a smaller 'weight-std'", () -> new NetworkSpec(2000, Activations.parse("identity"), 2.0, 0.5));
+        // one layer less is accepted; beta = 0 (overflow depends on the input norms) and variance-preserving specs too
+        new NetworkSpec(1016, Activations.parse("relu"), 2.0, 0.5);
+        new NetworkSpec(2000, Activations.parse("relu"), 2.0, 0.0);
+        new NetworkSpec(NetworkSpec.MAX_DEPTH, Activations.parse("relu"), Math.sqrt(2), 0.5);
+    }
+
     @Test
     void goodNamesParseToCanonicalNames() {
         assertEquals("relu", Activations.parse(" ReLU ").name());
         assertEquals("leaky_relu:0.2", Activations.parse("leaky_relu:0.2").name());
         assertEquals("leaky_relu:0.01", Activations.parse("leaky_relu").name());
         assertEquals("abrelu:-0.5,2", Activations.parse("abrelu:-0.5,2").name());
-        assertEquals("tanh", Activations.parse("tanh@25").name());
+        assertEquals("tanh", Activations.parse("tanh").name());
+        // an explicit degree is the fixed Gauss-Hermite rule, not the adaptive default: it keeps its '@'
+        assertEquals("tanh@25", Activations.parse("tanh@25").name());
         assertEquals("tanh@64", Activations.parse("tanh@64").name());
         assertEquals("silu", Activations.parse("swish").name());
         assertEquals("elu:0.5", Activations.parse("elu:0.5").name());
         // a canonical name parses back to an equivalent activation
         for (String name : new String[] {"relu", "leaky_relu:0.2", "abrelu:-0.5,2", "abs", "erf", "gelu", "sin", "cos", "identity",
-            "tanh", "sigmoid@30", "softplus", "silu", "elu:0.5"}) {
+            "tanh", "tanh@25", "sigmoid@30", "softplus", "silu", "elu:0.5"}) {
             assertEquals(name, Activations.parse(Activations.parse(name).name()).name());
         }
     }

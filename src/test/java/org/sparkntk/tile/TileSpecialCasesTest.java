@@ -261,4 +261,35 @@ class TileSpecialCasesTest {
             }
         }
     }
+
+    /**
+     * With beta = 0 overflow depends on the input norms, so it is caught per row by the tile kernel:
+     * relu with sigma_w = 2 doubles the variance per layer, so a row of mean square 1 passes
+     * Double.MAX_VALUE near layer 1020 (the NTK diagonal, ~l 2^l, a few layers earlier). The tile
+     * must refuse with the row and layer, in every implementation, instead of returning NaN; the
+     * same spec at depth 500 stays finite.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("impls")
+    void overflowingVarianceIsAnErrorNotNaN(Impl impl) {
+        int m = 2;
+        int d = 3;
+        double[] a = {1, 1, 1, -1, 1, -1};
+        for (String activation : new String[] {"relu", "abrelu:-0.5,2", "softplus"}) {
+            NetworkSpec spec = new NetworkSpec(1100, Activations.parse(activation), 2.0, 0.0);
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> Tiles.compute(spec, a, m, a, m, d, false, new int[] {1100}, outputs(1, m * m), outputs(1, m * m),
+                            impl.gemm(), impl.recursion()));
+            assertTrue(e.getMessage().startsWith("the kernel overflows double precision: row 0 (squared norm 3.0) has "), e.getMessage());
+            assertTrue(e.getMessage().endsWith(" of 1100 (activation " + activation + ", 'weight-std' 2.0, 'bias-std' 0.0); "
+                    + "use a smaller 'weight-std' or 'depth', or scale the inputs down"), e.getMessage());
+        }
+        NetworkSpec ok = new NetworkSpec(500, Activations.parse("relu"), 2.0, 0.0);
+        double[][] ntk = outputs(1, m * m);
+        double[][] nngp = outputs(1, m * m);
+        Tiles.compute(ok, a, m, a, m, d, false, new int[] {500}, ntk, nngp, impl.gemm(), impl.recursion());
+        for (int i = 0; i < m * m; i++) {
+            assertTrue(Double.isFinite(ntk[0][i]) && Double.isFinite(nngp[0][i]), "finite at depth 500: " + ntk[0][i]);
+        }
+    }
 }
