@@ -49,15 +49,15 @@ public final class BlockFiles {
             ByteBuffer h = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
             h.putInt(MAGIC).putInt(VERSION).putLong(start).putInt(rows).putInt(d);
             out.write(h.array());
-            ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+            // whole rows, each converted in bulk (a DoubleBuffer view), not value by value
+            ByteBuffer buf = ByteBuffer.allocate(Math.max(CHUNK, d * 8)).order(ByteOrder.LITTLE_ENDIAN);
             for (int i = 0; i < rows; i++) {
-                for (double v : row.apply(i)) {
-                    if (buf.remaining() < 8) {
-                        out.write(buf.array(), 0, buf.position());
-                        buf.clear();
-                    }
-                    buf.putDouble(v);
+                if (buf.remaining() < d * 8) {
+                    out.write(buf.array(), 0, buf.position());
+                    buf.clear();
                 }
+                buf.asDoubleBuffer().put(row.apply(i), 0, d);
+                buf.position(buf.position() + d * 8);
             }
             out.write(buf.array(), 0, buf.position());
         }

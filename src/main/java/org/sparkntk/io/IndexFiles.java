@@ -27,8 +27,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Part files of {@code OUT/index/} (docs/format.md): {@code row} BIGINT and {@code id} in the id
- * column's type, both required, written with parquet-hadoop by the tasks that stage the blocks
- * (no Spark SQL write job). The Parquet types are the ones Spark's writer uses for these Spark
+ * column's type, both required, uncompressed (N rows of a few bytes; no codec to load), written
+ * with parquet-hadoop by the tasks that stage the blocks (no Spark SQL write job). The Parquet types are the ones Spark's writer uses for these Spark
  * types, and the footer carries Spark's schema metadata as Spark's writer does, so Spark, DuckDB
  * and pyarrow read the folder as they read Spark's own output.
  */
@@ -84,7 +84,7 @@ public final class IndexFiles {
             try (ParquetWriter<Integer> w = new Builder(HadoopOutputFile.fromPath(tmp, conf), idType, rows, ids)
                     .withConf(conf)
                     .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                    .withCompressionCodec(CompressionCodecName.SNAPPY)
+                    .withCompressionCodec(CompressionCodecName.UNCOMPRESSED)
                     .build()) {
                 for (int i = 0; i < rows.length; i++) {
                     w.write(i);
