@@ -202,6 +202,17 @@ class InputFormsTest {
             assertEquals((long) i, index.get(i).getLong(1), "row " + i);
         }
         assertMatrix(reference(x, "relu", 2), TileStore.dense(new Configuration(), out, "ntk", 2));
+        // a glob is opened by Spark (schema inference, per-file counts from a pass over the scan):
+        // the same order and kernel
+        String globOut = tmp.resolve("multi-glob-out").toString();
+        var g = SparkTestSupport.cli("gram", "--input", dir + "/f*.parquet", "--output", globOut, "--block-size", "16", "--depth",
+                "2", "--kernels", "ntk", "--id-col", "id");
+        assertEquals(0, g.code(), g.err());
+        List<Row> globIndex = spark.read().parquet(globOut + "/index").orderBy("row").collectAsList();
+        for (int i = 0; i < N; i++) {
+            assertEquals((long) i, globIndex.get(i).getLong(1), "row " + i);
+        }
+        assertMatrix(reference(x, "relu", 2), TileStore.dense(new Configuration(), globOut, "ntk", 2));
     }
 
     @Test
