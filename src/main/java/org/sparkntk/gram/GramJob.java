@@ -76,6 +76,7 @@ public final class GramJob {
     }
 
     private GramResult run() throws IOException {
+        Thread early = EARLY_WARM_UP.getAndSet(null);
         long t0 = System.nanoTime();
         Map<String, Double> timings = new LinkedHashMap<>();
         Path out = new Path(req.output());
@@ -92,7 +93,7 @@ public final class GramJob {
         KernelManifest previous = exists && req.resume() ? previousPlan(fs, out) : null;
 
         SparkContext sc = spark.sparkContext();
-        Thread warm = sc.master().startsWith("local") ? warmUp() : null;
+        Thread warm = !sc.master().startsWith("local") ? early : early != null ? early : warmUp(req.kernel());
         InputTable in = InputTable.load(spark, req.input().input(), req.input(), "input");
         InputTable in2 = null;
         String runId = UUID.randomUUID().toString().substring(0, 8);
@@ -259,12 +260,30 @@ public final class GramJob {
         }
     }
 
+    /** A warm-up started by {@link #startWarmUp} before the SparkSession, taken by the next {@link #run}. */
+    private static final java.util.concurrent.atomic.AtomicReference<Thread> EARLY_WARM_UP =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    /**
+     * Starts the local-mode warm-up of the tile kernels for {@code k} now, before the SparkSession
+     * exists: the SparkContext start-up keeps about one core busy, so the warm-up runs on the other
+     * instead of competing with the input scan's tasks. The next {@link #run} in this JVM takes it
+     * over (and stops it when the tiles start).
+     */
+    public static void startWarmUp(KernelConfig k) {
+        Thread t = warmUp(k);
+        Thread old = EARLY_WARM_UP.getAndSet(t);
+        if (old != null) {
+            old.interrupt();
+        }
+    }
+
     /**
      * Local mode: the tile tasks run in this JVM, so compile the tile kernels on a spare thread
-     * while the driver reads and stages the input (at most {@link #WARM_UP_MILLIS} ms of one core).
+     * while the driver starts Spark, reads and stages the input (at most {@link #WARM_UP_MILLIS} ms
+     * of one core).
      */
-    private Thread warmUp() {
-        KernelConfig k = req.kernel();
+    private static Thread warmUp(KernelConfig k) {
         Thread t = new Thread(() -> {
             try {
                 long t0 = System.nanoTime();
