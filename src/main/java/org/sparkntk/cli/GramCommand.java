@@ -42,6 +42,9 @@ final class GramCommand implements Callable<Integer> {
         InputConfig in = input.toConfig();
         KernelConfig k = kernel.toConfig();
         GramRequest req = new GramRequest(in, k, output, overwrite, resume);
+        if (spark.localMaster()) {
+            GramJob.startWarmUp(k); // on the core the SparkContext start-up leaves idle (docs/design.md)
+        }
         try (SparkOptions.Session s = spark.session("spark-ntk gram")) {
             GramResult r = GramJob.run(s.spark(), req);
             System.out.println(r.summary());

@@ -19,17 +19,14 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.network.util.JavaUtils;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.util.LongAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparkntk.cli.BuildInfo;
 import org.sparkntk.io.HadoopConf;
+import org.sparkntk.io.IndexFiles;
 import org.sparkntk.io.KernelKind;
 import org.sparkntk.io.KernelManifest;
 import org.sparkntk.io.Precision;
@@ -79,6 +76,7 @@ public final class GramJob {
     }
 
     private GramResult run() throws IOException {
+        Thread early = EARLY_WARM_UP.getAndSet(null);
         long t0 = System.nanoTime();
         Map<String, Double> timings = new LinkedHashMap<>();
         Path out = new Path(req.output());
@@ -95,7 +93,7 @@ public final class GramJob {
         KernelManifest previous = exists && req.resume() ? previousPlan(fs, out) : null;
 
         SparkContext sc = spark.sparkContext();
-        Thread warm = sc.master().startsWith("local") ? warmUp() : null;
+        Thread warm = !sc.master().startsWith("local") ? early : early != null ? early : warmUp(req.kernel());
         InputTable in = InputTable.load(spark, req.input().input(), req.input(), "input");
         InputTable in2 = null;
         String runId = UUID.randomUUID().toString().substring(0, 8);
@@ -171,27 +169,19 @@ public final class GramJob {
                 fs.delete(kernelJson, false); // no longer true: some tiles are missing
             }
 
-            long ti = System.nanoTime();
-            writeIndex(in, new Path(out, INDEX_DIR));
-            if (in2 != null) {
-                writeIndex(in2, new Path(out, INDEX2_DIR));
-            }
-            timings.put("index", secs(ti));
-
+            // index/ (index2/) is written by the staging tasks, from the rows they hold anyway
             long tsg = System.nanoTime();
             Path runBlocks = new Path(blocks, runId);
-            Path rowDir = new Path(runBlocks, "rows");
-            Path colDir = symmetric ? rowDir : new Path(runBlocks, "cols");
-            if (!todo.isEmpty()) {
-                stage(in, norm, plan, rowDir, "input");
-                if (!symmetric) {
-                    stage(in2, norm, plan, colDir, "input2");
-                }
-            }
+            boolean stageBlocks = !todo.isEmpty();
+            BlockFiles.Staged rowSide = stage(in, norm, plan.blockSize(), new Path(runBlocks, "rows"), new Path(out, INDEX_DIR),
+                    stageBlocks, "input");
+            BlockFiles.Staged colSide = symmetric ? rowSide
+                    : stage(in2, norm, plan.blockSize(), new Path(runBlocks, "cols"), new Path(out, INDEX2_DIR), stageBlocks, "input2");
             in.release();
             if (in2 != null) {
                 in2.release();
             }
+            timings.put("index", 0.0);
             timings.put("stage", secs(tsg));
 
             long tt = System.nanoTime();
@@ -199,7 +189,7 @@ public final class GramJob {
                 warm.interrupt(); // the tiles compile the kernels themselves from here on
             }
             fs.mkdirs(new Path(tilesDir, TileFiles.TMP_DIR));
-            List<TileReport> reports = runTiles(plan, todo, rowDir, colDir, tilesDir, present.size());
+            List<TileReport> reports = runTiles(plan, todo, rowSide, colSide, tilesDir, present.size());
             timings.put("tiles", secs(tt));
 
             long tc = System.nanoTime();
@@ -270,12 +260,30 @@ public final class GramJob {
         }
     }
 
+    /** A warm-up started by {@link #startWarmUp} before the SparkSession, taken by the next {@link #run}. */
+    private static final java.util.concurrent.atomic.AtomicReference<Thread> EARLY_WARM_UP =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    /**
+     * Starts the local-mode warm-up of the tile kernels for {@code k} now, before the SparkSession
+     * exists: the SparkContext start-up keeps about one core busy, so the warm-up runs on the other
+     * instead of competing with the input scan's tasks. The next {@link #run} in this JVM takes it
+     * over (and stops it when the tiles start).
+     */
+    public static void startWarmUp(KernelConfig k) {
+        Thread t = warmUp(k);
+        Thread old = EARLY_WARM_UP.getAndSet(t);
+        if (old != null) {
+            old.interrupt();
+        }
+    }
+
     /**
      * Local mode: the tile tasks run in this JVM, so compile the tile kernels on a spare thread
-     * while the driver reads and stages the input (at most {@link #WARM_UP_MILLIS} ms of one core).
+     * while the driver starts Spark, reads and stages the input (at most {@link #WARM_UP_MILLIS} ms
+     * of one core).
      */
-    private Thread warmUp() {
-        KernelConfig k = req.kernel();
+    private static Thread warmUp(KernelConfig k) {
         Thread t = new Thread(() -> {
             try {
                 long t0 = System.nanoTime();
@@ -388,44 +396,90 @@ public final class GramJob {
                 BuildInfo.version(), null, null, null, null, Instant.now().toString());
     }
 
-    /** OUT/index: row BIGINT, id (the input id's type, or the row number). */
-    private void writeIndex(InputTable t, Path dir) {
-        spark.sparkContext().setJobDescription("spark-ntk: write " + dir.getName() + "/");
-        StructType schema = new StructType()
-                .add("row", DataTypes.LongType, false)
-                .add("id", t.idType(), false);
-        JavaRDD<Row> rows = t.rows().map(r -> RowFactory.create(r.index(), r.id()));
-        spark.createDataFrame(rows, schema).write().mode(SaveMode.Overwrite).parquet(dir.toString());
-    }
-
-    /** Writes the normalized rows as blocks of B to {@code dir} (one shuffle of N x d). */
-    private void stage(InputTable t, Normalizer norm, GramPlan plan, Path dir, String label) throws IOException {
-        spark.sparkContext().setJobDescription("spark-ntk: stage " + label + " blocks");
-        FileSystem fs = dir.getFileSystem(conf);
-        fs.mkdirs(dir);
-        int bs = plan.blockSize();
+    /**
+     * Writes {@code indexDir} (row BIGINT, id) and, with {@code blocks}, the normalized rows of
+     * {@code t} as segments in {@code dir}, in one pass over the cached rows; returns the staged
+     * side (null without blocks). Each partition writes its own index part file and, when the
+     * partitions hold long runs of consecutive rows (each reads one piece of one file: the usual
+     * case), one segment per run: no shuffle. Otherwise (many small files) the rows are grouped by
+     * block with one shuffle of N x d and each block is one segment ({@code -Dntk.stage.shuffle=true}
+     * forces this, for tests).
+     */
+    private BlockFiles.Staged stage(InputTable t, Normalizer norm, int bs, Path dir, Path indexDir, boolean blocks, String label)
+            throws IOException {
+        FileSystem fs = indexDir.getFileSystem(conf);
+        fs.delete(indexDir, true);
+        fs.mkdirs(new Path(indexDir, TileFiles.TMP_DIR));
         int d = t.d();
-        long nBlocks = (t.n() + bs - 1) / bs;
-        int parts = (int) Math.max(1, Math.min(nBlocks, 4L * jsc.defaultParallelism()));
+        long n = t.n();
+        long nBlocks = (n + bs - 1) / bs;
+        boolean narrow = blocks && t.runs() <= Math.max(64, 2 * nBlocks) && !Boolean.getBoolean("ntk.stage.shuffle");
+        if (blocks) {
+            fs.mkdirs(dir);
+        }
+        spark.sparkContext().setJobDescription("spark-ntk: " + (narrow ? "stage " + label + " blocks and " : "") + "write "
+                + indexDir.getName() + "/");
         HadoopConf hc = new HadoopConf(conf);
         String dirName = dir.toString();
-        long n = t.n();
-        t.rows().mapToPair(r -> new Tuple2<>((int) (r.index() / bs), new Tuple2<>(r.index(), norm.apply(r.x()))))
-                .groupByKey(parts)
-                .foreach(g -> {
-                    int block = g._1();
-                    long start = (long) block * bs;
-                    int rows = (int) Math.min(bs, n - start);
-                    double[] x = new double[rows * d];
-                    for (Tuple2<Long, double[]> r : g._2()) {
-                        System.arraycopy(r._2(), 0, x, (int) (r._1() - start) * d, d);
-                    }
-                    BlockFiles.write(hc.get(), BlockFiles.path(new Path(dirName), block), new Block(block, start, rows, d, x));
-                });
+        String indexName = indexDir.toString();
+        DataType idType = t.idType();
+        List<long[]> segments = t.rows().mapPartitionsWithIndex((part, it) -> {
+            List<InputRow> rows = new ArrayList<>();
+            it.forEachRemaining(rows::add);
+            rows.sort((a, b) -> Long.compare(a.index(), b.index()));
+            List<long[]> segs = new ArrayList<>();
+            if (rows.isEmpty()) {
+                return segs.iterator();
+            }
+            long[] index = new long[rows.size()];
+            List<Object> ids = new ArrayList<>(rows.size());
+            for (int i = 0; i < index.length; i++) {
+                index[i] = rows.get(i).index();
+                ids.add(rows.get(i).id());
+            }
+            IndexFiles.write(hc.get(), new Path(indexName), part, idType, index, ids);
+            for (int i = 0; narrow && i < index.length; ) {
+                int j = i + 1;
+                while (j < index.length && index[j] == index[j - 1] + 1) {
+                    j++;
+                }
+                int from = i;
+                BlockFiles.writeSegment(hc.get(), BlockFiles.segmentPath(new Path(dirName), index[i]), index[i], j - i, d,
+                        r -> norm.apply(rows.get(from + r).x()));
+                segs.add(new long[] {index[i], j - i});
+                i = j;
+            }
+            return segs.iterator();
+        }, true).collect();
+        fs.delete(new Path(indexDir, TileFiles.TMP_DIR), true);
+        if (!blocks) {
+            return null;
+        }
+        if (!narrow) {
+            spark.sparkContext().setJobDescription("spark-ntk: stage " + label + " blocks");
+            int parts = (int) Math.max(1, Math.min(nBlocks, 4L * jsc.defaultParallelism()));
+            segments = t.rows().mapToPair(r -> new Tuple2<>((int) (r.index() / bs), new Tuple2<>(r.index(), norm.apply(r.x()))))
+                    .groupByKey(parts)
+                    .map(g -> {
+                        long start = (long) g._1() * bs;
+                        int rows = (int) Math.min(bs, n - start);
+                        double[][] x = new double[rows][];
+                        for (Tuple2<Long, double[]> r : g._2()) {
+                            x[(int) (r._1() - start)] = r._2();
+                        }
+                        BlockFiles.writeSegment(hc.get(), BlockFiles.segmentPath(new Path(dirName), start), start, rows, d, i -> x[i]);
+                        return new long[] {start, rows};
+                    }).collect();
+        }
+        BlockFiles.Staged staged = BlockFiles.Staged.of(dirName, n, bs, d, segments);
+        LOG.info("staged {} rows of {} as {} segments ({})", n, label, staged.starts().length,
+                narrow ? "one per run of consecutive rows in a partition" : "one per block, by a shuffle");
+        return staged;
     }
 
     /** Runs the tile batches; logs progress with entries/s and an ETA. */
-    private List<TileReport> runTiles(GramPlan plan, List<BlockPair> todo, Path rowDir, Path colDir, Path tilesDir,
+    private List<TileReport> runTiles(GramPlan plan, List<BlockPair> todo, BlockFiles.Staged rows, BlockFiles.Staged cols,
+                                      Path tilesDir,
                                       int presentBefore) {
         List<TileReport> reports = new ArrayList<>();
         if (todo.isEmpty()) {
@@ -435,7 +489,7 @@ public final class GramJob {
         SparkContext sc = spark.sparkContext();
         LongAccumulator tilesDone = sc.longAccumulator("spark-ntk tiles");
         LongAccumulator entriesDone = sc.longAccumulator("spark-ntk entries");
-        TileTask task = new TileTask(new HadoopConf(conf), rowDir.toString(), colDir.toString(), tilesDir.toString(), k.spec(),
+        TileTask task = new TileTask(new HadoopConf(conf), rows, cols, tilesDir.toString(), k.spec(),
                 k.depthArray(), k.kernels().contains(KernelKind.NTK), k.kernels().contains(KernelKind.NNGP), k.precision(),
                 plan.symmetric(), tilesDone, entriesDone);
         long todoEntries = 0;

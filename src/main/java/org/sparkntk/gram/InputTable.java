@@ -8,6 +8,7 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.Footer;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
@@ -22,6 +23,9 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat$;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetToSparkSchemaConverter;
+import org.apache.spark.sql.internal.SessionStateHelper$;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkntk.io.KernelManifest.FileFingerprint;
 import org.sparkntk.io.KernelManifest.InputInfo;
@@ -47,14 +51,25 @@ public final class InputTable {
     private final int d;
     private final DataType idType;
     private final InputInfo info;
+    private final long runs;
 
-    private InputTable(JavaRDD<InputRow> rows, JavaRDD<?> cached, long n, int d, DataType idType, InputInfo info) {
+    private InputTable(JavaRDD<InputRow> rows, JavaRDD<?> cached, long n, int d, DataType idType, InputInfo info, long runs) {
         this.rows = rows;
         this.cached = cached;
         this.n = n;
         this.d = d;
         this.idType = idType;
         this.info = info;
+        this.runs = runs;
+    }
+
+    /**
+     * At most how many runs of consecutive row indexes the partitions of {@link #rows()} hold
+     * (each partition's rows counted in their order): 1 per partition when each reads one piece of
+     * one file. Staging writes one block segment per run (GramJob) when this is small.
+     */
+    public long runs() {
+        return runs;
     }
 
     /** The rows, index order. */
@@ -96,9 +111,16 @@ public final class InputTable {
     public static InputTable load(SparkSession spark, String path, InputConfig cfg, String label) {
         long t0 = System.nanoTime();
         String what = label + " '" + path + "'";
+        // a plain file or folder: schema and row counts from the footers, read here, instead of
+        // Spark's schema inference job and a counting pass over the scan (InputFooters)
+        InputFooters footers = InputFooters.read(SessionStateHelper$.MODULE$.getHadoopConf(spark), path);
         Dataset<Row> df;
         try {
-            df = spark.read().parquet(path);
+            if (footers != null) {
+                df = spark.read().schema(footerSchema(spark, footers)).parquet(path);
+            } else {
+                df = spark.read().parquet(path);
+            }
         } catch (Exception e) {
             throw new UserError(what + " cannot be read as Parquet: " + firstLine(e.getMessage()), e);
         }
@@ -153,7 +175,7 @@ public final class InputTable {
         if (idCol != null) {
             select.add(col(quote(idCol)));
         }
-        List<FileFingerprint> files = fingerprint(spark, df);
+        List<FileFingerprint> files = footers != null ? footers.fingerprints() : fingerprint(spark, df);
         long tSchema = System.nanoTime();
         // input order is (file path, row in file): row index = rows in the files sorted before this
         // one + _metadata.row_index. The one Parquet scan caches (file, row in file, features) and
@@ -195,53 +217,107 @@ public final class InputTable {
                 return out.iterator();
             }, true);
         }
-        located = located.persist(StorageLevel.MEMORY_AND_DISK());
-        spark.sparkContext().setJobDescription("spark-ntk: read " + what);
-        List<java.util.Map<String, Long>> perPart = located.mapPartitions(it -> {
-            java.util.Map<String, Long> c = new java.util.HashMap<>();
-            while (it.hasNext()) {
-                c.merge(it.next()._1(), 1L, Long::sum);
+        JavaRDD<InputRow> rows;
+        JavaRDD<?> cached;
+        if (footers != null) {
+            // the footers gave every file's row count: the index is known while scanning
+            java.util.HashMap<String, Long> offsets = new java.util.HashMap<>();
+            long offset = 0;
+            for (InputFooters.DataFile f : footers.files()) {
+                offsets.put(f.uri(), offset);
+                offset += f.rows();
             }
-            return List.of(c).iterator();
-        }, true).collect();
-        java.util.TreeMap<String, Long> counts = new java.util.TreeMap<>();
-        for (java.util.Map<String, Long> c : perPart) {
-            c.forEach((f, k) -> counts.merge(f, k, Long::sum));
+            rows = located.mapPartitions(it -> {
+                List<InputRow> out = new ArrayList<>();
+                String file = null;
+                long first = 0;
+                while (it.hasNext()) {
+                    Tuple2<String, InputRow> t = it.next();
+                    if (!t._1().equals(file)) {
+                        Long o = offsets.get(InputFooters.key(t._1()));
+                        if (o == null) {
+                            throw new IllegalStateException("Spark read " + t._1() + ", which was not in the listing of " + what
+                                    + "; was the input changed while it was read?");
+                        }
+                        file = t._1();
+                        first = o;
+                    }
+                    InputRow r = t._2();
+                    long index = first + r.index();
+                    out.add(new InputRow(index, hasId ? r.id() : Long.valueOf(index), r.x(), r.problem()));
+                }
+                return out.iterator();
+            }, true).persist(StorageLevel.MEMORY_AND_DISK());
+            cached = rows;
+        } else {
+            located = located.persist(StorageLevel.MEMORY_AND_DISK());
+            spark.sparkContext().setJobDescription("spark-ntk: read " + what);
+            List<java.util.Map<String, Long>> perPart = located.mapPartitions(it -> {
+                java.util.Map<String, Long> c = new java.util.HashMap<>();
+                while (it.hasNext()) {
+                    c.merge(it.next()._1(), 1L, Long::sum);
+                }
+                return List.of(c).iterator();
+            }, true).collect();
+            java.util.TreeMap<String, Long> counts = new java.util.TreeMap<>();
+            for (java.util.Map<String, Long> c : perPart) {
+                c.forEach((f, k) -> counts.merge(f, k, Long::sum));
+            }
+            java.util.HashMap<String, Long> offsets = new java.util.HashMap<>();
+            long offset = 0;
+            for (java.util.Map.Entry<String, Long> e : counts.entrySet()) {
+                offsets.put(e.getKey(), offset);
+                offset += e.getValue();
+            }
+            rows = located.map(t -> {
+                InputRow r = t._2();
+                long index = offsets.get(t._1()) + r.index();
+                return new InputRow(index, hasId ? r.id() : Long.valueOf(index), r.x(), r.problem());
+            });
+            cached = located;
         }
-        java.util.HashMap<String, Long> offsets = new java.util.HashMap<>();
-        long offset = 0;
-        for (java.util.Map.Entry<String, Long> e : counts.entrySet()) {
-            offsets.put(e.getKey(), offset);
-            offset += e.getValue();
-        }
-        JavaRDD<InputRow> rows = located.map(t -> {
-            InputRow r = t._2();
-            long index = offsets.get(t._1()) + r.index();
-            return new InputRow(index, hasId ? r.id() : Long.valueOf(index), r.x(), r.problem());
-        });
-        long tRows = System.nanoTime();
         spark.sparkContext().setJobDescription("spark-ntk: read and check " + what);
-        List<RowCheck.Summary> summaries = rows.mapPartitions(it -> List.of(RowCheck.summarize(it, hasId)).iterator(), true)
-                .collect();
+        List<Tuple2<RowCheck.Summary, Long>> parts = rows.mapPartitions(it -> {
+            RunCounter runs = new RunCounter(it);
+            return List.of(new Tuple2<>(RowCheck.summarize(runs, hasId), runs.runs())).iterator();
+        }, true).collect();
+        List<RowCheck.Summary> summaries = new ArrayList<>();
+        long runs = 0;
+        for (Tuple2<RowCheck.Summary, Long> p : parts) {
+            summaries.add(p._1());
+            runs += p._2();
+        }
         RowCheck.Result res = RowCheck.combine(summaries, idCol, what);
         if (res.error() != null) {
-            located.unpersist(false);
+            cached.unpersist(false);
             throw new UserError((label.equals("input") ? "" : label + ": ") + res.error());
+        }
+        if (footers != null && res.n() != footers.rows()) {
+            cached.unpersist(false);
+            throw new IllegalStateException(what + ": the Parquet footers count " + footers.rows() + " rows but the scan read "
+                    + res.n() + "; was the input changed while it was read?");
         }
         if (hasId) {
             String dup = duplicateId(rows, idCol);
             if (dup != null) {
-                located.unpersist(false);
+                cached.unpersist(false);
                 throw new UserError((label.equals("input") ? "" : label + ": ") + dup);
             }
         }
         long tEnd = System.nanoTime();
         LOG.info(String.format(java.util.Locale.ROOT,
-                "%s: %d rows, d = %d, read and checked in %.1f s (schema and files %.1f s, scan %.1f s, checks %.1f s)",
-                what, res.n(), res.d(), (tEnd - t0) / 1e9, (tSchema - t0) / 1e9, (tRows - tSchema) / 1e9, (tEnd - tRows) / 1e9));
+                "%s: %d rows, d = %d, read and checked in %.1f s (schema and files %.1f s%s, scan and checks %.1f s)",
+                what, res.n(), res.d(), (tEnd - t0) / 1e9, (tSchema - t0) / 1e9, footers != null ? " from the footers" : "",
+                (tEnd - tSchema) / 1e9));
         InputInfo info = new InputInfo(path, cfg.featuresCols() == null ? cfg.featuresCol() : null, cfg.featuresCols(), idCol,
                 idType.simpleString(), files);
-        return new InputTable(rows, located, res.n(), res.d(), idType, info);
+        return new InputTable(rows, cached, res.n(), res.d(), idType, info, runs);
+    }
+
+    /** The schema Spark's inference would take from the first file's footer, by Spark's own converter. */
+    static StructType footerSchema(SparkSession spark, InputFooters footers) {
+        return ParquetFileFormat$.MODULE$.readSchemaFromFooter(new Footer(footers.firstPath(), footers.firstFooter()),
+                new ParquetToSparkSchemaConverter(SessionStateHelper$.MODULE$.getSqlConf(spark)));
     }
 
     private static final int ARRAY = 0;
@@ -380,6 +456,36 @@ public final class InputTable {
         return new InputRow(index, id, x, problem);
     }
 
+    /** Passes rows through and counts the runs of consecutive indexes among them. */
+    private static final class RunCounter implements java.util.Iterator<InputRow> {
+        private final java.util.Iterator<InputRow> it;
+        private long last = Long.MIN_VALUE;
+        private long runs;
+
+        RunCounter(java.util.Iterator<InputRow> it) {
+            this.it = it;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return it.hasNext();
+        }
+
+        @Override
+        public InputRow next() {
+            InputRow r = it.next();
+            if (r.index() != last + 1 || last == Long.MIN_VALUE) {
+                runs++;
+            }
+            last = r.index();
+            return r;
+        }
+
+        long runs() {
+            return runs;
+        }
+    }
+
     /** The first duplicated id (by first occurrence), as a message, or null. */
     private static String duplicateId(JavaRDD<InputRow> rows, String idCol) {
         JavaPairRDD<Object, long[]> counts = rows.mapToPair(r -> new Tuple2<>(r.id(), new long[] {1, r.index(), Long.MAX_VALUE}))
@@ -432,7 +538,7 @@ public final class InputTable {
         List<FileFingerprint> out = new ArrayList<>();
         try {
             for (String f : df.inputFiles()) {
-                Path p = new Path(f);
+                Path p = new Path(java.net.URI.create(f)); // inputFiles are URL-encoded: "a%20b" is the file "a b"
                 FileStatus st = p.getFileSystem(conf).getFileStatus(p);
                 out.add(new FileFingerprint(st.getPath().toString(), st.getLen(), st.getModificationTime()));
             }

@@ -32,8 +32,8 @@ final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>
     private static final long serialVersionUID = 1L;
 
     private final HadoopConf conf;
-    private final String rowBlocksDir;
-    private final String colBlocksDir;
+    private final BlockFiles.Staged rows;
+    private final BlockFiles.Staged cols;
     private final String tilesDir;
     private final String activation;
     private final double weightStd;
@@ -46,12 +46,12 @@ final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>
     private final LongAccumulator tilesDone;
     private final LongAccumulator entriesDone;
 
-    TileTask(HadoopConf conf, String rowBlocksDir, String colBlocksDir, String tilesDir, NetworkSpec spec, int[] depths,
+    TileTask(HadoopConf conf, BlockFiles.Staged rows, BlockFiles.Staged cols, String tilesDir, NetworkSpec spec, int[] depths,
              boolean ntk, boolean nngp, Precision precision, boolean symmetric, LongAccumulator tilesDone,
              LongAccumulator entriesDone) {
         this.conf = conf;
-        this.rowBlocksDir = rowBlocksDir;
-        this.colBlocksDir = colBlocksDir;
+        this.rows = rows;
+        this.cols = cols;
         this.tilesDir = tilesDir;
         this.activation = spec.activation().name();
         this.weightStd = spec.weightStd();
@@ -79,9 +79,9 @@ final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>
 
     private TileReport compute(NetworkSpec spec, Configuration c, Recursion rec, BlockPair p) throws IOException {
         long t0 = System.nanoTime();
-        Block a = BlockFiles.cached(c, BlockFiles.path(new Path(rowBlocksDir), p.row()), p.row());
+        Block a = BlockFiles.cached(c, rows, p.row());
         boolean diag = symmetric && p.row() == p.col();
-        Block b = diag ? a : BlockFiles.cached(c, BlockFiles.path(new Path(colBlocksDir), p.col()), p.col());
+        Block b = diag ? a : BlockFiles.cached(c, cols, p.col());
         long t1 = System.nanoTime();
         int m = a.rows();
         int n = b.rows();
@@ -92,10 +92,10 @@ final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>
         TimedGemm gemm = new TimedGemm(TileKernels.gemm());
         Tiles.compute(spec, a.x(), m, b.x(), n, a.d(), diag, depths, ntkOut, nngpOut, gemm, rec, arrays[0]);
         long t2 = System.nanoTime();
-        List<KernelTile> rows = new ArrayList<>();
-        add(rows, KernelKind.NTK, ntkOut, p, a, b);
-        add(rows, KernelKind.NNGP, nngpOut, p, a, b);
-        long bytes = TileFiles.write(c, new Path(tilesDir), p.row(), p.col(), rows, precision);
+        List<KernelTile> out = new ArrayList<>();
+        add(out, KernelKind.NTK, ntkOut, p, a, b);
+        add(out, KernelKind.NNGP, nngpOut, p, a, b);
+        long bytes = TileFiles.write(c, new Path(tilesDir), p.row(), p.col(), out, precision);
         long t3 = System.nanoTime();
         tilesDone.add(1);
         entriesDone.add((long) m * n);

@@ -33,6 +33,20 @@ public final class SparkOptions {
         }
     }
 
+    /**
+     * Whether {@link #session} will run Spark in this JVM (a local master): the active session's
+     * master if there is one, else --master, spark-submit's master, or the default.
+     */
+    public boolean localMaster() {
+        SparkSession active = SparkSession.getActiveSession().isDefined() ? SparkSession.getActiveSession().get()
+                : SparkSession.getDefaultSession().isDefined() ? SparkSession.getDefaultSession().get() : null;
+        if (active != null && !active.sparkContext().isStopped()) {
+            return active.sparkContext().master().startsWith("local");
+        }
+        String m = master != null ? master : new SparkConf().get("spark.master", DEFAULT_MASTER);
+        return m.startsWith("local");
+    }
+
     /** Gets the active session (tests, notebooks) or builds one with the master and conf. */
     public Session session(String appName) {
         for (Map.Entry<String, String> e : conf.entrySet()) {

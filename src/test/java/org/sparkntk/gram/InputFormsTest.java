@@ -202,5 +202,60 @@ class InputFormsTest {
             assertEquals((long) i, index.get(i).getLong(1), "row " + i);
         }
         assertMatrix(reference(x, "relu", 2), TileStore.dense(new Configuration(), out, "ntk", 2));
+        // a glob is opened by Spark (schema inference, per-file counts from a pass over the scan):
+        // the same order and kernel
+        String globOut = tmp.resolve("multi-glob-out").toString();
+        var g = SparkTestSupport.cli("gram", "--input", dir + "/f*.parquet", "--output", globOut, "--block-size", "16", "--depth",
+                "2", "--kernels", "ntk", "--id-col", "id");
+        assertEquals(0, g.code(), g.err());
+        List<Row> globIndex = spark.read().parquet(globOut + "/index").orderBy("row").collectAsList();
+        for (int i = 0; i < N; i++) {
+            assertEquals((long) i, globIndex.get(i).getLong(1), "row " + i);
+        }
+        assertMatrix(reference(x, "relu", 2), TileStore.dense(new Configuration(), globOut, "ntk", 2));
+    }
+
+    @Test
+    void manySmallFilesKeepInputOrderWithAndWithoutTheStagingShuffle() throws Exception {
+        // 40 one-row files (f00 .. f39): Spark packs them into 2 partitions in its own order, so a
+        // partition holds several runs of consecutive rows; staged as one segment per run (default)
+        // and through the shuffle by block (-Dntk.stage.shuffle=true, what many tiny files get)
+        Path dir = Files.createDirectories(tmp.resolve("small-files"));
+        for (int i = 0; i < N; i++) {
+            Path one = tmp.resolve("small-tmp-" + i);
+            SparkTestSupport.write(spark, one.toString(), List.of((long) i), DataTypes.LongType, new double[][] {x[i]});
+            try (Stream<Path> s = Files.list(one)) {
+                Path pq = s.filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow();
+                Files.move(pq, dir.resolve(String.format("f%02d.parquet", i)));
+            }
+        }
+        double[][] unit = new double[N][];
+        for (int i = 0; i < N; i++) {
+            double s = 0;
+            for (double v : x[i]) {
+                s += v * v;
+            }
+            unit[i] = new double[D];
+            for (int k = 0; k < D; k++) {
+                unit[i][k] = x[i][k] / Math.sqrt(s);
+            }
+        }
+        for (boolean shuffle : new boolean[] {false, true}) {
+            String out = tmp.resolve("small-files-out-" + shuffle).toString();
+            System.setProperty("ntk.stage.shuffle", String.valueOf(shuffle));
+            try {
+                var r = SparkTestSupport.cli("gram", "--input", dir.toString(), "--output", out, "--block-size", "16", "--depth", "2",
+                        "--kernels", "ntk", "--id-col", "id", "--normalize", "l2");
+                assertEquals(0, r.code(), r.err());
+            } finally {
+                System.clearProperty("ntk.stage.shuffle");
+            }
+            List<Row> index = spark.read().parquet(out + "/index").orderBy("row").collectAsList();
+            assertEquals(N, index.size());
+            for (int i = 0; i < N; i++) {
+                assertEquals((long) i, index.get(i).getLong(1), "row " + i);
+            }
+            assertMatrix(reference(unit, "relu", 2), TileStore.dense(new Configuration(), out, "ntk", 2));
+        }
     }
 }
