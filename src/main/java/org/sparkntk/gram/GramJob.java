@@ -28,6 +28,7 @@ import org.sparkntk.cli.BuildInfo;
 import org.sparkntk.io.HadoopConf;
 import org.sparkntk.io.IndexFiles;
 import org.sparkntk.io.KernelKind;
+import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.io.KernelManifest;
 import org.sparkntk.io.Precision;
 import org.sparkntk.io.TileFiles;
@@ -108,6 +109,12 @@ public final class GramJob {
                 }
             }
             Normalizer norm = fitNormalizer(in);
+            if (req.input().normalize() == Normalize.NONE) {
+                checkOverflow(in, "");
+                if (in2 != null) {
+                    checkOverflow(in2, "input2: ");
+                }
+            }
             timings.put("read", secs(t0));
 
             KernelConfig k = req.kernel();
@@ -326,6 +333,27 @@ public final class GramJob {
         String i = in.toString() + "/";
         if (o.startsWith(i) || i.startsWith(o)) {
             throw new UserError("output '" + req.output() + "' overlaps input '" + input + "'; choose an --output outside the input");
+        }
+    }
+
+    /**
+     * Refuses (before anything is written) inputs whose largest row makes the kernel overflow
+     * double precision within the requested depths: the variance map grows with the input norm,
+     * so that row overflows first. With --normalize the norms are the normalized ones; the tile
+     * kernel checks its rows as well (Tiles.compute).
+     */
+    private void checkOverflow(InputTable t, String label) {
+        KernelConfig k = req.kernel();
+        int[] depths = k.depthArray();
+        NetworkSpec spec = k.spec();
+        String what = org.sparkntk.tile.Diagonal.overflow(spec, t.maxSquaredNorm(), t.d(), depths[depths.length - 1],
+                k.kernels().contains(KernelKind.NTK));
+        if (what != null) {
+            throw new UserError(label + t.maxNormRow() + " (squared norm "
+                    + String.format(java.util.Locale.ROOT, "%.3g", t.maxSquaredNorm()) + ") makes the kernel overflow"
+                    + " double precision: " + what + " (activation " + spec.activation().name() + ", 'weight-std' "
+                    + spec.weightStd() + ", 'bias-std' " + spec.biasStd() + "); use a smaller --weight-std or --depth, or scale"
+                    + " the inputs down (e.g. --normalize l2)");
         }
     }
 

@@ -45,6 +45,8 @@ public final class InputTable {
 
     /** The indexed, validated rows (a map over {@link #cached}; call {@link #release()} when done). */
     private final JavaRDD<InputRow> rows;
+    private final double maxSq;
+    private final String maxName;
     /** The persisted scan the rows are computed from. */
     private final JavaRDD<?> cached;
     private final long n;
@@ -53,7 +55,10 @@ public final class InputTable {
     private final InputInfo info;
     private final long runs;
 
-    private InputTable(JavaRDD<InputRow> rows, JavaRDD<?> cached, long n, int d, DataType idType, InputInfo info, long runs) {
+    private InputTable(JavaRDD<InputRow> rows, JavaRDD<?> cached, long n, int d, DataType idType, InputInfo info, long runs,
+                       double maxSq, String maxName) {
+        this.maxSq = maxSq;
+        this.maxName = maxName;
         this.rows = rows;
         this.cached = cached;
         this.n = n;
@@ -80,6 +85,16 @@ public final class InputTable {
     /** Row count. */
     public long n() {
         return n;
+    }
+
+    /** The largest squared norm of a row (before any --normalize). */
+    public double maxSquaredNorm() {
+        return maxSq;
+    }
+
+    /** The row with {@link #maxSquaredNorm()}, named for messages ("row id 'a'", "row 17"). */
+    public String maxNormRow() {
+        return maxName;
     }
 
     /** Feature dimension. */
@@ -311,7 +326,7 @@ public final class InputTable {
                 (tEnd - tSchema) / 1e9));
         InputInfo info = new InputInfo(path, cfg.featuresCols() == null ? cfg.featuresCol() : null, cfg.featuresCols(), idCol,
                 idType.simpleString(), files);
-        return new InputTable(rows, cached, res.n(), res.d(), idType, info, runs);
+        return new InputTable(rows, cached, res.n(), res.d(), idType, info, runs, res.maxSq(), res.maxName());
     }
 
     /** The schema Spark's inference would take from the first file's footer, by Spark's own converter. */

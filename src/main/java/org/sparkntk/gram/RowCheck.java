@@ -28,11 +28,17 @@ public final class RowCheck {
      *                enough to find the first row whose length differs from row 0's
      */
     public record Summary(long count, List<LengthSeen> lengths, long badIndex, Object badId, String badProblem,
-                          long nullIdIndex) implements Serializable {
+                          long nullIdIndex, double maxSq, long maxIndex, Object maxId) implements Serializable {
     }
 
-    /** N, d, or the message of the first bad row. */
-    public record Result(long n, int d, String error) {
+    /**
+     * N, d, or the message of the first bad row; and the largest squared norm of a row with its
+     * name (the row whose kernel overflows first, checked by GramJob before anything is written).
+     */
+    public record Result(long n, int d, String error, double maxSq, String maxName) {
+        Result(long n, int d, String error) {
+            this(n, d, error, 0.0, null);
+        }
     }
 
     /** Problems of a feature vector: null, NaN or infinite, empty; null when fine. */
@@ -63,10 +69,24 @@ public final class RowCheck {
         Object badId = null;
         String badProblem = null;
         long nullIdIndex = -1;
+        double maxSq = -1;
+        long maxIndex = -1;
+        Object maxId = null;
         while (rows.hasNext()) {
             InputRow r = rows.next();
             count++;
             long i = r.index();
+            if (r.x() != null && r.problem() == null) {
+                double sq = 0;
+                for (double v : r.x()) {
+                    sq += v * v;
+                }
+                if (sq > maxSq || sq == maxSq && i < maxIndex) {
+                    maxSq = sq;
+                    maxIndex = i;
+                    maxId = r.id();
+                }
+            }
             if (r.problem() != null && (badIndex < 0 || i < badIndex)) {
                 badIndex = i;
                 badId = r.id();
@@ -85,7 +105,7 @@ public final class RowCheck {
         List<LengthSeen> first = new ArrayList<>(lengths.values());
         first.sort((a, b) -> Long.compare(a.index(), b.index()));
         return new Summary(count, List.copyOf(first.subList(0, Math.min(2, first.size()))), badIndex, badId, badProblem,
-                nullIdIndex);
+                nullIdIndex, maxSq, maxIndex, maxId);
     }
 
     /**
@@ -101,8 +121,12 @@ public final class RowCheck {
         long badIndex = -1;
         String badMsg = null;
         long nullIdIndex = -1;
+        Summary max = null;
         for (Summary s : parts) {
             n += s.count();
+            if (s.maxIndex() >= 0 && (max == null || s.maxSq() > max.maxSq() || s.maxSq() == max.maxSq() && s.maxIndex() < max.maxIndex())) {
+                max = s;
+            }
             if (s.badIndex() >= 0 && (badIndex < 0 || s.badIndex() < badIndex)) {
                 badIndex = s.badIndex();
                 badMsg = rowName(s.badId(), s.badIndex(), idCol) + ": " + s.badProblem();
@@ -142,7 +166,8 @@ public final class RowCheck {
                     + rowName(ref.id(), ref.index(), idCol) + " (the first row) has length " + ref.length()
                     + "; all feature vectors must have the same length";
         }
-        return new Result(n, ref == null ? 0 : ref.length(), msg);
+        return new Result(n, ref == null ? 0 : ref.length(), msg, max == null ? 0.0 : max.maxSq(),
+                max == null ? null : rowName(max.maxId(), max.maxIndex(), idCol));
     }
 
     /** "row id 'abc'" / "row id 17" with an id column, else "row 17" (0-based input order). */

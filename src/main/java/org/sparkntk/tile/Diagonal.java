@@ -72,6 +72,24 @@ public final class Diagonal {
      * instead of a matrix of NaN. Off-diagonal values are bounded by the diagonals
      * (Cauchy-Schwarz), so finite diagonals keep the whole tile finite.
      */
+    /**
+     * Null when a row of squared norm {@code sqNorm} keeps a finite variance (and, with ntk, NTK
+     * diagonal) up to layer {@code last}; else what overflows first and where, e.g. "variance
+     * Infinity at layer 27 of 40".
+     */
+    public static String overflow(NetworkSpec spec, double sqNorm, int n0, int last, boolean ntk) {
+        double[] q = variances(spec, new double[] {sqNorm}, 1, n0);
+        try {
+            checkFinite(spec, q, new double[] {sqNorm}, 1, last, ntk);
+            return null;
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            int from = m.indexOf(") has ") + ") has ".length();
+            int to = m.indexOf(" (activation");
+            return m.substring(from, to);
+        }
+    }
+
     public static void checkFinite(NetworkSpec spec, double[] q, double[] sqNorms, int count, int last, boolean ntk) {
         double sw2 = spec.sw2();
         Activation act = spec.activation();

@@ -70,6 +70,24 @@ class GramErrorsTest {
         fails("row id 2: column 'x1' is Infinity; features must be finite numbers", cols, "--features-cols", "x1,x2", "--id-col", "id");
     }
 
+    /**
+     * A row whose norm makes the kernel overflow is refused before anything is written. relu,
+     * sigma_w = 2, beta = 0, d = 3: q(1) = 4/3 |x|^2 and q(l+1) = 4 q(l)/2 = 2 q(l), Theta(l) =
+     * 2 Theta(l-1) + q(l) = l q(l); with |x|^2 = 1e300, l q(l) = l 2^(l-1) 1.33e300 first passes
+     * 1.8e308 at l = 24 (23 x 2^22 = 9.6e7 < 1.35e8 < 24 x 2^23 = 2.0e8), while q itself stays
+     * finite to layer 28.
+     */
+    @Test
+    void kernelOverflow() throws Exception {
+        String big = data("big", List.of("a", "b", "c"), new double[][] {{1, 2, 3}, {1e150, 0, 0}, {7, 8, 9}});
+        fails("row id 'b' (squared norm 1.00e+300) makes the kernel overflow double precision: NTK diagonal Infinity at layer 24"
+                + " of 40 (activation relu, 'weight-std' 2.0, 'bias-std' 0.0); use a smaller --weight-std or --depth, or scale the"
+                + " inputs down (e.g. --normalize l2)", big, "--id-col", "id", "--weight-std", "2", "--depth", "40");
+        fails("row 1 (squared norm 1.00e+300) makes the kernel overflow double precision: variance Infinity at layer 29"
+                + " of 40 (activation relu, 'weight-std' 2.0, 'bias-std' 0.0); use a smaller --weight-std or --depth, or scale the"
+                + " inputs down (e.g. --normalize l2)", big, "--weight-std", "2", "--depth", "40", "--kernels", "nngp");
+    }
+
     @Test
     void nullFeatures() throws Exception {
         String nul = data("null", List.of("a", "b", "c"), new double[][] {{1, 2, 3}, null, {7, 8, 9}});
