@@ -27,6 +27,16 @@ public interface Activation {
     /** E[phi'(u)^2], u ~ N(0, q). */
     double meanDphiSq(double q);
 
+    /**
+     * Both pair expectations at once: {@code out[0]} = {@link #meanPhiPhi}, {@code out[1]} =
+     * {@link #meanDphiDphi}, with the same values as the two calls. Quadrature overrides it to
+     * place its nodes once for both (the NTK needs both per entry and layer).
+     */
+    default void meanBoth(double q1, double q2, double c, double[] out) {
+        out[0] = meanPhiPhi(q1, q2, c);
+        out[1] = meanDphiDphi(q1, q2, c);
+    }
+
     /** True when the expectations are exact closed forms (false: numerical quadrature). */
     default boolean closedForm() {
         return true;

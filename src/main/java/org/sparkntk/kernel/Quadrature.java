@@ -45,8 +45,9 @@ import java.util.function.DoubleUnaryOperator;
  * q1 = q2 = q: smooth activations ~640 at q &lt;= 0.01 or rho &gt;= 0.99 (q ~ 1), ~2500 at q ~ 1,
  * ~4800 at q = 10, ~7700 at q = 100, ~16000 at q = 1e4; kinked ones (elu, user pairs not
  * declared smooth) ~10000 at q &lt;= 1, ~31000 at q = 1e4. Gauss-Hermite of degree n costs n^2
- * (625 at 25). Measured: tanh 145 us per entry-layer against 28 us at @25, elu 650 us against
- * 9 us (docs/benchmarks.md, "Quadrature activations").
+ * (625 at 25); {@link #meanBoth} places the nodes once for both expectations of an entry.
+ * Measured: tanh 112 us per entry-layer against 28 us at @25, elu 371 us against 9 us
+ * (docs/benchmarks.md, "Quadrature activations").
  *
  * <p>The rule assumes an activation's features sit near 0 at scale ~1 (as for every common
  * activation); a periodic phi at large variance, or kinks away from 0, are not resolved.
@@ -225,8 +226,12 @@ public final class Quadrature implements Activation {
         return n;
     }
 
-    /** E[f(u) f(v)] by the adaptive rule (class comment). */
-    private double pairAdaptive(DoubleUnaryOperator f, double q1, double q2, double cov) {
+    /**
+     * E[f(u) f(v)] by the adaptive rule (class comment) and, when g is not null, E[g(u) g(v)] on
+     * the same nodes into out[1] (the nodes depend on q1, q2, c only; each sum is formed exactly as
+     * it would be alone).
+     */
+    private double pairAdaptive(DoubleUnaryOperator f, DoubleUnaryOperator g, double q1, double q2, double cov, double[] out) {
         double s1 = Math.sqrt(q1);
         double s2 = Math.sqrt(q2);
         double nn = s1 * s2;
@@ -248,25 +253,42 @@ public final class Quadrature implements Activation {
         double[] zi = buf[2];
         double[] wi = buf[3];
         int no = rule(0.0, bOut, smooth, zo, wo);
+        boolean two = g != null;
         double total = 0;
+        double total2 = 0;
         for (int i = 0; i < no; i++) {
             double z1 = zo[i];
-            double fu = f.applyAsDouble(s1 * z1);
             double m = a * z1;
             double inner = 0;
+            double inner2 = 0;
             if (sigma == 0) {
                 inner = f.applyAsDouble(m);
+                inner2 = two ? g.applyAsDouble(m) : 0;
             } else if (sigma <= SIGMA_GH && (smooth || Math.abs(m) >= T * sigma)) {
                 for (int j = 0; j < N_GH; j++) {
-                    inner += GH_W[j] * f.applyAsDouble(m + sigma * GH_X[j]);
+                    double v = m + sigma * GH_X[j];
+                    inner += GH_W[j] * f.applyAsDouble(v);
+                    if (two) {
+                        inner2 += GH_W[j] * g.applyAsDouble(v);
+                    }
                 }
             } else {
                 int ni = rule(-m / sigma, sigma, smooth, zi, wi);
                 for (int j = 0; j < ni; j++) {
-                    inner += wi[j] * f.applyAsDouble(m + sigma * zi[j]);
+                    double v = m + sigma * zi[j];
+                    inner += wi[j] * f.applyAsDouble(v);
+                    if (two) {
+                        inner2 += wi[j] * g.applyAsDouble(v);
+                    }
                 }
             }
-            total += wo[i] * fu * inner;
+            total += wo[i] * f.applyAsDouble(s1 * z1) * inner;
+            if (two) {
+                total2 += wo[i] * g.applyAsDouble(s1 * z1) * inner2;
+            }
+        }
+        if (two) {
+            out[1] = total2;
         }
         return total;
     }
@@ -286,7 +308,7 @@ public final class Quadrature implements Activation {
 
     private double pair(DoubleUnaryOperator f, double q1, double q2, double c) {
         if (degree == ADAPTIVE) {
-            return pairAdaptive(f, q1, q2, c);
+            return pairAdaptive(f, null, q1, q2, c, null);
         }
         double s1 = Math.sqrt(q1);
         double s2 = Math.sqrt(q2);
@@ -327,6 +349,16 @@ public final class Quadrature implements Activation {
     @Override
     public double meanDphiDphi(double q1, double q2, double c) {
         return pair(dphi, q1, q2, c);
+    }
+
+    @Override
+    public void meanBoth(double q1, double q2, double c, double[] out) {
+        if (degree == ADAPTIVE) {
+            out[0] = pairAdaptive(phi, dphi, q1, q2, c, out);
+        } else {
+            out[0] = pair(phi, q1, q2, c);
+            out[1] = pair(dphi, q1, q2, c);
+        }
     }
 
     @Override

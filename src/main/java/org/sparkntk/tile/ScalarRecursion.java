@@ -28,6 +28,7 @@ public final class ScalarRecursion implements Recursion {
         final double b2 = spec.b2();
         final double scale = sw2 / n0;
         final Activation act = spec.activation();
+        final double[] both = new double[2];
         for (int i = 0; i < m; i++) {
             for (int j = symmetric ? i + 1 : 0; j < n; j++) {
                 int idx = i * n + j;
@@ -51,11 +52,12 @@ public final class ScalarRecursion implements Recursion {
                         if (ntk != null) {
                             t = t * (sw2 * act.meanDphiSq(q1)) + sNew;
                         }
+                    } else if (ntk != null) {
+                        act.meanBoth(q1, q2, s, both);
+                        sNew = sw2 * both[0] + b2;
+                        t = t * (sw2 * both[1]) + sNew;
                     } else {
                         sNew = sw2 * act.meanPhiPhi(q1, q2, s) + b2;
-                        if (ntk != null) {
-                            t = t * (sw2 * act.meanDphiDphi(q1, q2, s)) + sNew;
-                        }
                     }
                     s = sNew;
                     if (depths[k] == l + 1) {
