@@ -85,10 +85,17 @@ final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>
         long t1 = System.nanoTime();
         int m = a.rows();
         int n = b.rows();
-        int outs = (ntk ? depths.length : 0) + (nngp ? depths.length : 0);
+        // the last NNGP is computed in place of the Gram product (Recursion allows it): one array and
+        // one memory stream fewer per tile
+        int outs = (ntk ? depths.length : 0) + (nngp ? depths.length - 1 : 0);
         double[][] arrays = scratch(1 + outs, m * n);
         double[][] ntkOut = ntk ? java.util.Arrays.copyOfRange(arrays, 1, 1 + depths.length) : null;
-        double[][] nngpOut = nngp ? java.util.Arrays.copyOfRange(arrays, 1 + (ntk ? depths.length : 0), 1 + outs) : null;
+        double[][] nngpOut = null;
+        if (nngp) {
+            nngpOut = new double[depths.length][];
+            System.arraycopy(arrays, 1 + (ntk ? depths.length : 0), nngpOut, 0, depths.length - 1);
+            nngpOut[depths.length - 1] = arrays[0];
+        }
         TimedGemm gemm = new TimedGemm(TileKernels.gemm());
         Tiles.compute(spec, a.x(), m, b.x(), n, a.d(), diag, depths, ntkOut, nngpOut, gemm, rec, arrays[0]);
         long t2 = System.nanoTime();

@@ -17,7 +17,11 @@ public interface Recursion {
      * Fills {@code ntk[k]} and {@code nngp[k]} (row-major m x n, either array may be null to skip that
      * kernel) with the kernel at depth {@code depths[k]}.
      *
-     * @param g         raw Gram tile, m x n row-major; not modified
+     * @param g         raw Gram tile, m x n row-major; not modified, except that the last NNGP output
+     *                  {@code nngp[depths.length - 1]} may be g itself: that kernel is then computed in
+     *                  place (every entry of g is read before its own output is written; on a
+     *                  symmetric tile the lower triangle of g is never read), which spares the tile
+     *                  kernel one m x n array and its memory stream
      * @param qa        diagonal variances of the rows, layer-major: qa[l*m+i] = Sigma(l+1)(x_i, x_i), l < L
      * @param qb        the same for the n columns
      * @param symmetric a diagonal tile (same rows as columns, m == n, g symmetric): only j > i is

@@ -1,0 +1,75 @@
+package org.sparkntk.tile;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.sparkntk.kernel.Activations;
+import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.tile.panama.PanamaRecursion;
+
+/**
+ * The Recursion contract that lets the Gram job compute the last NNGP in place of the Gram tile
+ * (nngp[last] == g): for the scalar reference and the vector recursion, every activation family
+ * (closed forms and quadrature), symmetric and rectangular tiles with ragged widths, one or several
+ * depths, with and without the NTK, the in-place result equals the one with a separate output bit for
+ * bit. (The values themselves are checked against independent truths elsewhere; this checks that no
+ * entry of g is read after its output was written.) Identical rows are included, since they take a
+ * separate path in both implementations.
+ */
+class RecursionInPlaceTest {
+
+    @Test
+    void lastNngpInPlaceOfTheGramTileGivesTheSameBits() {
+        Recursion[] recs = {new ScalarRecursion(), new PanamaRecursion()};
+        String[] acts = {"relu", "abs", "erf", "gelu", "sin", "identity", "tanh@16"};
+        int[][] depthLists = {{3}, {1, 3}, {2, 3}, {1}};
+        Random r = new Random(7);
+        int d = 5;
+        for (Recursion rec : recs) {
+            for (String act : acts) {
+                for (int[] depths : depthLists) {
+                    for (boolean symmetric : new boolean[] {true, false}) {
+                        for (boolean withNtk : new boolean[] {true, false}) {
+                            int m = symmetric ? 29 : 13;
+                            int n = symmetric ? 29 : 37;
+                            double[] a = new double[m * d];
+                            double[] b = symmetric ? a : new double[n * d];
+                            for (int i = 0; i < a.length; i++) {
+                                a[i] = r.nextGaussian();
+                            }
+                            if (!symmetric) {
+                                for (int i = 0; i < b.length; i++) {
+                                    b[i] = r.nextGaussian();
+                                }
+                                System.arraycopy(a, 0, b, 3 * d, d); // an identical row pair
+                            } else {
+                                System.arraycopy(a, 0, a, 5 * d, d);
+                            }
+                            NetworkSpec spec = new NetworkSpec(3, Activations.parse(act), 1.3, 0.2);
+                            double[][] ntk1 = withNtk ? new double[depths.length][m * n] : null;
+                            double[][] nngp1 = new double[depths.length][m * n];
+                            Tiles.compute(spec, a, m, b, n, d, symmetric, depths, ntk1, nngp1, new ScalarGemm(), rec);
+                            double[] g = new double[m * n];
+                            double[][] ntk2 = withNtk ? new double[depths.length][m * n] : null;
+                            double[][] nngp2 = new double[depths.length][];
+                            for (int k = 0; k < depths.length - 1; k++) {
+                                nngp2[k] = new double[m * n];
+                            }
+                            nngp2[depths.length - 1] = g;
+                            Tiles.compute(spec, a, m, b, n, d, symmetric, depths, ntk2, nngp2, new ScalarGemm(), rec, g);
+                            String at = rec.name() + " " + act + " depths " + java.util.Arrays.toString(depths) + " sym " + symmetric
+                                    + " ntk " + withNtk;
+                            for (int k = 0; k < depths.length; k++) {
+                                assertArrayEquals(nngp1[k], nngp2[k], 0.0, "nngp " + at + " k " + k);
+                                if (withNtk) {
+                                    assertArrayEquals(ntk1[k], ntk2[k], 0.0, "ntk " + at + " k " + k);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
