@@ -66,47 +66,49 @@ public final class Diagonal {
     }
 
     /**
+     * Null when row i (of count, variances q layer-major) keeps a finite variance q(l) and, with
+     * ntk, a finite NTK diagonal Theta(l) for every layer l <= {@code last}; else what overflows
+     * first and where, e.g. "NTK diagonal Infinity at layer 24 of 40".
+     */
+    private static String firstOverflow(NetworkSpec spec, double[] q, int count, int i, int last, boolean ntk) {
+        double sw2 = spec.sw2();
+        Activation act = spec.activation();
+        double th = q[i];
+        for (int l = 0; l < last; l++) {
+            double v = q[l * count + i];
+            if (l > 0 && ntk) {
+                th = th * (sw2 * act.meanDphiSq(q[(l - 1) * count + i])) + v;
+            }
+            if (!Double.isFinite(v) || (ntk && !Double.isFinite(th))) {
+                return (Double.isFinite(v) ? "NTK diagonal " + th : "variance " + v) + " at layer " + (l + 1) + " of " + last;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * {@link #firstOverflow} for one row of squared norm {@code sqNorm} (the Gram job checks the
+     * input's largest row with it before writing anything).
+     */
+    public static String overflow(NetworkSpec spec, double sqNorm, int n0, int last, boolean ntk) {
+        return firstOverflow(spec, variances(spec, new double[] {sqNorm}, 1, n0), 1, 0, last, ntk);
+    }
+
+    /**
      * Throws when a row's variance q(l) or NTK diagonal Theta(l) is not finite at some layer
      * l <= {@code last}. Past that point every kernel value of the row is meaningless (the closed
      * forms would turn Inf / Inf correlations into NaN), so the user gets the layer and a fix
      * instead of a matrix of NaN. Off-diagonal values are bounded by the diagonals
      * (Cauchy-Schwarz), so finite diagonals keep the whole tile finite.
      */
-    /**
-     * Null when a row of squared norm {@code sqNorm} keeps a finite variance (and, with ntk, NTK
-     * diagonal) up to layer {@code last}; else what overflows first and where, e.g. "variance
-     * Infinity at layer 27 of 40".
-     */
-    public static String overflow(NetworkSpec spec, double sqNorm, int n0, int last, boolean ntk) {
-        double[] q = variances(spec, new double[] {sqNorm}, 1, n0);
-        try {
-            checkFinite(spec, q, new double[] {sqNorm}, 1, last, ntk);
-            return null;
-        } catch (IllegalArgumentException e) {
-            String m = e.getMessage();
-            int from = m.indexOf(") has ") + ") has ".length();
-            int to = m.indexOf(" (activation");
-            return m.substring(from, to);
-        }
-    }
-
     public static void checkFinite(NetworkSpec spec, double[] q, double[] sqNorms, int count, int last, boolean ntk) {
-        double sw2 = spec.sw2();
-        Activation act = spec.activation();
         for (int i = 0; i < count; i++) {
-            double th = q[i];
-            for (int l = 0; l < last; l++) {
-                double v = q[l * count + i];
-                if (l > 0 && ntk) {
-                    th = th * (sw2 * act.meanDphiSq(q[(l - 1) * count + i])) + v;
-                }
-                if (!Double.isFinite(v) || (ntk && !Double.isFinite(th))) {
-                    throw new IllegalArgumentException("the kernel overflows double precision: row " + i + " (squared norm "
-                            + sqNorms[i] + ") has " + (Double.isFinite(v) ? "NTK diagonal " + th : "variance " + v)
-                            + " at layer " + (l + 1) + " of " + last + " (activation " + act.name() + ", 'weight-std' "
-                            + spec.weightStd() + ", 'bias-std' " + spec.biasStd() + "); use a smaller 'weight-std' or 'depth',"
-                            + " or scale the inputs down");
-                }
+            String what = firstOverflow(spec, q, count, i, last, ntk);
+            if (what != null) {
+                throw new IllegalArgumentException("the kernel overflows double precision: row " + i + " (squared norm "
+                        + sqNorms[i] + ") has " + what + " (activation " + spec.activation().name() + ", 'weight-std' "
+                        + spec.weightStd() + ", 'bias-std' " + spec.biasStd() + "); use a smaller 'weight-std' or 'depth',"
+                        + " or scale the inputs down");
             }
         }
     }
