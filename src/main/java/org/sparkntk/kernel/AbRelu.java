@@ -5,9 +5,12 @@ package org.sparkntk.kernel;
  *
  * <p>ntk-math.md, "Leaky / asymmetric ReLU", with f = (a-b)^2/(2 pi):
  * E[phi'phi'] = (a^2+b^2)/2 - f*theta, E[phi phi] = f*s + E[phi'phi']*c. The angle is computed
- * scale-free from rho = c / (sqrt(q1) sqrt(q2)) (no overflow of q1*q2 at norms near 1e150)
- * and theta = atan2(sqrt((1-rho)(1+rho)), rho), accurate near 0 and pi. A zero variance gives
- * theta = pi/2 (the ntk-math.md convention), so no NaN.
+ * scale-free from rho = (c / sqrt(q1)) / sqrt(q2), evaluated as c (1/sqrt q1) (1/sqrt q2) (no
+ * overflow of q1*q2 at norms near 1e150; the vector kernels hoist the two reciprocals out of
+ * their inner loop and multiply, so rho carries a rounding or two more than one division would,
+ * far below the Gram entry's own rounding), and theta = atan2(sqrt((1-rho)(1+rho)), rho),
+ * accurate near 0 and pi. A zero variance gives rho = 0 and theta = pi/2 (the ntk-math.md
+ * convention), so no NaN.
  */
 public record AbRelu(double a, double b, String name) implements Activation {
 
@@ -48,10 +51,7 @@ public record AbRelu(double a, double b, String name) implements Activation {
     @Override
     public double meanPhiPhi(double q1, double q2, double c) {
         double n = Math.sqrt(q1) * Math.sqrt(q2);
-        if (n == 0) {
-            return 0.0;
-        }
-        double rho = clamp(c / n);
+        double rho = rho(q1, q2, c);
         double sr = Math.sqrt((1 - rho) * (1 + rho));
         double theta = Math.atan2(sr, rho);
         return n * (f() * sr + (half() - f() * theta) * rho);
@@ -59,14 +59,8 @@ public record AbRelu(double a, double b, String name) implements Activation {
 
     @Override
     public double meanDphiDphi(double q1, double q2, double c) {
-        double n = Math.sqrt(q1) * Math.sqrt(q2);
-        double theta;
-        if (n == 0) {
-            theta = 0.5 * PI;
-        } else {
-            double rho = clamp(c / n);
-            theta = Math.atan2(Math.sqrt((1 - rho) * (1 + rho)), rho);
-        }
+        double rho = rho(q1, q2, c);
+        double theta = Math.atan2(Math.sqrt((1 - rho) * (1 + rho)), rho);
         return half() - f() * theta;
     }
 
@@ -78,6 +72,22 @@ public record AbRelu(double a, double b, String name) implements Activation {
     @Override
     public double meanDphiSq(double q) {
         return half();
+    }
+
+    /**
+     * 1/sqrt(q), and 0 for q == 0: the row and column factors of {@link #rho}. The vector kernels
+     * lay them out with this method, so their rho has the same bits.
+     */
+    public static double inverseRoot(double q) {
+        return q == 0 ? 0.0 : 1 / Math.sqrt(q);
+    }
+
+    /**
+     * The correlation clamp(c (1/sqrt q1) (1/sqrt q2)), multiplied left to right; 0 (or -0) when a
+     * variance is 0, which gives theta = pi/2 and, with n = 0, E[phi phi] = 0.
+     */
+    static double rho(double q1, double q2, double c) {
+        return clamp(c * inverseRoot(q1) * inverseRoot(q2));
     }
 
     static double clamp(double rho) {

@@ -205,7 +205,7 @@ public final class PanamaRecursion implements Recursion {
                 // found by a vector scan and patched after the layer
                 int hits = 0;
                 if (l == 1 && fused) {
-                    kernel.layerFromGram(spec, g, base, scale, s0, sOut, so, tOut, to, full, cols[0], j0, rowc);
+                    kernel.layerFromGram(spec, g, base, scale, s0, sOut, so, tOut, to, full, cols[0], stride, j0, rowc);
                 } else {
                     hits = identical(sCur, sCur == s || sCur == s0 ? 0 : off, tCur, tCur == t || tCur == s0 ? 0 : off, full,
                             sTail, tTail, len, q1, (l - 1) * n + j0, hitIdx, hitT);
@@ -327,7 +327,7 @@ public final class PanamaRecursion implements Recursion {
          * sigma1[0 ..]; Theta(1) = Sigma(1)); only when {@link #readsGram}.
          */
         void layerFromGram(NetworkSpec spec, double[] g, int gi, double scale, double[] sigma1, double[] sOut, int so,
-                           double[] tOut, int to, int full, double[] col, int j0, double[] rowc) {
+                           double[] tOut, int to, int full, double[] col, int stride, int j0, double[] rowc) {
             throw new UnsupportedOperationException();
         }
 
@@ -360,7 +360,7 @@ public final class PanamaRecursion implements Recursion {
         }
     }
 
-    /** AbRelu: columns sqrt(q). */
+    /** AbRelu: columns sqrt(q) and AbRelu.inverseRoot(q); row scalars the same. */
     static final class AbReluKernel extends LayerKernel {
         final double half;
         final double f;
@@ -372,17 +372,19 @@ public final class PanamaRecursion implements Recursion {
 
         @Override
         double[][] columns(double[] qb, int n, int layers, int stride) {
-            return pack(layers, stride, perLayer(qb, n, layers, stride, Math::sqrt));
+            return pack(layers, stride, perLayer(qb, n, layers, stride, Math::sqrt),
+                    perLayer(qb, n, layers, stride, AbRelu::inverseRoot));
         }
 
         @Override
         int rowWidth() {
-            return 1;
+            return 2;
         }
 
         @Override
         void row(double[] qa, int idx, double[] out) {
             out[0] = Math.sqrt(qa[idx]);
+            out[1] = AbRelu.inverseRoot(qa[idx]);
         }
 
         @Override
@@ -392,18 +394,19 @@ public final class PanamaRecursion implements Recursion {
 
         @Override
         void layerFromGram(NetworkSpec spec, double[] g, int gi, double scale, double[] sigma1, double[] sOut, int so,
-                           double[] tOut, int to, int full, double[] col, int j0, double[] rowc) {
-            VectorKernels.abReluFromGram(g, gi, scale, sigma1, tOut != null, sOut, so, tOut, to, full, col, j0, rowc[0],
-                    half, f, spec.sw2(), spec.b2());
+                           double[] tOut, int to, int full, double[] col, int stride, int j0, double[] rowc) {
+            VectorKernels.abReluFromGram(g, gi, scale, sigma1, tOut != null, sOut, so, tOut, to, full, col, stride, j0,
+                    rowc[0], rowc[1], half, f, spec.sw2(), spec.b2());
         }
 
         @Override
         void layer(NetworkSpec spec, double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so,
                    double[] tOut, int to, int padded, double[] col, int stride, int j0, double[] rowc) {
             if (tIn == null) {
-                VectorKernels.abReluNngp(sIn, si, sOut, so, padded, col, j0, rowc[0], half, f, spec.sw2(), spec.b2());
+                VectorKernels.abReluNngp(sIn, si, sOut, so, padded, col, stride, j0, rowc[0], rowc[1], half, f, spec.sw2(), spec.b2());
             } else {
-                VectorKernels.abReluBoth(sIn, si, tIn, ti, sOut, so, tOut, to, padded, col, j0, rowc[0], half, f, spec.sw2(), spec.b2());
+                VectorKernels.abReluBoth(sIn, si, tIn, ti, sOut, so, tOut, to, padded, col, stride, j0, rowc[0], rowc[1],
+                        half, f, spec.sw2(), spec.b2());
             }
         }
     }

@@ -1,6 +1,7 @@
 package org.sparkntk.tile.panama;
 
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -28,7 +29,6 @@ final class VectorKernels {
     static final int LANES = SP.length();
     static final int BITS = SP.vectorBitSize();
 
-    private static final DoubleVector ONE = DoubleVector.broadcast(SP, 1.0);
     private static final double TWO_PI = 2 * Math.PI;
 
     private VectorKernels() {
@@ -92,26 +92,65 @@ final class VectorKernels {
 
     /** pi - Math.PI (the part of pi below Math.PI's last bit). */
     private static final double PI_LO = 1.2246467991473532e-16;
-    private static final DoubleVector PI_V = DoubleVector.broadcast(SP, Math.PI);
+    private static final long SIGN_BIT = 0x8000000000000000L;
+    private static final long MAGNITUDE = 0x7fffffffffffffffL;
+    private static final long ONE_BITS = Double.doubleToRawLongBits(1.0);
+    private static final long INF_BITS = Double.doubleToRawLongBits(Double.POSITIVE_INFINITY);
+    private static final long PI_BITS = Double.doubleToRawLongBits(Math.PI);
+    private static final long PI_LO_BITS = Double.doubleToRawLongBits(PI_LO);
+
+    /*
+     * No masks in the hot loops: on JDK 17, C2 turns every compare-and-blend into compare, a
+     * masked load of a constant, a second compare and the blend (the mask goes through a vector
+     * and back), 4 instructions and 2 loads each. The clamps, the zero-variance lanes and the
+     * angle's sign choice are done on the doubles' bits instead: non-negative doubles order as
+     * their bit patterns, so |rho| clamps to 1 with one integer min, and a sign bit spread by an
+     * arithmetic shift selects pi without a blend. ReLU kernel in L1: 2.72 -> 2.19 ns per element
+     * with the same bits, and 1.92 with rho from hoisted reciprocals (AbRelu.rho) instead of a
+     * division (docs/benchmarks.md, "Third round").
+     */
 
     /**
-     * theta = acos(rho) in [0, pi] as the reference's atan2(sqrt((1-rho)(1+rho)), rho), from the
-     * half angle: with z4 = 2 - 2|rho| (exact for |rho| >= 1/2), sin(theta'/2) = sqrt(z4)/2 for
-     * theta' = acos(|rho|), so theta' = 2 asin(sqrt(z4)/2) and theta = theta' (rho >= 0) or
-     * pi - theta' (rho < 0, pi carried to two words). The asin argument is at most 1/sqrt(2), where
-     * the polynomial is accurate; near theta = 0 and pi the angle comes from 1 - |rho|, exact, so
-     * it keeps its relative accuracy like atan2 does. One square root, one blend, no division
-     * (the earlier form, asin of min(|rho|, sin theta) with three-way selects, cost 40% more).
-     * Measured at most 2 ulps from atan2 (VectorAngleTest); rho = 0, 1, -1 give pi/2, 0, pi
-     * exactly.
+     * theta = acos(rho) in [0, pi] as the reference's atan2(sqrt((1-rho)(1+rho)), rho) (see
+     * {@link #angle(DoubleVector, LongVector)}); the test entry point, rho within [-1, 1].
      */
     static DoubleVector angle(DoubleVector rho) {
-        DoubleVector z4 = rho.abs().fma(-2.0, 2.0);
+        LongVector sign = rho.add(0.0).viewAsIntegralLanes().and(SIGN_BIT);
+        return angle(rho.abs(), sign);
+    }
+
+    /**
+     * theta from a = |rho| and the sign bit of rho ({@code sign}: SIGN_BIT where rho < 0, 0 where
+     * rho >= 0, including -0.0). With z4 = 2 - 2a (exact for a >= 1/2), sin(theta'/2) = sqrt(z4)/2
+     * for theta' = acos(a), so theta' = 2 asin(sqrt(z4)/2) and theta = theta' (rho >= 0) or
+     * pi - theta' (rho < 0, pi carried to two words). The asin argument is at most 1/sqrt(2), where
+     * the polynomial is accurate; near theta = 0 and pi the angle comes from 1 - a, exact, so it
+     * keeps its relative accuracy like atan2 does. One square root, no division, no blend: pi - theta'
+     * is (pi & m) + (theta' | sign) + (PI_LO & m) with m the sign spread to all 64 bits, which is
+     * theta' itself where m = 0. Measured at most 2 ulps from atan2 (VectorAngleTest); rho = 0, 1, -1
+     * give pi/2, 0, pi exactly.
+     */
+    static DoubleVector angle(DoubleVector a, LongVector sign) {
+        DoubleVector z4 = a.fma(-2.0, 2.0);
         DoubleVector a2 = z4.sqrt();
         // 2 asin(a) = 2a + 2a z P(z), z = a^2 = z4/4: with the coefficients scaled by 4^-(k+1)
         // (exact), 2a z P(z) = a2 z4 P4(z4)
         DoubleVector t = a2.fma(z4.mul(asinPoly(z4)), a2);
-        return t.blend(PI_V.sub(t).add(PI_LO), rho.lt(0.0));
+        LongVector m = sign.lanewise(VectorOperators.ASHR, 63);
+        return m.and(PI_BITS).viewAsFloatingLanes()
+                .add(t.viewAsIntegralLanes().or(sign).viewAsFloatingLanes())
+                .add(m.and(PI_LO_BITS).viewAsFloatingLanes());
+    }
+
+    /**
+     * |r| clamped to 1 as bits, NaN kept: min(|r|, 1) on the bit patterns (integer order is the
+     * order of non-negative doubles, and +inf clamps too), with a NaN's bits forced to all ones
+     * (still a NaN) so a NaN input is not turned into 1 as the integer min alone would.
+     */
+    private static LongVector clampedMagnitude(LongVector bits) {
+        LongVector mag = bits.and(MAGNITUDE);
+        LongVector nan = mag.broadcast(INF_BITS).sub(mag).lanewise(VectorOperators.ASHR, 63);
+        return mag.min(ONE_BITS).or(nan);
     }
 
     /**
@@ -143,33 +182,43 @@ final class VectorKernels {
     }
 
     /**
-     * rho = clamp(c / n), 0 where n == 0 (AbRelu.meanPhiPhi/meanDphiDphi, Erf, Gelu): bit for bit
-     * the reference's rho, so only the transcendental parts differ.
+     * rho = clamp(c / n), 0 where n == 0 (Erf, Gelu): bit for bit the reference's rho, so only the
+     * transcendental parts differ. n >= 0; lanes with n = +-0 have magnitude bits 0, so
+     * (bits - 1) >> 63 is all ones there and clears the quotient (NaN or inf) to +0.
      */
-    private static DoubleVector rho(DoubleVector c, DoubleVector n, VectorMask<Double> zero) {
-        DoubleVector r = c.div(n);
-        // clamp as compare + blend (max/min carry Java's NaN and -0 rules: several instructions
-        // each); NaN (n == 0) passes through and is replaced by 0 with the other lanes of n == 0
-        r = r.blend(1.0, r.compare(VectorOperators.GT, 1.0));
-        return r.blend(-1.0, r.compare(VectorOperators.LT, -1.0)).blend(0.0, zero);
+    private static DoubleVector rho(DoubleVector c, DoubleVector n) {
+        LongVector zero = n.viewAsIntegralLanes().and(MAGNITUDE).sub(1L).lanewise(VectorOperators.ASHR, 63);
+        return clamp(c.div(n).viewAsIntegralLanes().lanewise(VectorOperators.AND_NOT, zero).viewAsFloatingLanes());
     }
 
-    /** AbRelu (ntk-math.md, "Leaky / asymmetric ReLU"), NNGP only. */
-    static void abReluNngp(double[] sIn, int si, double[] sOut, int so, int padded, double[] col, int j0, double sq1,
-                           double half, double f, double sw2, double b2) {
+    /** x clamped to [-1, 1] as the reference's AbRelu.clamp (NaN and the sign of zero kept), without masks. */
+    private static DoubleVector clamp(DoubleVector x) {
+        LongVector bits = x.viewAsIntegralLanes();
+        return clampedMagnitude(bits).or(bits.and(SIGN_BIT)).viewAsFloatingLanes();
+    }
+
+    /**
+     * AbRelu (ntk-math.md, "Leaky / asymmetric ReLU"), NNGP only. Column inputs: sqrt(q) at
+     * {@code col[j0 + j]} and AbRelu.inverseRoot(q) at {@code col[stride + j0 + j]}; row scalars
+     * sq1 = sqrt(q1), r1 = inverseRoot(q1).
+     */
+    static void abReluNngp(double[] sIn, int si, double[] sOut, int so, int padded, double[] col, int stride, int j0,
+                           double sq1, double r1, double half, double f, double sw2, double b2) {
         for (int j = 0; j < padded; j += LANES) {
             DoubleVector c = DoubleVector.fromArray(SP, sIn, si + j);
-            abRelu(c, null, DoubleVector.fromArray(SP, col, j0 + j).mul(sq1), sOut, so + j, null, 0, half, f, sw2, b2);
+            abRelu(c, null, DoubleVector.fromArray(SP, col, j0 + j).mul(sq1), DoubleVector.fromArray(SP, col, stride + j0 + j), r1,
+                    sOut, so + j, null, 0, half, f, sw2, b2);
         }
     }
 
-    /** AbRelu, NNGP and NTK. */
-    static void abReluBoth(double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so, double[] tOut, int to, int padded, double[] col, int j0, double sq1,
-                           double half, double f, double sw2, double b2) {
+    /** AbRelu, NNGP and NTK (inputs as {@link #abReluNngp}). */
+    static void abReluBoth(double[] sIn, int si, double[] tIn, int ti, double[] sOut, int so, double[] tOut, int to, int padded,
+                           double[] col, int stride, int j0, double sq1, double r1, double half, double f, double sw2, double b2) {
         for (int j = 0; j < padded; j += LANES) {
             DoubleVector c = DoubleVector.fromArray(SP, sIn, si + j);
             DoubleVector t = DoubleVector.fromArray(SP, tIn, ti + j);
-            abRelu(c, t, DoubleVector.fromArray(SP, col, j0 + j).mul(sq1), sOut, so + j, tOut, to + j, half, f, sw2, b2);
+            abRelu(c, t, DoubleVector.fromArray(SP, col, j0 + j).mul(sq1), DoubleVector.fromArray(SP, col, stride + j0 + j), r1,
+                    sOut, so + j, tOut, to + j, half, f, sw2, b2);
         }
     }
 
@@ -181,27 +230,35 @@ final class VectorKernels {
      * over g cost 0.4 ns per entry-layer at L = 4).
      */
     static void abReluFromGram(double[] g, int gi, double scale, double[] sigma1, boolean ntk, double[] sOut, int so,
-                               double[] tOut, int to, int padded, double[] col, int j0, double sq1,
+                               double[] tOut, int to, int padded, double[] col, int stride, int j0, double sq1, double r1,
                                double half, double f, double sw2, double b2) {
         for (int j = 0; j < padded; j += LANES) {
             DoubleVector c = DoubleVector.fromArray(SP, g, gi + j).mul(scale).add(b2);
             c.intoArray(sigma1, j);
             DoubleVector n = DoubleVector.fromArray(SP, col, j0 + j).mul(sq1);
+            DoubleVector r2 = DoubleVector.fromArray(SP, col, stride + j0 + j);
             if (ntk) {
-                abRelu(c, c, n, sOut, so + j, tOut, to + j, half, f, sw2, b2);
+                abRelu(c, c, n, r2, r1, sOut, so + j, tOut, to + j, half, f, sw2, b2);
             } else {
-                abRelu(c, null, n, sOut, so + j, null, 0, half, f, sw2, b2);
+                abRelu(c, null, n, r2, r1, sOut, so + j, null, 0, half, f, sw2, b2);
             }
         }
     }
 
-    /** One vector of the AbRelu layer: Sigma' to sOut[so ..], and Theta' to tOut[to ..] when t is not null. */
-    private static void abRelu(DoubleVector c, DoubleVector t, DoubleVector n, double[] sOut, int so, double[] tOut, int to,
-                               double half, double f, double sw2, double b2) {
-        VectorMask<Double> zero = n.eq(0.0);
-        DoubleVector rho = rho(c, n, zero);
-        DoubleVector sr = ONE.sub(rho).mul(rho.add(1.0)).sqrt();
-        DoubleVector dd = angle(rho).mul(-f).add(half);
+    /**
+     * One vector of the AbRelu layer: Sigma' to sOut[so ..], and Theta' to tOut[to ..] when t is
+     * not null. rho = clamp((c r1) r2) is AbRelu.rho bit for bit: a zero variance has r = 0, so
+     * rho = 0 there with no mask, and no division in the loop. Adding 0.0 turns -0.0 into +0.0 so
+     * that the sign bit means rho < 0 (the reference's atan2(s, -0.0) is pi/2 too).
+     */
+    private static void abRelu(DoubleVector c, DoubleVector t, DoubleVector n, DoubleVector r2, double r1,
+                               double[] sOut, int so, double[] tOut, int to, double half, double f, double sw2, double b2) {
+        LongVector bits = c.mul(r1).mul(r2).add(0.0).viewAsIntegralLanes();
+        LongVector sign = bits.and(SIGN_BIT);
+        LongVector mag = clampedMagnitude(bits);
+        DoubleVector rho = mag.or(sign).viewAsFloatingLanes();
+        DoubleVector sr = DoubleVector.broadcast(SP, 1.0).sub(rho).mul(rho.add(1.0)).sqrt();
+        DoubleVector dd = angle(mag.viewAsFloatingLanes(), sign).mul(-f).add(half);
         DoubleVector sNew = sr.mul(f).add(dd.mul(rho)).mul(n).mul(sw2).add(b2);
         sNew.intoArray(sOut, so);
         if (t != null) {
@@ -225,10 +282,9 @@ final class VectorKernels {
             DoubleVector c = DoubleVector.fromArray(SP, sIn, si + j);
             DoubleVector t = tIn == null ? null : DoubleVector.fromArray(SP, tIn, ti + j);
             DoubleVector n = DoubleVector.fromArray(SP, col, o).mul(sq1);
-            VectorMask<Double> zero = n.eq(0.0);
-            DoubleVector rho = rho(c, n, zero);
+            DoubleVector rho = rho(c, n);
             DoubleVector sw2v = DoubleVector.fromArray(SP, col, stride + o);
-            DoubleVector pp = rho.mul(2.0).mul(sw1).mul(sw2v).max(-1.0).min(1.0).lanewise(VectorOperators.ASIN).mul(2 / Math.PI);
+            DoubleVector pp = clamp(rho.mul(2.0).mul(sw1).mul(sw2v)).lanewise(VectorOperators.ASIN).mul(2 / Math.PI);
             DoubleVector sNew = pp.mul(sw2).add(b2);
             sNew.intoArray(sOut, so + j);
             if (tIn != null) {
@@ -260,8 +316,7 @@ final class VectorKernels {
             DoubleVector t = tIn == null ? null : DoubleVector.fromArray(SP, tIn, ti + j);
             DoubleVector q2 = DoubleVector.fromArray(SP, col, o);
             DoubleVector n = DoubleVector.fromArray(SP, col, stride + o).mul(sq1);
-            VectorMask<Double> zero = n.eq(0.0);
-            DoubleVector rho = rho(cIn, n, zero);
+            DoubleVector rho = rho(cIn, n);
             DoubleVector c = n.mul(rho);
             DoubleVector k = q2.max(q1).max(1.0);
             DoubleVector nk = n.div(k);
