@@ -33,7 +33,8 @@ final class BenchCommand implements Runnable {
     /** One b x b tile: Gram GEMM GFLOP/s and the recursion's ns per entry-layer (median of reps, after warm-up). */
     @Command(name = "tile", mixinStandardHelpOptions = true,
             description = {"Time one block x block tile: the Gram GEMM and the layer recursion (ns per entry and layer).",
-                    "Reports the median wall time of --reps runs after 2 warm-up runs, and the CPU time per",
+                    "Reports the median and the best wall time of --reps runs after --warmup seconds (at least 2 runs)",
+                    "of untimed runs, and the CPU time per",
                     "entry-layer (the thread's with --threads 1, else the process's), which stays meaningful on a loaded machine."})
     static final class Tile implements Callable<Integer> {
 
@@ -55,6 +56,11 @@ final class BenchCommand implements Runnable {
         @Option(names = "--reps", defaultValue = "7", description = "Timed repetitions; the median is reported (default ${DEFAULT-VALUE}).")
         int reps;
 
+        @Option(names = "--warmup", defaultValue = "1", description = "Seconds of untimed runs before the timed ones, at least 2 runs"
+                + " (default ${DEFAULT-VALUE}): with 2 threads on a 2-core machine the first ~0.5 s of runs swing up to 2x"
+                + ", measured: the JIT and the machine settling.")
+        double warmup;
+
         @Option(names = "--nngp-only", description = "Skip the NTK (Theta) work.")
         boolean nngpOnly;
 
@@ -68,6 +74,7 @@ final class BenchCommand implements Runnable {
             check(dim >= 1, "'dim' is " + dim + " but must be >= 1");
             check(threads >= 1, "'threads' is " + threads + " but must be >= 1");
             check(reps >= 1, "'reps' is " + reps + " but must be >= 1");
+            check(warmup >= 0 && warmup <= 600, "'warmup' is " + warmup + " but must be in 0..600 seconds");
             NetworkSpec spec;
             try {
                 spec = new NetworkSpec(depth, Activations.parse(activation), 1.0, 0.1);
@@ -84,8 +91,7 @@ final class BenchCommand implements Runnable {
                 x[i] = r.nextGaussian();
             }
             double[] g = new double[b * b];
-            int warm = 2;
-            double[] gemmNs = time(warm, reps, () -> gemm.gemmABt(x, b, x, b, dim, g), new double[reps]);
+            double[] gemmNs = time(reps, () -> gemm.gemmABt(x, b, x, b, dim, g), new double[reps]);
             double gflops = 2.0 * b * b * dim / median(gemmNs);
 
             double[] na = Diagonal.squaredNorms(x, b, dim);
@@ -97,7 +103,7 @@ final class BenchCommand implements Runnable {
             double[][] nngp = {g};
             double[][] ntk = nngpOnly ? null : new double[][] {new double[b * b]};
             double[] cpuNs = new double[reps];
-            double[] recNs = time(warm, reps, () -> System.arraycopy(g0, 0, g, 0, g0.length),
+            double[] recNs = time(reps, () -> System.arraycopy(g0, 0, g, 0, g0.length),
                     () -> rec.recurse(spec, dim, g, b, b, q, q, false, depths, ntk, nngp), cpuNs);
             double nsEl = median(recNs) / ((double) b * b * (depth - 1));
             double cpuEl = median(cpuNs) / ((double) b * b * (depth - 1));
@@ -131,13 +137,17 @@ final class BenchCommand implements Runnable {
          * Wall time per rep; cpu[k] receives the CPU time of rep k: the calling thread's (exact,
          * when the work runs on it) or, with helper threads, the process's (all threads, coarse).
          */
-        private double[] time(int warm, int reps, Runnable body, double[] cpu) {
-            return time(warm, reps, null, body, cpu);
+        private double[] time(int reps, Runnable body, double[] cpu) {
+            return time(reps, null, body, cpu);
         }
 
-        /** As above, with {@code setup} (may be null) run before every repetition, outside the timing. */
-        private double[] time(int warm, int reps, Runnable setup, Runnable body, double[] cpu) {
-            for (int w = 0; w < warm; w++) {
+        /**
+         * As above, with {@code setup} (may be null) run before every repetition, outside the
+         * timing; untimed runs first, for --warmup seconds and at least 2 runs.
+         */
+        private double[] time(int reps, Runnable setup, Runnable body, double[] cpu) {
+            long until = System.nanoTime() + (long) (warmup * 1e9);
+            for (int w = 0; w < 2 || System.nanoTime() < until; w++) {
                 if (setup != null) {
                     setup.run();
                 }
