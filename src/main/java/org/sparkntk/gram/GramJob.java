@@ -114,6 +114,9 @@ public final class GramJob {
                 if (in2 != null) {
                     checkOverflow(in2, "input2: ");
                 }
+            } else if (req.input().normalize() == Normalize.L2
+                    && (in.maxSquaredNorm() > 0 || (in2 != null && in2.maxSquaredNorm() > 0))) {
+                checkUnitNormOverflow(in.d());
             }
             timings.put("read", secs(t0));
 
@@ -354,6 +357,24 @@ public final class GramJob {
                     + " double precision: " + what + " (activation " + spec.activation().name() + ", 'weight-std' "
                     + spec.weightStd() + ", 'bias-std' " + spec.biasStd() + "); use a smaller --weight-std or --depth, or scale"
                     + " the inputs down (e.g. --normalize l2)");
+        }
+    }
+
+    /**
+     * --normalize l2 gives every nonzero row unit norm, so whether the kernel overflows depends on
+     * the spec alone: refused here, before anything is written, instead of failing the first tile
+     * task. (--normalize standardize: the norms are known only row by row; Tiles.compute checks.)
+     */
+    private void checkUnitNormOverflow(int d) {
+        KernelConfig k = req.kernel();
+        int[] depths = k.depthArray();
+        NetworkSpec spec = k.spec();
+        String what = org.sparkntk.tile.Diagonal.overflow(spec, 1.0, d, depths[depths.length - 1],
+                k.kernels().contains(KernelKind.NTK));
+        if (what != null) {
+            throw new UserError("--normalize l2 scales every row to unit norm, and at unit norm the kernel overflows double"
+                    + " precision: " + what + " (activation " + spec.activation().name() + ", 'weight-std' "
+                    + spec.weightStd() + ", 'bias-std' " + spec.biasStd() + "); use a smaller --weight-std or --depth");
         }
     }
 

@@ -88,6 +88,22 @@ class GramErrorsTest {
                 + " inputs down (e.g. --normalize l2)", big, "--weight-std", "2", "--depth", "40", "--kernels", "nngp");
     }
 
+    /**
+     * --normalize l2: every row has unit norm, so relu with sigma_w = 4 (sw2 = 16, d = 3) has
+     * q(l) = 8^(l-1) 16/3 and Theta(l) = 8 Theta(l-1) + q(l) = l q(l) on the diagonal; in exact
+     * arithmetic Theta(338) = 3.96e307 and Theta(339) = 3.2e308 > 1.8e308 (q itself overflows at
+     * 342). Refused by the driver with exit 2, nothing written.
+     */
+    @Test
+    void kernelOverflowAtUnitNorm() throws Exception {
+        fails("--normalize l2 scales every row to unit norm, and at unit norm the kernel overflows double precision: NTK"
+                + " diagonal Infinity at layer 339 of 400 (activation relu, 'weight-std' 4.0, 'bias-std' 0.0); use a smaller"
+                + " --weight-std or --depth", good, "--normalize", "l2", "--weight-std", "4", "--depth", "400");
+        fails("--normalize l2 scales every row to unit norm, and at unit norm the kernel overflows double precision: variance"
+                + " Infinity at layer 342 of 400 (activation relu, 'weight-std' 4.0, 'bias-std' 0.0); use a smaller"
+                + " --weight-std or --depth", good, "--normalize", "l2", "--weight-std", "4", "--depth", "400", "--kernels", "nngp");
+    }
+
     @Test
     void nullFeatures() throws Exception {
         String nul = data("null", List.of("a", "b", "c"), new double[][] {{1, 2, 3}, null, {7, 8, 9}});
