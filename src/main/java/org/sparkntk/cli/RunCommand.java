@@ -50,6 +50,10 @@ final class RunCommand implements Callable<Integer> {
                 && jar != null) {
             b.config("spark.jars", jar); // executors need spark-ntk's classes
         }
+        if (master.startsWith("local")) {
+            // as 'ntk gram' does: compile the tile kernels on the core the SparkContext start-up leaves idle
+            org.sparkntk.gram.GramJob.startWarmUp(spec.kernel());
+        }
         SparkSession spark = b.getOrCreate();
         try {
             IncrementalRun.Outcome o = IncrementalRun.run(spark, spec, overwrite);
