@@ -191,8 +191,7 @@ public final class GramJob {
             if (in2 != null) {
                 in2.release();
             }
-            timings.put("index", 0.0);
-            timings.put("stage", secs(tsg));
+            timings.put("stage", secs(tsg)); // includes writing index/ (the staging tasks write it)
 
             long tt = System.nanoTime();
             if (warm != null) {
