@@ -38,7 +38,9 @@ import java.util.function.DoubleUnaryOperator;
  * silu        1e-11 | 2e-12         2e-2 | 1e-1
  * elu         4e-11 | 7e-12         2e-2 | 5e-1           4e-3 | 7e-2
  * </pre>
- * The diagonals E[f(u)^2] are good to ~1e-14. Gauss-Hermite's worst cases are at q = 1e4; at
+ * At q1 = q2 and rho ~ 0.9, off this grid, AngleTableTest measures more for phi phi: elu 1.0e-10
+ * at q = 10, silu 1.5e-11 at q = 1, softplus and silu 1.3e-11 at q = 1e3 (the phi' phi' column
+ * holds). The diagonals E[f(u)^2] are good to ~1e-14. Gauss-Hermite's worst cases are at q = 1e4; at
  * q &lt;= 10 degree 25 gives 5e-2 | 5e-1 for tanh and 8e-4 | 3e-2 for sigmoid.
  *
  * <p>Cost, in evaluations of f per expectation (an entry and layer needs two: phi and phi'), at
@@ -48,6 +50,10 @@ import java.util.function.DoubleUnaryOperator;
  * (625 at 25); {@link #meanBoth} places the nodes once for both expectations of an entry.
  * Measured: tanh 112 us per entry-layer against 28 us at @25, elu 371 us against 9 us
  * (docs/benchmarks.md, "Quadrature activations").
+ *
+ * <p>Layers whose variances are all equal (L2-normalized inputs) need not pay this per entry:
+ * {@link #angleTable} interpolates both expectations in the angle for one q, ~120 ns per
+ * entry-layer (ScalarRecursion, AngleTable).
  *
  * <p>The rule assumes an activation's features sit near 0 at scale ~1 (as for every common
  * activation); a periodic phi at large variance, or kinks away from 0, are not resolved.
