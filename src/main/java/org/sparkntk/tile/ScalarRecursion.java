@@ -25,8 +25,8 @@ import org.sparkntk.kernel.Quadrature;
  * rows have the same normalized norms uses the same table (the same values for an entry whichever
  * rows share its tile), unless the layer's variances straddle a rounding boundary (their spread,
  * a few ulps, against a grid of 2^{@value AngleTable#CANONICAL_BITS} ulps: ~0.1% of layers). The
- * substitution q1, q2 -> q_T changes an entry by ~|dF/dq| |q - q_T| &lt;= ~(1e-13 + 2^-41 = 4.5e-13)
- * q |dF/dq|, i.e. ~5e-13 relative to the scale for the built-in activations (q dF/dq / F is O(1));
+ * substitution q1, q2 -> q_T changes an entry by ~|dF/dq| |q - q_T|, with |q - q_T| &lt;= (1e-13 + 2^-41)
+ * q = 5.5e-13 q, i.e. &lt;= ~5.5e-13 q |dF/dq|, i.e. ~5e-13 relative to the scale for the built-in activations (q dF/dq / F is O(1));
  * the table itself adds &lt;= 1e-11 of the scale against the per-entry rule (AngleTable). Identical
  * rows still take the diagonal maps above. {@link Quadrature#TABLES_PROPERTY} = false turns this off.
  */

@@ -147,6 +147,23 @@ class AngleTableTest {
         }
     }
 
+    /**
+     * The per-JVM cache: built-in activations share tables across parsed instances (the Gram job
+     * parses per tile); a user pair is keyed by its instance, since its name does not determine phi;
+     * fixed Gauss-Hermite degrees get none.
+     */
+    @Test
+    void tableCache() {
+        AngleTable t = ((Quadrature) Activations.parse("sigmoid")).angleTable(2e-3);
+        assertNotNull(t);
+        assertTrue(t == ((Quadrature) Activations.parse("sigmoid")).angleTable(2e-3), "shared by name");
+        Quadrature mine = new Quadrature("sigmoid", z -> 1 / (1 + Math.exp(-z)), z -> Math.exp(-z) / ((1 + Math.exp(-z)) * (1 + Math.exp(-z))),
+                Quadrature.ADAPTIVE, true);
+        AngleTable u = mine.angleTable(2e-3);
+        assertTrue(u != t && u == mine.angleTable(2e-3), "user pair keyed by instance");
+        assertEquals(null, ((Quadrature) Activations.parse("sigmoid@25")).angleTable(2e-3));
+    }
+
     /** Values at the ends: rho = 1 is the diagonal E[phi^2] (to the table's accuracy); out-of-range rho is clamped. */
     @Test
     void endsAndClamp() {
