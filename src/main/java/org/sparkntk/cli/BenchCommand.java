@@ -5,10 +5,12 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import org.sparkntk.kernel.Activations;
+import org.sparkntk.kernel.AngleTable;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.tile.Diagonal;
 import org.sparkntk.tile.Gemm;
 import org.sparkntk.tile.Recursion;
+import org.sparkntk.tile.ScalarRecursion;
 import org.sparkntk.tile.TileKernels;
 import org.sparkntk.tile.panama.PanamaRecursion;
 import org.sparkntk.options.UserError;
@@ -61,6 +63,11 @@ final class BenchCommand implements Runnable {
                 + ", measured: the JIT and the machine settling.")
         double warmup;
 
+        @Option(names = "--unit-norm", description = {"Scale every row to the same norm before the GEMM (L2-normalized, times"
+                + " sqrt(dim) so the first variance stays 1 + beta^2 as for the random rows): equal variances at every layer,"
+                + " so quadrature activations use their angle tables; the table build time is reported separately."})
+        boolean unitNorm;
+
         @Option(names = "--nngp-only", description = "Skip the NTK (Theta) work.")
         boolean nngpOnly;
 
@@ -90,6 +97,18 @@ final class BenchCommand implements Runnable {
             for (int i = 0; i < x.length; i++) {
                 x[i] = r.nextGaussian();
             }
+            if (unitNorm) {
+                for (int i = 0; i < b; i++) {
+                    double ss = 0;
+                    for (int k = 0; k < dim; k++) {
+                        ss += x[i * dim + k] * x[i * dim + k];
+                    }
+                    double f = Math.sqrt(dim) / Math.sqrt(ss);
+                    for (int k = 0; k < dim; k++) {
+                        x[i * dim + k] *= f;
+                    }
+                }
+            }
             double[] g = new double[b * b];
             double[] gemmNs = time(reps, () -> gemm.gemmABt(x, b, x, b, dim, g), new double[reps]);
             double gflops = 2.0 * b * b * dim / median(gemmNs);
@@ -97,6 +116,19 @@ final class BenchCommand implements Runnable {
             double[] na = Diagonal.squaredNorms(x, b, dim);
             double[] q = Diagonal.variances(spec, na, b, dim);
             int[] depths = {depth};
+            // quadrature activations: build (or find) the angle tables before the timed runs, timed here
+            long t0 = System.nanoTime();
+            AngleTable[] tables = ScalarRecursion.tables(spec.activation(), depth, b, b, q, q);
+            double buildS = (System.nanoTime() - t0) / 1e9;
+            StringBuilder tableInfo = new StringBuilder();
+            int tableLayers = 0;
+            for (AngleTable t : tables) {
+                if (t != null) {
+                    tableLayers++;
+                    tableInfo.append(tableInfo.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "q=%.6g %d pieces %d evaluations",
+                            t.q(), t.pieces(), t.evaluations()));
+                }
+            }
             // the last NNGP in place of the Gram tile, as the Gram job's tile tasks do (Recursion allows
             // it); the Gram tile is restored before each repetition, outside the timing
             double[] g0 = g.clone();
@@ -109,18 +141,24 @@ final class BenchCommand implements Runnable {
             double cpuEl = median(cpuNs) / ((double) b * b * (depth - 1));
             String blas = gemm.name() + (TileKernels.nativeBlas() ? " (native)" : "");
             // quadrature activations run the scalar reference inside every implementation
-            String recName = spec.activation().closedForm() ? rec.name() : "scalar (quadrature)";
+            String recName = spec.activation().closedForm() ? rec.name()
+                    : tableLayers == depth - 1 ? "scalar (angle tables)" : tableLayers > 0 ? "scalar (quadrature, some angle tables)"
+                    : "scalar (quadrature)";
             if (json) {
                 System.out.println(String.format(Locale.ROOT,
                         "{\"block\":%d,\"depth\":%d,\"activation\":\"%s\",\"threads\":%d,\"kernels\":\"%s\",\"recursion\":\"%s\","
                                 + "\"ns_per_entry_layer\":%.4f,\"ns_per_entry_layer_min\":%.4f,\"cpu_ns_per_entry_layer\":%.4f,\"reps\":%d,"
+                                + "\"unit_norm\":%b,\"table_layers\":%d,\"table_build_s\":%.3f,"
                                 + "\"gemm_dim\":%d,\"gemm_gflops\":%.2f,\"blas\":\"%s\",\"vector_species\":\"%s\",\"java\":\"%s\"}",
                         b, depth, esc(spec.activation().name()), threads, nngpOnly ? "nngp" : "ntk+nngp", esc(recName),
-                        nsEl, min(recNs) / ((double) b * b * (depth - 1)), cpuEl, reps,
+                        nsEl, min(recNs) / ((double) b * b * (depth - 1)), cpuEl, reps, unitNorm, tableLayers, buildS,
                         dim, gflops, esc(blas), esc(TileKernels.vectorSpecies()), esc(System.getProperty("java.version"))));
             } else {
                 System.out.printf(Locale.ROOT, "tile %d x %d, %s, L=%d, %d thread(s), recursion %s: %.3f ns per entry-layer (median of %d; %.3f ns CPU)%n",
                         b, b, spec.activation().name(), depth, threads, recName, nsEl, reps, cpuEl);
+                if (tableLayers > 0) {
+                    System.out.printf(Locale.ROOT, "angle tables for %d of %d layers, built in %.3f s: %s%n", tableLayers, depth - 1, buildS, tableInfo);
+                }
                 System.out.printf(Locale.ROOT, "gemm %d x %d x %d, %s: %.2f GFLOP/s; vector species %s%n",
                         b, b, dim, blas, gflops, TileKernels.vectorSpecies());
             }

@@ -89,23 +89,23 @@ public final class Activations {
                 return new Quadrature(withDegree("tanh", degree), Math::tanh, z -> {
                     double t = Math.tanh(z);
                     return 1 - t * t;
-                }, degree, true);
+                }, degree, true, true);
             case "sigmoid":
                 noArg(arg, text);
                 return new Quadrature(withDegree("sigmoid", degree), Activations::sigmoid, z -> {
                     double s = sigmoid(z);
                     return s * (1 - s);
-                }, degree, true);
+                }, degree, true, true);
             case "softplus":
                 noArg(arg, text);
                 return new Quadrature(withDegree("softplus", degree),
-                        z -> Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))), Activations::sigmoid, degree, true);
+                        z -> Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))), Activations::sigmoid, degree, true, true);
             case "silu", "swish":
                 noArg(arg, text);
                 return new Quadrature(withDegree("silu", degree), z -> z * sigmoid(z), z -> {
                     double s = sigmoid(z);
                     return s * (1 + z * (1 - s));
-                }, degree, true);
+                }, degree, true, true);
             case "elu": {
                 double alpha = arg == null ? 1.0 : parseDouble(arg, text);
                 if (!(alpha >= 0) || Double.isInfinite(alpha)) {
@@ -113,7 +113,7 @@ public final class Activations {
                 }
                 String nm = (arg == null ? "elu" : "elu:" + fmt(alpha));
                 return new Quadrature(withDegree(nm, degree), z -> z > 0 ? z : alpha * Math.expm1(z),
-                        z -> z > 0 ? 1.0 : alpha * Math.exp(z), degree);
+                        z -> z > 0 ? 1.0 : alpha * Math.exp(z), degree, false, true);
             }
             default:
                 throw new IllegalArgumentException("unknown activation '" + text + "'"

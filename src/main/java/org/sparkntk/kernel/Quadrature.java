@@ -38,7 +38,9 @@ import java.util.function.DoubleUnaryOperator;
  * silu        1e-11 | 2e-12         2e-2 | 1e-1
  * elu         4e-11 | 7e-12         2e-2 | 5e-1           4e-3 | 7e-2
  * </pre>
- * The diagonals E[f(u)^2] are good to ~1e-14. Gauss-Hermite's worst cases are at q = 1e4; at
+ * At q1 = q2 and rho ~ 0.9, off this grid, AngleTableTest measures more for phi phi: elu 1.0e-10
+ * at q = 10, silu 1.5e-11 at q = 1, softplus and silu 1.3e-11 at q = 1e3 (the phi' phi' column
+ * holds). The diagonals E[f(u)^2] are good to ~1e-14. Gauss-Hermite's worst cases are at q = 1e4; at
  * q &lt;= 10 degree 25 gives 5e-2 | 5e-1 for tanh and 8e-4 | 3e-2 for sigmoid.
  *
  * <p>Cost, in evaluations of f per expectation (an entry and layer needs two: phi and phi'), at
@@ -49,6 +51,10 @@ import java.util.function.DoubleUnaryOperator;
  * Measured: tanh 112 us per entry-layer against 28 us at @25, elu 371 us against 9 us
  * (docs/benchmarks.md, "Quadrature activations").
  *
+ * <p>Layers whose variances are all equal (L2-normalized inputs) need not pay this per entry:
+ * {@link #angleTable} interpolates both expectations in the angle for one q, ~120 ns per
+ * entry-layer (ScalarRecursion, AngleTable).
+ *
  * <p>The rule assumes an activation's features sit near 0 at scale ~1 (as for every common
  * activation); a periodic phi at large variance, or kinks away from 0, are not resolved.
  *
@@ -57,6 +63,14 @@ import java.util.function.DoubleUnaryOperator;
  * reproduce results computed with it; it is much less accurate than the default.
  */
 public final class Quadrature implements Activation {
+
+    /**
+     * System property: {@code false} turns off the angle tables ({@link #angleTable}) for
+     * equal-variance layers, so every entry uses the per-entry rule (tests compare both paths).
+     */
+    public static final String TABLES_PROPERTY = "ntk.quadrature.tables";
+    /** Angle tables kept per JVM (one per layer's variance; a few layers per job). */
+    static final int TABLE_CACHE_SIZE = 64;
 
     /** The degree value that selects the adaptive rule (the default). */
     public static final int ADAPTIVE = 0;
@@ -93,7 +107,26 @@ public final class Quadrature implements Activation {
         }
     }
 
+    /** Tables by (activation, q); least recently used dropped past TABLE_CACHE_SIZE. Guarded by itself. */
+    private static final java.util.LinkedHashMap<TableKey, TableSlot> TABLES = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<TableKey, TableSlot> eldest) {
+            return size() > TABLE_CACHE_SIZE;
+        }
+    };
+
+    /** {@code who}: the name of a built-in activation (shared by every instance parsed from it), else the instance. */
+    private record TableKey(Object who, double q) {
+    }
+
+    /** A table built once under its own lock (null when it did not verify). */
+    private static final class TableSlot {
+        AngleTable table;
+        boolean built;
+    }
+
     private final String name;
+    private final boolean builtIn;
     private final DoubleUnaryOperator phi;
     private final DoubleUnaryOperator dphi;
     private final int degree;
@@ -116,10 +149,19 @@ public final class Quadrature implements Activation {
      * rule ~7x cheaper.
      */
     public Quadrature(String name, DoubleUnaryOperator phi, DoubleUnaryOperator dphi, int degree, boolean smooth) {
+        this(name, phi, dphi, degree, smooth, false);
+    }
+
+    /**
+     * {@code builtIn}: made by {@link Activations#parse}, so the name determines phi and its angle
+     * tables are shared by every instance of that name (the Gram job parses the activation per tile).
+     */
+    Quadrature(String name, DoubleUnaryOperator phi, DoubleUnaryOperator dphi, int degree, boolean smooth, boolean builtIn) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("activation name must not be empty");
         }
         this.name = name;
+        this.builtIn = builtIn;
         this.phi = phi;
         this.dphi = dphi;
         this.degree = degree;
@@ -369,6 +411,35 @@ public final class Quadrature implements Activation {
     @Override
     public double meanDphiSq(double q) {
         return single(dphi, q);
+    }
+
+    /** True unless the system property {@link #TABLES_PROPERTY} is {@code false}. */
+    public static boolean tablesEnabled() {
+        return !"false".equalsIgnoreCase(System.getProperty(TABLES_PROPERTY, "true").trim());
+    }
+
+    /**
+     * The {@link AngleTable} at variance q (> 0, finite) for the adaptive rule, or null (a fixed
+     * Gauss-Hermite degree, which exists to reproduce other results entry by entry, or a table that
+     * did not verify). Built on first use, ~0.05-4 s (docs/benchmarks.md), and kept per JVM in a
+     * bounded cache keyed by the exact q, so the tiles an executor runs share it; concurrent callers
+     * for the same q wait for one build.
+     */
+    public AngleTable angleTable(double q) {
+        if (degree != ADAPTIVE) {
+            return null;
+        }
+        TableSlot slot;
+        synchronized (TABLES) {
+            slot = TABLES.computeIfAbsent(new TableKey(builtIn ? name : this, q), k -> new TableSlot());
+        }
+        synchronized (slot) {
+            if (!slot.built) {
+                slot.table = AngleTable.build(this, q);
+                slot.built = true;
+            }
+            return slot.table;
+        }
     }
 
     /** True when phi and dphi were declared analytic (no kink at 0). */

@@ -1,7 +1,10 @@
 package org.sparkntk.tile;
 
+import java.util.concurrent.atomic.AtomicLong;
 import org.sparkntk.kernel.Activation;
+import org.sparkntk.kernel.AngleTable;
 import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.kernel.Quadrature;
 
 /**
  * The reference implementation of {@link Recursion}: one entry at a time through {@link Activation}.
@@ -11,8 +14,28 @@ import org.sparkntk.kernel.NetworkSpec;
  * bitwise) the diagonal maps meanPhiSq / meanDphiSq are used, so the entry equals the diagonal
  * recursion exactly ({@link Diagonal}); other implementations must do the same to agree with this
  * one there (for ReLU-like phi the pair formulas differ by ~1e-8 at rho = 1 - eps).
+ *
+ * <p>Equal-variance layers (quadrature activations): when all of a layer's input variances, the m
+ * row and n column values of q(l-1), agree to {@link #EQUAL_Q} relative (max - min &lt;= 1e-13 max,
+ * max &gt; 0; L2-normalized inputs give a few ulps), each entry's expectations come from the
+ * {@link AngleTable} of one variance q_T for the layer, at the entry's own correlation
+ * rho = s / (sqrt q1 sqrt q2), instead of the per-entry quadrature: ~0.1 us against ~100-400 us
+ * (docs/benchmarks.md, "Quadrature activations"). q_T is the layer's largest variance rounded to
+ * the nearest double whose low {@value AngleTable#CANONICAL_BITS} mantissa bits are 0, so every tile whose
+ * rows have the same normalized norms uses the same table (the same values for an entry whichever
+ * rows share its tile), unless the layer's variances straddle a rounding boundary (their spread,
+ * a few ulps, against a grid of 2^{@value AngleTable#CANONICAL_BITS} ulps: ~0.1% of layers). The
+ * substitution q1, q2 -> q_T changes an entry by ~|dF/dq| |q - q_T|, with |q - q_T| &lt;= (1e-13 + 2^-41)
+ * q = 5.5e-13 q, i.e. &lt;= ~5.5e-13 q |dF/dq|, i.e. ~5e-13 relative to the scale for the built-in activations (q dF/dq / F is O(1));
+ * the table itself adds &lt;= 1e-11 of the scale against the per-entry rule (AngleTable). Identical
+ * rows still take the diagonal maps above. {@link Quadrature#TABLES_PROPERTY} = false turns this off.
  */
 public final class ScalarRecursion implements Recursion {
+
+    /** Largest relative spread (max - min) / max of a layer's variances for which its angle table is used. */
+    static final double EQUAL_Q = 1e-13;
+    /** Layers computed from an angle table, over all calls (tests read it). */
+    static final AtomicLong TABLE_LAYERS = new AtomicLong();
 
     @Override
     public String name() {
@@ -29,6 +52,7 @@ public final class ScalarRecursion implements Recursion {
         final double scale = sw2 / n0;
         final Activation act = spec.activation();
         final double[] both = new double[2];
+        final AngleTable[] tables = tables(act, depths[depths.length - 1], m, n, qa, qb);
         for (int i = 0; i < m; i++) {
             for (int j = symmetric ? i + 1 : 0; j < n; j++) {
                 int idx = i * n + j;
@@ -52,6 +76,10 @@ public final class ScalarRecursion implements Recursion {
                         if (ntk != null) {
                             t = t * (sw2 * act.meanDphiSq(q1)) + sNew;
                         }
+                    } else if (tables[l] != null) {
+                        tables[l].meanBoth(s / (Math.sqrt(q1) * Math.sqrt(q2)), both);
+                        sNew = sw2 * both[0] + b2;
+                        t = t * (sw2 * both[1]) + sNew;
                     } else if (ntk != null) {
                         act.meanBoth(q1, q2, s, both);
                         sNew = sw2 * both[0] + b2;
@@ -70,6 +98,39 @@ public final class ScalarRecursion implements Recursion {
         if (symmetric) {
             Recursions.finishSymmetric(spec, m, qa, depths, ntk, nngp);
         }
+    }
+
+    /**
+     * tables[l] for the layers l = 1..last-1 (last: the deepest depth asked for) whose variances q(l-1) (qa and qb) are equal to
+     * EQUAL_Q (class comment); null entries elsewhere, and all null unless {@code act} is a
+     * quadrature activation with tables enabled.
+     */
+    public static AngleTable[] tables(Activation act, int last, int m, int n, double[] qa, double[] qb) {
+        AngleTable[] tables = new AngleTable[Math.max(1, last)];
+        if (act.closedForm() || !(act instanceof Quadrature quad) || !Quadrature.tablesEnabled()) {
+            return tables;
+        }
+        for (int l = 1; l < last; l++) {
+            double lo = Double.POSITIVE_INFINITY;
+            double hi = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < m; i++) {
+                double q = qa[(l - 1) * m + i];
+                lo = Math.min(lo, q);
+                hi = Math.max(hi, q);
+            }
+            for (int j = 0; j < n; j++) {
+                double q = qb[(l - 1) * n + j];
+                lo = Math.min(lo, q);
+                hi = Math.max(hi, q);
+            }
+            if (hi > 0 && hi < Double.MAX_VALUE && hi - lo <= EQUAL_Q * hi) {
+                tables[l] = quad.angleTable(AngleTable.canonical(hi));
+                if (tables[l] != null) {
+                    TABLE_LAYERS.incrementAndGet();
+                }
+            }
+        }
+        return tables;
     }
 
     private static void store(double[][] ntk, double[][] nngp, int k, int idx, double t, double s) {
