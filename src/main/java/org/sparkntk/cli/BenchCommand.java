@@ -35,9 +35,9 @@ final class BenchCommand implements Runnable {
     /** One b x b tile: Gram GEMM GFLOP/s and the recursion's ns per entry-layer (median of reps, after warm-up). */
     @Command(name = "tile", mixinStandardHelpOptions = true,
             description = {"Time one block x block tile: the Gram GEMM and the layer recursion (ns per entry and layer).",
-                    "Reports the median and the best wall time of --reps runs after --warmup seconds (at least 2 runs)",
-                    "of untimed runs, and the CPU time per",
-                    "entry-layer (the thread's with --threads 1, else the process's), which stays meaningful on a loaded machine."})
+                    "Reports the median and the best wall time of --reps runs, after --warmup seconds of untimed runs",
+                    "(at least 2), and the CPU time per entry-layer (the thread's with --threads 1, else the process's),",
+                    "which stays meaningful on a loaded machine."})
     static final class Tile implements Callable<Integer> {
 
         @Option(names = "--block", defaultValue = "2048", description = "Tile rows = columns (default ${DEFAULT-VALUE}).")
@@ -59,8 +59,8 @@ final class BenchCommand implements Runnable {
         int reps;
 
         @Option(names = "--warmup", defaultValue = "1", description = "Seconds of untimed runs before the timed ones, at least 2 runs"
-                + " (default ${DEFAULT-VALUE}): with 2 threads on a 2-core machine the first ~0.5 s of runs swing up to 2x"
-                + ", measured: the JIT and the machine settling.")
+                + " (default ${DEFAULT-VALUE}): on a 2-core machine, two-thread runs swung up to 2x during the first ~0.5 s"
+                + " (the JIT and the machine settling).")
         double warmup;
 
         @Option(names = "--unit-norm", description = {"Scale every row to the same norm before the GEMM (L2-normalized, times"
