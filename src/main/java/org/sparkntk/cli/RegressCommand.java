@@ -3,8 +3,10 @@ package org.sparkntk.cli;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.sparkntk.options.InputConfig;
 import org.sparkntk.options.KernelConfig;
 import org.sparkntk.options.KernelOptions;
+import org.sparkntk.options.Normalize;
 import org.sparkntk.options.SparkOptions;
 import org.sparkntk.options.UserError;
 import org.sparkntk.kernel.NetworkSpec;
@@ -37,6 +39,11 @@ final class RegressCommand implements Callable<Integer> {
 
     @Option(names = "--id-col", paramLabel = "COL", description = "Id column copied to the predictions (default: row number).")
     String idCol;
+
+    @Option(names = "--" + InputConfig.NORMALIZE, defaultValue = InputConfig.DEFAULT_NORMALIZE, paramLabel = "none|l2",
+            description = "Feature normalization of --train and --test, as 'ntk gram --normalize' (l2: each row divided by its"
+                    + " norm; recorded with the model, so 'ntk predict' applies it too). Default: ${DEFAULT-VALUE}.")
+    String normalize;
 
     @Option(names = "--output", required = true, paramLabel = "OUT", description = "Output folder.")
     String output;
@@ -85,7 +92,7 @@ final class RegressCommand implements Callable<Integer> {
         RegressRequest req = new RegressRequest(train, test, labels, featuresCol, idCol, output, spec,
                 KernelTiles.Kind.parse(kernelKind), task.trim().toLowerCase(java.util.Locale.ROOT), solver.ridge(),
                 solver.solverKind(), solver.tol, solver.maxIter, solver.preconditionerRank(), matrixFree,
-                blockSize, overwrite, solver.checkpointEvery, solver.maxDriverBytes());
+                blockSize, overwrite, solver.checkpointEvery, solver.maxDriverBytes(), Normalize.parse(normalize));
         try (SparkOptions.Session s = spark.session("spark-ntk regress")) {
             RegressJob.run(s.spark(), req);
         }

@@ -13,6 +13,8 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.storage.StorageLevel;
+import org.sparkntk.gram.Normalizer;
+import org.sparkntk.options.Normalize;
 import org.sparkntk.options.UserError;
 import scala.Tuple2;
 
@@ -101,9 +103,16 @@ public final class LabeledData {
     /**
      * Reads PATH (Parquet). Label columns must exist when {@code labelsRequired}; otherwise (a test
      * set) they are read when all present. {@code role} names the set in messages (--train, --test).
+     * {@code normalize}: NONE, or L2 (each row divided by its norm exactly as {@code ntk gram
+     * --normalize l2} stages it, {@link Normalizer}, so a model solved from such a Gram sees the
+     * same features at predict time).
      */
     public static LabeledData load(SparkSession spark, String path, String role, String featuresCol, String idCol,
-                                   List<String> labelCols, boolean labelsRequired, int blockSize) {
+                                   List<String> labelCols, boolean labelsRequired, int blockSize, Normalize normalize) {
+        if (normalize != Normalize.NONE && normalize != Normalize.L2) {
+            throw new IllegalArgumentException("regression inputs support normalize none or l2, not " + normalize.label());
+        }
+        boolean l2 = normalize == Normalize.L2;
         Dataset<Row> df;
         try {
             df = spark.read().parquet(path);
@@ -165,7 +174,7 @@ public final class LabeledData {
         int parts = Math.max(1, selected.javaRDD().getNumPartitions());
         Dataset<Row> ordered = selected.repartitionByRange(parts, org.apache.spark.sql.functions.col("_ntk_file"),
                 org.apache.spark.sql.functions.col("_ntk_pos")).sortWithinPartitions("_ntk_file", "_ntk_pos");
-        JavaRDD<Item> items = ordered.javaRDD().zipWithIndex().map(t -> toItem(t, hasId, nl, featuresCol))
+        JavaRDD<Item> items = ordered.javaRDD().zipWithIndex().map(t -> toItem(t, hasId, nl, featuresCol, l2))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             List<Item> bad = items.filter(it -> it.problem() != null).take(1);
@@ -222,7 +231,7 @@ public final class LabeledData {
         return new FeatureBlock(index, start, m, d, x);
     }
 
-    private static Item toItem(Tuple2<Row, Long> t, boolean hasId, int nl, String featuresCol) {
+    private static Item toItem(Tuple2<Row, Long> t, boolean hasId, int nl, String featuresCol, boolean l2) {
         Row r = t._1();
         long index = t._2();
         Object id = hasId ? r.get(1) : (Object) index;
@@ -253,6 +262,9 @@ public final class LabeledData {
                 return new Item(index, id, x, new Object[nl], "row " + idText + " has feature " + i + " = " + x[i]
                         + "; features must be finite");
             }
+        }
+        if (l2) {
+            x = Normalizer.l2().apply(x);
         }
         Object[] labels = new Object[nl];
         int off = hasId ? 2 : 1;

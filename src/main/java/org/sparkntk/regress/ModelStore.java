@@ -16,6 +16,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.options.Normalize;
 import org.sparkntk.options.UserError;
 import org.sparkntk.solve.Targets;
 
@@ -36,7 +37,7 @@ public final class ModelStore {
     /** What a model says (read back from model.json). */
     public record Model(NetworkSpec spec, KernelTiles.Kind kind, String trainPath, String featuresCol, String idCol,
                         long n, int d, int blockSize, Targets targets, List<String> labelCols, List<DataType> labelTypes,
-                        Map<String, Object> json) {
+                        Map<String, Object> json, Normalize normalize) {
     }
 
     private ModelStore() {
@@ -45,7 +46,8 @@ public final class ModelStore {
     /** Everything a model records besides the coefficients. */
     public record Info(NetworkSpec spec, KernelTiles.Kind kind, int blockSize, String trainPath, String featuresCol,
                        String idCol, long n, int d, List<Object> ids, DataType idType, Targets targets,
-                       List<String> labelCols, List<DataType> labelTypes, org.sparkntk.solve.Ridge ridge, String kernelSource) {
+                       List<String> labelCols, List<DataType> labelTypes, org.sparkntk.solve.Ridge ridge, String kernelSource,
+                       Normalize normalize) {
     }
 
     /** Writes the model (coefficients first, model.json last). */
@@ -81,6 +83,7 @@ public final class ModelStore {
         tr.put("id_col", info.idCol());
         tr.put("n", info.n());
         tr.put("d", info.d());
+        tr.put("normalize", info.normalize().label());
         m.put("train", tr);
         m.put("task", info.targets().task().toString());
         m.put("label_cols", info.labelCols());
@@ -143,7 +146,8 @@ public final class ModelStore {
         }
         return new Model(ref.spec(), KernelTiles.Kind.parse((String) k.get("kernel")), (String) tr.get("path"),
                 (String) tr.get("features_col"), (String) tr.get("id_col"), ((Number) tr.get("n")).longValue(),
-                ((Number) tr.get("d")).intValue(), ((Number) k.get("block_size")).intValue(), targets, labelCols, types, m);
+                ((Number) tr.get("d")).intValue(), ((Number) k.get("block_size")).intValue(), targets, labelCols, types, m,
+                Normalize.parse(tr.get("normalize") == null ? "none" : (String) tr.get("normalize")));
     }
 
     /** The coefficients (row-major N x k) in the row order of {@code train}, matched by id. */

@@ -142,13 +142,15 @@ public final class RegressJob {
         Map<String, Double> timings = new LinkedHashMap<>();
         long t0 = System.nanoTime();
         jsc.setJobDescription("regress: read --train");
-        LabeledData train = LabeledData.load(spark, req.train(), "--train", req.featuresCol(), req.idCol(), req.labelCols(), true, req.blockSize());
+        LabeledData train = LabeledData.load(spark, req.train(), "--train", req.featuresCol(), req.idCol(), req.labelCols(), true, req.blockSize(),
+                req.normalize());
         LabeledData test = null;
         JavaRDD<FeatureBlock[]> pairs = null;
         JavaRDD<TileBlock> tiles = null;
         try {
             jsc.setJobDescription("regress: read --test");
-            test = LabeledData.load(spark, req.test(), "--test", req.featuresCol(), req.idCol(), req.labelCols(), false, req.blockSize());
+            test = LabeledData.load(spark, req.test(), "--test", req.featuresCol(), req.idCol(), req.labelCols(), false, req.blockSize(),
+                    req.normalize());
             if (test.d() != train.d()) {
                 throw new UserError("--train has " + train.d() + " features per row but --test has " + test.d()
                         + "; both sets must have the same feature dimension");
@@ -239,7 +241,8 @@ public final class RegressJob {
             m.put("spark_ntk_version", org.sparkntk.cli.BuildInfo.version());
             ModelStore.write(spark, new Path(req.output(), MODEL_DIR).toString(), new ModelStore.Info(req.spec(), req.kind(),
                     req.blockSize(), req.train(), req.featuresCol(), req.idCol(), train.n(), train.d(), train.ids(),
-                    train.idType(), targets, req.labelCols(), train.labelTypes(), req.ridge(), "computed by regress from --train"), fit);
+                    train.idType(), targets, req.labelCols(), train.labelTypes(), req.ridge(), "computed by regress from --train",
+                    req.normalize()), fit);
             Outputs.writeJson(conf, new Path(req.output(), METRICS_JSON), m);
             Checkpoints.clear(conf, req.output());
             printSummary(m, log);

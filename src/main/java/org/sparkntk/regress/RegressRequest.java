@@ -2,6 +2,7 @@ package org.sparkntk.regress;
 
 import java.util.List;
 import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.options.Normalize;
 import org.sparkntk.options.UserError;
 import org.sparkntk.solve.Ridge;
 
@@ -12,11 +13,12 @@ import org.sparkntk.solve.Ridge;
  * @param preconditionerRank 0 for none
  * @param checkpointEvery    save the PCG state every this many iterations (0: never)
  * @param maxDriverBytes     the Cholesky solver refuses above this
+ * @param normalize          NONE or L2, applied to --train and --test rows (LabeledData) and recorded with the model
  */
 public record RegressRequest(String train, String test, List<String> labelCols, String featuresCol, String idCol,
                              String output, NetworkSpec spec, KernelTiles.Kind kind, String task, Ridge ridge,
                              SolverChoice.Kind solver, double tol, int maxIter, int preconditionerRank, boolean matrixFree,
-                             int blockSize, boolean overwrite, int checkpointEvery, long maxDriverBytes) {
+                             int blockSize, boolean overwrite, int checkpointEvery, long maxDriverBytes, Normalize normalize) {
 
     public RegressRequest {
         if (labelCols == null || labelCols.isEmpty()) {
@@ -33,6 +35,10 @@ public record RegressRequest(String train, String test, List<String> labelCols, 
         }
         if (!List.of("auto", "classification", "regression").contains(task)) {
             throw new UserError("'task' is '" + task + "' but must be auto, classification or regression");
+        }
+        if (normalize == Normalize.STANDARDIZE) {
+            throw new UserError("'normalize' is 'standardize' but regress supports none or l2 (the column statistics of"
+                    + " standardize are not kept with the model for predict)");
         }
     }
 

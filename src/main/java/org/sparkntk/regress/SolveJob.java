@@ -18,6 +18,7 @@ import org.sparkntk.io.KernelManifest;
 import org.sparkntk.io.TileStore;
 import org.sparkntk.kernel.Activations;
 import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.options.Normalize;
 import org.sparkntk.options.UserError;
 import org.sparkntk.solve.Targets;
 
@@ -59,14 +60,20 @@ public final class SolveJob {
         if (!diffs.isEmpty()) {
             throw new UserError("'" + req.kernelDir() + "' was made with other options than asked: " + String.join(", ", diffs));
         }
-        if (m.normalize() != null && !m.normalize().equals("none")) {
-            throw new UserError("'" + req.kernelDir() + "' was made with --normalize " + m.normalize()
-                    + "; solve supports kernels of unnormalized inputs (predict recomputes test x train tiles from the raw features)");
+        if (normalize(m) == Normalize.STANDARDIZE) {
+            throw new UserError("'" + req.kernelDir() + "' was made with --normalize standardize; solve supports kernels of"
+                    + " --normalize none or l2 (predict recomputes test x train tiles from the features, and the column"
+                    + " statistics of standardize are not kept with the kernel)");
         }
         if (m.input() == null || m.input().featuresCol() == null) {
             throw new UserError("'" + req.kernelDir() + "' was made from --features-cols; solve needs a --features-col input");
         }
         return m;
+    }
+
+    /** The kernel's --normalize (none for kernels that do not record it). */
+    private static Normalize normalize(KernelManifest m) {
+        return Normalize.parse(m.normalize() == null ? "none" : m.normalize());
     }
 
     /** Runs solve and writes the model. */
@@ -140,7 +147,7 @@ public final class SolveJob {
             ModelStore.write(spark, req.output(), new ModelStore.Info(spec, KernelTiles.Kind.parse(req.kernelName()),
                     m.blockSize(), m.input().path(), m.input().featuresCol(), m.input().idCol(), n, m.d(), rowIds,
                     lt.idType(), targets, req.labelCols(), lt.types(), req.solver().ridge(),
-                    "precomputed Gram '" + req.kernelDir() + "'"), fit);
+                    "precomputed Gram '" + req.kernelDir() + "'", normalize(m)), fit);
             Checkpoints.clear(conf, req.output());
             log.accept(String.format(Locale.ROOT, "model written to %s: %s; read %.1f s, tiles %.1f s, total %.1f s", req.output(),
                     fit.result(), read, load, Fitter.seconds(t0)));

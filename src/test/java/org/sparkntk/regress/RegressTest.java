@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -271,6 +272,79 @@ class RegressTest {
         r = runCapture("solve", "--kernel", kdir, "--labels", train, "--label-col", "label", "--output", bad);
         assertEquals(2, r[0], (String) r[1]);
         assertTrue(((String) r[1]).contains("is not a complete kernel: kernel.json is missing"), (String) r[1]);
+        assertFalse(Files.exists(Path.of(bad, "model.json")));
+    }
+
+    /** A copy of a written set with every feature row divided by its Euclidean norm (computed here). */
+    static String normalizedCopy(String path, String to) {
+        List<Row> out = new ArrayList<>();
+        Dataset<Row> df = spark.read().parquet(path);
+        for (Row r : df.collectAsList()) {
+            List<Double> f = r.getList(1);
+            double ss = 0;
+            for (double v : f) {
+                ss += v * v;
+            }
+            double norm = Math.sqrt(ss);
+            Object[] vals = new Object[r.size()];
+            for (int c = 0; c < r.size(); c++) {
+                vals[c] = r.get(c);
+            }
+            vals[1] = f.stream().map(v -> v / norm).toList();
+            out.add(RowFactory.create(vals));
+        }
+        spark.createDataFrame(out, df.schema()).coalesce(2).write().parquet(to);
+        return to;
+    }
+
+    /**
+     * --normalize l2: regress on raw rows equals regress on rows normalized by the test itself; a
+     * Gram made with --normalize l2, solved and applied by predict to the raw test rows, equals both
+     * (the model records the normalization); standardize is refused where its statistics would be
+     * needed again.
+     */
+    @Test
+    void l2NormalizationThroughRegressSolveAndPredict() throws Exception {
+        String train = dir.resolve("l2-train").toString();
+        String test = dir.resolve("l2-test").toString();
+        writeSet(train, 400, 8, 3, 21, true);
+        writeSet(test, 80, 8, 3, 22, true);
+        String trainN = normalizedCopy(train, dir.resolve("l2-train-n").toString());
+        String testN = normalizedCopy(test, dir.resolve("l2-test-n").toString());
+        String[] net = {"--depth", "3", "--bias-std", "0.1", "--ridge", "1e-3", "--ridge-scale", "trace"};
+        String reg = dir.resolve("l2-regress").toString();
+        assertEquals(0, Main.run(concat(new String[] {"regress", "--train", train, "--test", test, "--label-col", "label",
+                "--id-col", "id", "--output", reg, "--normalize", "l2", "--block-size", "128"}, net)));
+        String pre = dir.resolve("l2-prenormalized").toString();
+        assertEquals(0, Main.run(concat(new String[] {"regress", "--train", trainN, "--test", testN, "--label-col", "label",
+                "--id-col", "id", "--output", pre, "--block-size", "128"}, net)));
+        assertSameScores(scores(pre), scores(reg), 1e-9);
+        assertEquals(metrics(pre).get("accuracy"), metrics(reg).get("accuracy"));
+        Map<?, ?> rm = new ObjectMapper().readValue(Path.of(reg, "model", "model.json").toFile(), Map.class);
+        assertEquals("l2", ((Map<?, ?>) rm.get("train")).get("normalize"));
+
+        String kdir = dir.resolve("l2-kernel").toString();
+        assertEquals(0, Main.run("gram", "--input", train, "--id-col", "id", "--output", kdir, "--kernels", "ntk",
+                "--depth", "3", "--bias-std", "0.1", "--normalize", "l2", "--block-size", "96"));
+        String model = dir.resolve("l2-model").toString();
+        assertEquals(0, Main.run("solve", "--kernel", kdir, "--labels", train, "--label-col", "label", "--output", model,
+                "--ridge", "1e-3", "--ridge-scale", "trace"));
+        String pred = dir.resolve("l2-predict").toString();
+        assertEquals(0, Main.run("predict", "--model", model, "--test", test, "--output", pred));
+        assertSameScores(scores(pre), scores(pred), 1e-9);
+        Map<?, ?> mj = new ObjectMapper().readValue(Path.of(model, "model.json").toFile(), Map.class);
+        assertEquals("l2", ((Map<?, ?>) mj.get("train")).get("normalize"));
+
+        assertRefused(dir.resolve("l2-std-out").toString(), "'normalize' is 'standardize' but regress supports none or l2",
+                "regress", "--train", train, "--test", test, "--label-col", "label", "--normalize", "standardize");
+        String sdir = dir.resolve("std-kernel").toString();
+        assertEquals(0, Main.run("gram", "--input", train, "--id-col", "id", "--output", sdir, "--kernels", "ntk",
+                "--depth", "3", "--normalize", "standardize"));
+        String bad = dir.resolve("std-model").toString();
+        Object[] r = runCapture("solve", "--kernel", sdir, "--labels", train, "--label-col", "label", "--output", bad);
+        assertEquals(2, r[0], (String) r[1]);
+        assertTrue(((String) r[1]).contains("was made with --normalize standardize; solve supports kernels of --normalize none or l2"),
+                (String) r[1]);
         assertFalse(Files.exists(Path.of(bad, "model.json")));
     }
 
