@@ -2,7 +2,7 @@
 # The ReLU recursion against the C yardstick, side by side: R alternating pairs of
 # `run-ref.sh`'s fused loop and `ntk bench tile`, both on T threads at block 2048 and depth L, both
 # timing N repetitions (the yardstick prints its best; ntk prints its median and its best after
-# 2 warm-up runs). Prints each pair and two medians of the per-pair ratios:
+# its default --warmup of untimed runs). Prints each pair and two medians of the per-pair ratios:
 #   best/best   the same statistic on both sides (the yardstick's own: best of N)
 #   median/best Java's median against the yardstick's best (conservative)
 # Alternating pairs keep a load change from favouring one side (docs/benchmarks.md, "Recursion").

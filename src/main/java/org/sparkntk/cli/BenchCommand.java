@@ -58,9 +58,9 @@ final class BenchCommand implements Runnable {
         @Option(names = "--reps", defaultValue = "7", description = "Timed repetitions; the median is reported (default ${DEFAULT-VALUE}).")
         int reps;
 
-        @Option(names = "--warmup", defaultValue = "1", description = "Seconds of untimed runs before the timed ones, at least 2 runs"
+        @Option(names = "--warmup", defaultValue = "3", description = "Seconds of untimed runs before the timed ones, at least 2 runs"
                 + " (default ${DEFAULT-VALUE}): on a 2-core machine, two-thread runs swung up to 2x during the first ~0.5 s"
-                + " (the JIT and the machine settling).")
+                + " on JDK 17 and settled later still on JDK 25 (the JIT and the machine settling).")
         double warmup;
 
         @Option(names = "--unit-norm", description = {"Scale every row to the same norm before the GEMM (L2-normalized, times"
