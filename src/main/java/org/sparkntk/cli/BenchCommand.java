@@ -98,12 +98,9 @@ final class BenchCommand implements Runnable {
                 x[i] = r.nextGaussian();
             }
             if (unitNorm) {
+                double[] ss = Diagonal.squaredNorms(x, b, dim);
                 for (int i = 0; i < b; i++) {
-                    double ss = 0;
-                    for (int k = 0; k < dim; k++) {
-                        ss += x[i * dim + k] * x[i * dim + k];
-                    }
-                    double f = Math.sqrt(dim) / Math.sqrt(ss);
+                    double f = Math.sqrt(dim) / Math.sqrt(ss[i]);
                     for (int k = 0; k < dim; k++) {
                         x[i * dim + k] *= f;
                     }
