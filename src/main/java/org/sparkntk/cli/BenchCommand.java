@@ -13,7 +13,7 @@ import org.sparkntk.tile.Recursion;
 import org.sparkntk.tile.ScalarRecursion;
 import org.sparkntk.tile.TileKernels;
 import org.sparkntk.tile.panama.PanamaRecursion;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -5,7 +5,7 @@ import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.sparkntk.io.KernelDir;
 import org.sparkntk.io.NpyExport;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -7,7 +7,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.sparkntk.io.Synthetic;
 import org.sparkntk.io.SyntheticParquet;
 import org.sparkntk.kernel.Suggest;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

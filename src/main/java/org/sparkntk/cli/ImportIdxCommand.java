@@ -16,7 +16,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkntk.io.Idx;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 import org.sparkntk.options.SparkOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,7 +1,8 @@
 package org.sparkntk.cli;
 
+import org.sparkntk.spec.BuildInfo;
 import java.io.PrintWriter;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

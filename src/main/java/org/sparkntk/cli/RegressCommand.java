@@ -8,7 +8,7 @@ import org.sparkntk.options.KernelConfig;
 import org.sparkntk.options.KernelOptions;
 import org.sparkntk.options.Normalize;
 import org.sparkntk.options.SparkOptions;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.regress.KernelTiles;
 import org.sparkntk.regress.RegressJob;

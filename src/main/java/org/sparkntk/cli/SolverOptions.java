@@ -1,6 +1,6 @@
 package org.sparkntk.cli;
 
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 import org.sparkntk.regress.RegressRequest;
 import org.sparkntk.regress.SolverChoice;
 import org.sparkntk.solve.Ridge;

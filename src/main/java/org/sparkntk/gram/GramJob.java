@@ -24,18 +24,18 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.util.LongAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sparkntk.cli.BuildInfo;
+import org.sparkntk.spec.BuildInfo;
 import org.sparkntk.io.HadoopConf;
 import org.sparkntk.io.IndexFiles;
-import org.sparkntk.io.KernelKind;
+import org.sparkntk.spec.KernelKind;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.io.KernelManifest;
-import org.sparkntk.io.Precision;
+import org.sparkntk.spec.Precision;
 import org.sparkntk.io.TileFiles;
 import org.sparkntk.io.TileStore;
 import org.sparkntk.options.KernelConfig;
 import org.sparkntk.options.Normalize;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 import scala.Tuple2;
 
 /**

@@ -2,7 +2,7 @@ package org.sparkntk.gram;
 
 import org.sparkntk.options.InputConfig;
 import org.sparkntk.options.KernelConfig;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 
 /**
  * A Gram job: inputs, kernel, output folder and what to do when it exists.

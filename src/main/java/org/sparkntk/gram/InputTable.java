@@ -30,7 +30,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.sparkntk.io.KernelManifest.FileFingerprint;
 import org.sparkntk.io.KernelManifest.InputInfo;
 import org.sparkntk.options.InputConfig;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 import scala.Tuple2;
 
 /**

@@ -7,7 +7,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.sparkntk.kernel.Suggest;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 
 /**
  * A complete gram output directory as seen by its readers (export, {@link KernelMatrices}): the

@@ -1,5 +1,6 @@
 package org.sparkntk.io;
 
+import org.sparkntk.spec.KernelKind;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;

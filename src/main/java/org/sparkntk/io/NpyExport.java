@@ -1,5 +1,6 @@
 package org.sparkntk.io;
 
+import org.sparkntk.spec.KernelKind;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -11,7 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 
 /**
  * Assembles one kernel at one depth of a gram output as a dense float64 NumPy {@code .npy} file

@@ -1,5 +1,7 @@
 package org.sparkntk.io;
 
+import org.sparkntk.spec.Precision;
+import org.sparkntk.spec.KernelKind;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;

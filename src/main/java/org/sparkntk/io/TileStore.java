@@ -1,5 +1,6 @@
 package org.sparkntk.io;
 
+import org.sparkntk.spec.KernelKind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -11,7 +12,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 
 /**
  * Reading a kernel written by {@code ntk gram} (docs/format.md): list its tile files, read one in

@@ -1,5 +1,6 @@
 package org.sparkntk.options;
 
+import org.sparkntk.spec.UserError;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -7,8 +8,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
-import org.sparkntk.io.KernelKind;
-import org.sparkntk.io.Precision;
+import org.sparkntk.spec.KernelKind;
+import org.sparkntk.spec.Precision;
 import org.sparkntk.kernel.Activations;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.kernel.Suggest;

@@ -1,5 +1,6 @@
 package org.sparkntk.options;
 
+import org.sparkntk.spec.UserError;
 import java.util.List;
 import java.util.Locale;
 import org.sparkntk.kernel.Suggest;

@@ -1,5 +1,6 @@
 package org.sparkntk.options;
 
+import org.sparkntk.spec.UserError;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.SparkConf;

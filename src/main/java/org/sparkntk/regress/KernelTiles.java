@@ -34,7 +34,7 @@ public final class KernelTiles {
             return switch (s == null ? "" : s.trim().toLowerCase(java.util.Locale.ROOT)) {
                 case "ntk" -> NTK;
                 case "nngp" -> NNGP;
-                default -> throw new org.sparkntk.options.UserError("'kernel' is '" + s + "' but must be ntk or nngp");
+                default -> throw new org.sparkntk.spec.UserError("'kernel' is '" + s + "' but must be ntk or nngp");
             };
         }
     }

@@ -9,7 +9,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 
 /**
  * Ids and label columns of a Parquet input, in input order (file path, row index: the order in

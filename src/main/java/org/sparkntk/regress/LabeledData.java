@@ -15,7 +15,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkntk.gram.Normalizer;
 import org.sparkntk.options.Normalize;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 import scala.Tuple2;
 
 /**

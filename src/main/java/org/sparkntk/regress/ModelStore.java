@@ -17,7 +17,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.options.Normalize;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 import org.sparkntk.solve.Targets;
 
 /**
@@ -98,7 +98,7 @@ public final class ModelStore {
         }
         m.put("ridge", Map.of("value", info.ridge().value(), "scale", info.ridge().scale().toString(), "lambda", fit.lambda()));
         m.putAll(RegressJob.solverMap(fit));
-        m.put("spark_ntk_version", org.sparkntk.cli.BuildInfo.version());
+        m.put("spark_ntk_version", org.sparkntk.spec.BuildInfo.version());
         Outputs.writeJson(conf, new Path(dir, MODEL_JSON), m);
     }
 

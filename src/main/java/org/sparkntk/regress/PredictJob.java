@@ -9,7 +9,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 
 /** {@code ntk predict}: a saved model applied to a test set (test x train tiles streamed, never stored). */
 public final class PredictJob {

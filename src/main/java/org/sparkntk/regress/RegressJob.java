@@ -18,7 +18,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.IntegralType;
 import org.apache.spark.storage.StorageLevel;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 import org.sparkntk.solve.Targets;
 
 /**
@@ -238,7 +238,7 @@ public final class RegressJob {
             m.put("train", req.train());
             m.put("test", req.test());
             m.put("wall_seconds", timings);
-            m.put("spark_ntk_version", org.sparkntk.cli.BuildInfo.version());
+            m.put("spark_ntk_version", org.sparkntk.spec.BuildInfo.version());
             ModelStore.write(spark, new Path(req.output(), MODEL_DIR).toString(), new ModelStore.Info(req.spec(), req.kind(),
                     req.blockSize(), req.train(), req.featuresCol(), req.idCol(), train.n(), train.d(), train.ids(),
                     train.idType(), targets, req.labelCols(), train.labelTypes(), req.ridge(), "computed by regress from --train",

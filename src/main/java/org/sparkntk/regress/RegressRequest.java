@@ -3,7 +3,7 @@ package org.sparkntk.regress;
 import java.util.List;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.options.Normalize;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 import org.sparkntk.solve.Ridge;
 
 /**

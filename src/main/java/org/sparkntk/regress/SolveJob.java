@@ -19,7 +19,7 @@ import org.sparkntk.io.TileStore;
 import org.sparkntk.kernel.Activations;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.options.Normalize;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 import org.sparkntk.solve.Targets;
 
 /**

@@ -1,7 +1,7 @@
 package org.sparkntk.regress;
 
 import java.util.Locale;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 import org.sparkntk.solve.CholeskySolver;
 
 /** {@code --solver auto|cholesky|pcg} and the reason behind an automatic choice. */

@@ -20,7 +20,7 @@ import org.sparkntk.io.KernelManifest;
 import org.sparkntk.io.KernelManifest.FileFingerprint;
 import org.sparkntk.io.TileStore;
 import org.sparkntk.options.KernelConfig;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 
 /**
  * {@code ntk run SPEC}: brings OUT up to date with the spec's input, idempotently

@@ -13,7 +13,7 @@ import java.util.Map;
 import org.sparkntk.kernel.Suggest;
 import org.sparkntk.options.InputConfig;
 import org.sparkntk.options.KernelConfig;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 
 /**
  * A declarative gram job ({@code jobs/NAME.yaml}, docs/scheduling.md): the same option names as

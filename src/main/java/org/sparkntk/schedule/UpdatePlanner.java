@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.sparkntk.io.KernelKind;
+import org.sparkntk.spec.KernelKind;
 import org.sparkntk.io.KernelManifest;
 import org.sparkntk.io.KernelManifest.FileFingerprint;
 import org.sparkntk.options.InputConfig;

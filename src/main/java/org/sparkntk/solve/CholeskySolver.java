@@ -3,7 +3,7 @@ package org.sparkntk.solve;
 import dev.ludovic.netlib.blas.BLAS;
 import dev.ludovic.netlib.lapack.LAPACK;
 import java.util.function.Consumer;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 import org.netlib.util.intW;
 
 /**

@@ -1,7 +1,7 @@
 package org.sparkntk.solve;
 
 import java.util.Locale;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 
 /**
  * The ridge lambda of (K + lambda I): {@code absolute}, or {@code trace}-scaled, lambda * trace(K) / N

@@ -1,5 +1,6 @@
 package org.sparkntk.io;
 
+import org.sparkntk.spec.KernelKind;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -12,7 +12,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 
 /** IDX files written byte by byte here, plain and gzip. */
 public class IdxTest {

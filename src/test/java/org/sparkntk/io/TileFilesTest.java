@@ -1,5 +1,7 @@
 package org.sparkntk.io;
 
+import org.sparkntk.spec.Precision;
+import org.sparkntk.spec.KernelKind;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

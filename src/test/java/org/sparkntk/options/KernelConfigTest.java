@@ -1,5 +1,6 @@
 package org.sparkntk.options;
 
+import org.sparkntk.spec.UserError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -7,8 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.sparkntk.io.KernelKind;
-import org.sparkntk.io.Precision;
+import org.sparkntk.spec.KernelKind;
+import org.sparkntk.spec.Precision;
 
 /** One definition of the kernel options: defaults, parsing, the map form, messages. */
 class KernelConfigTest {

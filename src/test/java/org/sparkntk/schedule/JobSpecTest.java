@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.sparkntk.io.KernelKind;
-import org.sparkntk.io.Precision;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.KernelKind;
+import org.sparkntk.spec.Precision;
+import org.sparkntk.spec.UserError;
 
 /** Job specs: gram's option names, validated by the same classes, unknown keys rejected with a suggestion. */
 class JobSpecTest {

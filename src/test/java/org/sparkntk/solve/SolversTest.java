@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sparkntk.kernel.Activations;
 import org.sparkntk.kernel.NetworkSpec;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 import org.sparkntk.tile.Tiles;
 
 /** The solvers against each other and against a direct solve written here (no Spark). */

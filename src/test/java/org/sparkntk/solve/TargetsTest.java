@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 
 class TargetsTest {
 

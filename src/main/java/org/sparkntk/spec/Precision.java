@@ -1,8 +1,8 @@
-package org.sparkntk.io;
+package org.sparkntk.spec;
 
 import java.util.Locale;
 import org.sparkntk.kernel.Suggest;
-import org.sparkntk.options.UserError;
+import org.sparkntk.spec.UserError;
 
 /** Storage precision of tile values (compute is always float64). */
 public enum Precision {

@@ -1,4 +1,4 @@
-package org.sparkntk.options;
+package org.sparkntk.spec;
 
 /**
  * Bad input or a bad option: the CLI prints the message (which names the option, column or row

@@ -1,4 +1,4 @@
-package org.sparkntk.io;
+package org.sparkntk.spec;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package org.sparkntk.cli;
+package org.sparkntk.spec;
 
 import java.io.InputStream;
 import java.util.Properties;
