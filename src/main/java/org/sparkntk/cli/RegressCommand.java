@@ -91,8 +91,9 @@ final class RegressCommand implements Callable<Integer> {
         List<String> labels = Arrays.stream(labelCol.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         RegressRequest req = new RegressRequest(train, test, labels, featuresCol, idCol, output, spec,
                 KernelTiles.Kind.parse(kernelKind), task.trim().toLowerCase(java.util.Locale.ROOT), solver.ridge(),
-                solver.solverKind(), solver.tol, solver.maxIter, solver.preconditionerRank(), matrixFree,
-                blockSize, overwrite, solver.checkpointEvery, solver.maxDriverBytes(), Normalize.parse(normalize));
+                solver.solverKind(), solver.tol(), solver.maxIter, solver.preconditionerRank(), matrixFree,
+                blockSize, overwrite, solver.checkpointEvery, solver.maxDriverBytes(), Normalize.parse(normalize),
+                solver.cachePrecision());
         try (SparkOptions.Session s = spark.session("spark-ntk regress")) {
             RegressJob.run(s.spark(), req);
         }

@@ -64,7 +64,7 @@ final class SolveCommand implements Callable<Integer> {
         solver.validate();
         List<String> cols = Arrays.stream(labelCol.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         org.sparkntk.regress.KernelTiles.Kind.parse(name);
-        Fitter.Options fo = new Fitter.Options(solver.ridge(), solver.solverKind(), solver.tol, solver.maxIter,
+        Fitter.Options fo = new Fitter.Options(solver.ridge(), solver.solverKind(), solver.tol(), solver.maxIter,
                 solver.preconditionerRank(), solver.checkpointEvery, solver.maxDriverBytes(), output);
         SolveJob.Request req = new SolveJob.Request(kernelDir, labels, cols, idCol, output, name.trim().toLowerCase(java.util.Locale.ROOT),
                 depth, activation, weightStd, biasStd, task.trim().toLowerCase(java.util.Locale.ROOT), fo, overwrite);

@@ -1,6 +1,7 @@
 package org.sparkntk.cli;
 
 import org.sparkntk.spec.UserError;
+import org.sparkntk.regress.MemoryPlan;
 import org.sparkntk.regress.RegressRequest;
 import org.sparkntk.regress.SolverChoice;
 import org.sparkntk.solve.Ridge;
@@ -21,17 +22,24 @@ public final class SolverOptions {
             description = "auto: cholesky when dense K takes <= 40%% of the driver heap, else pcg (default ${DEFAULT-VALUE}).")
     String solver;
 
-    @Option(names = "--tol", defaultValue = "1e-8", paramLabel = "TOL",
-            description = "PCG stops an output when ||r|| <= TOL ||y|| (default ${DEFAULT-VALUE}).")
-    double tol;
+    @Option(names = "--tol", defaultValue = "auto", paramLabel = "TOL|auto",
+            description = "PCG stops an output when ||r|| <= TOL ||y||; auto: 1e-3 for classification (the argmax settles"
+                    + " long before), 1e-6 for regression (default ${DEFAULT-VALUE}).")
+    String tol;
 
     @Option(names = "--max-iter", defaultValue = "1000", paramLabel = "N",
             description = "PCG iteration limit; reaching it returns the last iterate, reported as not converged (default ${DEFAULT-VALUE}).")
     int maxIter;
 
-    @Option(names = "--preconditioner", defaultValue = "none", paramLabel = "none|nystrom:RANK",
-            description = "Low-rank Nystrom preconditioner (randomly pivoted Cholesky) of rank RANK for PCG (default ${DEFAULT-VALUE}).")
+    @Option(names = "--preconditioner", defaultValue = "auto", paramLabel = "auto|none|nystrom:RANK",
+            description = "Low-rank Nystrom preconditioner (randomly pivoted Cholesky) of rank RANK for PCG; auto picks the rank"
+                    + " from N and driver memory (default ${DEFAULT-VALUE}).")
     String preconditioner;
+
+    @Option(names = "--cache-precision", defaultValue = "auto", paramLabel = "auto|float64|float32",
+            description = "Precision of the cached kernel tiles for PCG (products always accumulate in float64); auto: float64"
+                    + " when it fits the executors' storage memory, else float32 (default ${DEFAULT-VALUE}).")
+    String cachePrecision;
 
     @Option(names = "--checkpoint-every", defaultValue = "10", paramLabel = "K",
             description = "Save the PCG state to OUT/_checkpoint every K iterations; a rerun resumes from it (default ${DEFAULT-VALUE}; 0: never).")
@@ -43,6 +51,28 @@ public final class SolverOptions {
 
     Ridge ridge() {
         return new Ridge(ridge, Ridge.Scale.parse(ridgeScale));
+    }
+
+    /** The tolerance, NaN for auto (chosen by task). */
+    double tol() {
+        String t = tol == null ? "auto" : tol.trim();
+        if (t.equalsIgnoreCase("auto")) {
+            return Double.NaN;
+        }
+        double v;
+        try {
+            v = Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+            throw new UserError("'tol' is '" + tol + "' but must be auto or a number in (0, 1)");
+        }
+        if (!(v > 0 && v < 1)) {
+            throw new UserError("'tol' is " + tol + " but must be in (0, 1)");
+        }
+        return v;
+    }
+
+    MemoryPlan.CachePrecision cachePrecision() {
+        return MemoryPlan.CachePrecision.parse(cachePrecision);
     }
 
     SolverChoice.Kind solverKind() {
@@ -67,9 +97,8 @@ public final class SolverOptions {
         if (checkpointEvery < 0) {
             throw new UserError("'checkpoint-every' is " + checkpointEvery + " but must be >= 0");
         }
-        if (!(tol > 0 && tol < 1)) {
-            throw new UserError("'tol' is " + tol + " but must be in (0, 1)");
-        }
+        tol();
+        cachePrecision();
         if (maxIter < 1) {
             throw new UserError("'max-iter' is " + maxIter + " but must be >= 1");
         }

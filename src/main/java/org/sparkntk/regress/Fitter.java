@@ -27,14 +27,32 @@ import org.sparkntk.solve.SolveResult;
  */
 public final class Fitter {
 
-    /** How to solve. {@code preconditionerRank} 0 means none; {@code checkpointDir} null disables checkpoints. */
+    /**
+     * How to solve. {@code preconditionerRank} 0 means none, {@link MemoryPlan#AUTO_RANK} a rank chosen
+     * from N and driver memory; {@code tol} NaN means {@link #autoTol}; {@code checkpointDir} null
+     * disables checkpoints.
+     */
     public record Options(Ridge ridge, SolverChoice.Kind solver, double tol, int maxIter, int preconditionerRank,
-                          int checkpointEvery, long maxDriverBytes, String checkpointDir, boolean measureScan) {
+                          int checkpointEvery, long maxDriverBytes, String checkpointDir, boolean measureScan,
+                          MemoryPlan.CachePrecision cachePrecision) {
+
+        /** With the cache precision chosen automatically. */
+        public Options(Ridge ridge, SolverChoice.Kind solver, double tol, int maxIter, int preconditionerRank,
+                       int checkpointEvery, long maxDriverBytes, String checkpointDir, boolean measureScan) {
+            this(ridge, solver, tol, maxIter, preconditionerRank, checkpointEvery, maxDriverBytes, checkpointDir, measureScan,
+                    MemoryPlan.CachePrecision.AUTO);
+        }
 
         /** Without the scan yardstick. */
         public Options(Ridge ridge, SolverChoice.Kind solver, double tol, int maxIter, int preconditionerRank,
                        int checkpointEvery, long maxDriverBytes, String checkpointDir) {
             this(ridge, solver, tol, maxIter, preconditionerRank, checkpointEvery, maxDriverBytes, checkpointDir, false);
+        }
+
+        /** The same with the tolerance resolved for the task (auto) and the rank the memory plan chose. */
+        public Options resolved(boolean classification, int rank) {
+            return new Options(ridge, solver, Double.isNaN(tol) ? autoTol(classification) : tol, maxIter, rank,
+                    checkpointEvery, maxDriverBytes, checkpointDir, measureScan, cachePrecision);
         }
     }
 
@@ -45,6 +63,20 @@ public final class Fitter {
 
     private Fitter() {
     }
+
+    /**
+     * Default PCG tolerance for a task: classification only needs the argmax of the scores, which
+     * settles long before the residual is small (benchmarks.md, "Regression at scale": the
+     * accuracy at 1e-3 equals the dense solve's); regression reports rmse and r2 to ~4 digits.
+     */
+    public static double autoTol(boolean classification) {
+        return classification ? AUTO_TOL_CLASSIFICATION : AUTO_TOL_REGRESSION;
+    }
+
+    /** See {@link #autoTol}. */
+    public static final double AUTO_TOL_CLASSIFICATION = 1e-3;
+    /** See {@link #autoTol}. */
+    public static final double AUTO_TOL_REGRESSION = 1e-6;
 
     /**
      * @param tiles   upper-triangle tiles (cached or recomputed per pass)
@@ -58,9 +90,25 @@ public final class Fitter {
             trace += v;
         }
         double lambda = opt.ridge().lambda(trace, n);
+        SolverChoice choice = SolverChoice.resolve(opt.solver(), n, k, opt.maxDriverBytes());
+        return fit(jsc, tiles, n, blockSize, diag, y, k, opt, choice, lambda, trace, log);
+    }
+
+    /** As {@link #fit(JavaSparkContext, JavaRDD, int, int, double[], double[], int, Options, Consumer)} with the solver already chosen. */
+    public static Fit fit(JavaSparkContext jsc, JavaRDD<TileBlock> tiles, int n, int blockSize, double[] diag,
+                          double[] y, int k, Options opt, SolverChoice choice, Consumer<String> log) {
+        double trace = 0;
+        for (double v : diag) {
+            trace += v;
+        }
+        return fit(jsc, tiles, n, blockSize, diag, y, k, opt, choice, opt.ridge().lambda(trace, n), trace, log);
+    }
+
+    private static Fit fit(JavaSparkContext jsc, JavaRDD<TileBlock> tiles, int n, int blockSize, double[] diag,
+                           double[] y, int k, Options opt, SolverChoice choice, double lambda, double trace,
+                           Consumer<String> log) {
         log.accept(String.format(Locale.ROOT, "ridge: %s (%s) -> lambda = %.6g (trace(K)/N = %.6g)", opt.ridge().value(),
                 opt.ridge().scale(), lambda, trace / n));
-        SolverChoice choice = SolverChoice.resolve(opt.solver(), n, k, opt.maxDriverBytes());
         log.accept("solver: " + choice.kind() + " (" + choice.reason() + ")");
         Map<String, Double> timings = new LinkedHashMap<>();
         if (choice.kind() == SolverChoice.Kind.CHOLESKY) {
@@ -83,8 +131,13 @@ public final class Fitter {
         TileOperator op = new TileOperator(jsc, tiles, n, blockSize, "PCG");
         Preconditioner m = Preconditioner.NONE;
         long t0 = System.nanoTime();
-        if (opt.preconditionerRank() > 0) {
-            int rank = Math.min(opt.preconditionerRank(), n);
+        int askedRank = opt.preconditionerRank();
+        if (askedRank == MemoryPlan.AUTO_RANK) {
+            askedRank = MemoryPlan.plan(n, k, blockSize, false, true, MemoryPlan.CachePrecision.AUTO, askedRank,
+                    new MemoryPlan.Resources(-1, "", (long) (0.5 * Runtime.getRuntime().maxMemory()), false)).rank();
+        }
+        if (askedRank > 0) {
+            int rank = Math.min(askedRank, n);
             int block = Math.max(1, Math.min(rank, Math.max(64, (rank + 3) / 4)));
             m = new CachedDiagonal(op, diag).preconditioner(rank, lambda, block, log);
             timings.put("preconditioner_seconds", seconds(t0));
@@ -145,10 +198,28 @@ public final class Fitter {
         }
         log.accept(s.result() + " (" + op.passes() + " passes over K)");
         if (!s.result().allConverged()) {
-            log.accept("pcg: WARNING not every output reached the tolerance " + opt.tol() + " in " + opt.maxIter()
-                    + " iterations; the coefficients are the last iterate (raise --max-iter or use --preconditioner nystrom:RANK)");
+            String w = unconvergedWarning(s.result(), opt.tol(), opt.maxIter(), m.describe());
+            log.accept("pcg: WARNING " + w);
+            org.apache.logging.log4j.LogManager.getLogger(Fitter.class).warn(w);
         }
         return new Fit(s.x(), n, k, lambda, trace, s.result(), choice, m.describe(), timings, op.passes());
+    }
+
+    /** What an unconverged PCG tells the user: the worst residual against the tolerance, and what to try. */
+    static String unconvergedWarning(SolveResult r, double tol, int maxIter, String preconditioner) {
+        double worst = 0;
+        int bad = 0;
+        for (int c = 0; c < r.converged().length; c++) {
+            if (!r.converged()[c]) {
+                bad++;
+                worst = Math.max(worst, r.relativeResidual()[c]);
+            }
+        }
+        return String.format(Locale.ROOT, "PCG did not converge: %d of %d outputs above the tolerance %.1e after %d"
+                        + " iterations (worst relative residual %.3e, preconditioner %s); the predictions come from the last"
+                        + " iterate. Try a larger --max-iter, a larger --preconditioner nystrom:RANK, a larger --ridge or"
+                        + " --solver cholesky if K fits on the driver", bad, r.converged().length, tol, maxIter, worst,
+                preconditioner);
     }
 
     /** The operator with the diagonal already known (computed without a tile pass). */
@@ -183,6 +254,9 @@ public final class Fitter {
         int r0 = (int) t.rowStart();
         int c0 = (int) t.colStart();
         int nc = t.numCols();
+        if (t.values() == null) {
+            throw new IllegalArgumentException("the dense solve assembles float64 tiles only");
+        }
         for (int i = 0; i < t.numRows(); i++) {
             System.arraycopy(t.values(), i * nc, dense, (r0 + i) * n + c0, nc);
             if (!t.diagonal()) {

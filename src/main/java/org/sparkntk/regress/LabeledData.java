@@ -4,7 +4,10 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -171,35 +174,45 @@ public final class LabeledData {
         sel.add(org.apache.spark.sql.functions.col("_metadata.file_path").as("_ntk_file"));
         sel.add(org.apache.spark.sql.functions.col("_metadata.row_index").as("_ntk_pos"));
         Dataset<Row> selected = df.select(sel.toArray(new org.apache.spark.sql.Column[0]));
-        int parts = Math.max(1, selected.javaRDD().getNumPartitions());
-        Dataset<Row> ordered = selected.repartitionByRange(parts, org.apache.spark.sql.functions.col("_ntk_file"),
-                org.apache.spark.sql.functions.col("_ntk_pos")).sortWithinPartitions("_ntk_file", "_ntk_pos");
-        JavaRDD<Item> items = ordered.javaRDD().zipWithIndex().map(t -> toItem(t, hasId, nl, featuresCol, l2))
+        // a row's index is the number of rows in the files sorted before its file plus its position in
+        // the file: the per-file counts come from the metadata columns alone (no data read), so the rows
+        // need no range partitioning, sort or zipWithIndex pass to be numbered
+        Map<String, Long> offsets = fileOffsets(selected);
+        Broadcast<Map<String, Long>> bo = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(offsets);
+        int fileCol = cols.size();
+        JavaRDD<Item> items = selected.javaRDD()
+                .map(r -> toItem(new Tuple2<>(r, bo.value().get(r.getString(fileCol)) + r.getLong(fileCol + 1)), hasId, nl,
+                        featuresCol, l2))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            List<Item> bad = items.filter(it -> it.problem() != null).take(1);
-            if (!bad.isEmpty()) {
-                throw new UserError(role + " '" + path + "': " + bad.get(0).problem());
-            }
-            // ids, labels and the feature length of every row, on the driver (O(N k))
-            List<Tuple2<Object, Object[]>> meta = items.map(it -> new Tuple2<Object, Object[]>(it.id(),
-                    append(it.labels(), it.x().length))).collect();
+            // ids, labels, the feature length and any problem of every row, on the driver (O(N k)), in one pass
+            List<Tuple2<Long, Object[]>> meta = items.map(it -> new Tuple2<Long, Object[]>(it.index(),
+                    append(append(append(it.labels(), it.x().length), it.id()), it.problem()))).collect();
             long n = meta.size();
             if (n == 0) {
                 throw new UserError(role + " '" + path + "' is empty");
             }
-            int d = (int) meta.get(0)._2()[nl];
+            Object[][] byIndex = new Object[(int) n][];
+            for (Tuple2<Long, Object[]> m : meta) {
+                byIndex[(int) (long) m._1()] = m._2();
+            }
+            for (Object[] m : byIndex) {
+                if (m[nl + 2] != null) {
+                    throw new UserError(role + " '" + path + "': " + m[nl + 2]);
+                }
+            }
+            int d = (int) byIndex[0][nl];
             List<Object> ids = new ArrayList<>((int) n);
             List<Object[]> labels = new ArrayList<>((int) n);
             for (int i = 0; i < n; i++) {
-                Tuple2<Object, Object[]> m = meta.get(i);
-                int di = (int) m._2()[nl];
+                Object[] m = byIndex[i];
+                int di = (int) m[nl];
                 if (di != d) {
-                    throw new UserError(role + " '" + path + "': row " + m._1() + " has " + di + " features but row "
-                            + meta.get(0)._1() + " has " + d + "; all feature vectors must have the same length");
+                    throw new UserError(role + " '" + path + "': row " + m[nl + 1] + " has " + di + " features but row "
+                            + byIndex[0][nl + 1] + " has " + d + "; all feature vectors must have the same length");
                 }
-                ids.add(m._1());
-                labels.add(Arrays.copyOf(m._2(), nl));
+                ids.add(m[nl + 1]);
+                labels.add(Arrays.copyOf(m, nl));
             }
             int b = blockSize;
             JavaRDD<FeatureBlock> blocks = items.mapToPair(it -> new Tuple2<>((int) (it.index() / b), it))
@@ -211,6 +224,22 @@ public final class LabeledData {
         } finally {
             items.unpersist(false);
         }
+    }
+
+    /** Rows before each file in input order (files sorted by path), from the per-file row counts. */
+    private static Map<String, Long> fileOffsets(Dataset<Row> selected) {
+        List<Row> counts = selected.groupBy("_ntk_file").count().collectAsList();
+        java.util.TreeMap<String, Long> sorted = new java.util.TreeMap<>();
+        for (Row r : counts) {
+            sorted.put(r.getString(0), r.getLong(1));
+        }
+        Map<String, Long> offsets = new java.util.HashMap<>();
+        long acc = 0;
+        for (Map.Entry<String, Long> e : sorted.entrySet()) {
+            offsets.put(e.getKey(), acc);
+            acc += e.getValue();
+        }
+        return offsets;
     }
 
     private static Object[] append(Object[] a, Object v) {

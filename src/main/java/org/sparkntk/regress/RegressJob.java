@@ -179,6 +179,16 @@ public final class RegressJob {
             timings.put("read_seconds", Fitter.seconds(t0));
             log.accept(String.format(Locale.ROOT, "train N = %d, test = %d, d = %d, task %s, outputs %d%s", n, test.n(), train.d(),
                     targets.task(), k, targets.task() == Targets.Task.CLASSIFICATION ? " (classes " + targets.classes() + ")" : ""));
+            SolverChoice choice = SolverChoice.resolve(req.solver(), n, k, req.maxDriverBytes());
+            boolean dense = choice.kind() == SolverChoice.Kind.CHOLESKY;
+            MemoryPlan plan = MemoryPlan.plan(n, k, req.blockSize(), dense, req.matrixFree(), req.cachePrecision(),
+                    req.preconditionerRank(), ClusterMemory.probe(spark.sparkContext()));
+            for (String line : plan.lines()) {
+                log.accept(line);
+            }
+            Fitter.Options fo = new Fitter.Options(req.ridge(), req.solver(), req.tol(), req.maxIter(), req.preconditionerRank(),
+                    req.checkpointEvery(), req.maxDriverBytes(), req.output(), !req.matrixFree(), req.cachePrecision())
+                    .resolved(targets.task() == Targets.Task.CLASSIFICATION, plan.rank());
 
             long t1 = System.nanoTime();
             int nb = (n + req.blockSize() - 1) / req.blockSize();
@@ -187,13 +197,19 @@ public final class RegressJob {
             double[] diag = KernelTiles.diagonal(train.blocks(), req.spec(), req.kind(), n);
             pairs = KernelTiles.blockPairs(train.blocks(), partitions);
             tiles = KernelTiles.tiles(pairs, req.spec(), req.kind());
+            if (plan.cachePrecision() == org.sparkntk.spec.Precision.FLOAT32) {
+                tiles = tiles.map(t -> t.withPrecision(org.sparkntk.spec.Precision.FLOAT32));
+            }
             if (!req.matrixFree()) {
                 tiles = tiles.persist(StorageLevel.MEMORY_AND_DISK());
                 jsc.setJobDescription("regress: " + req.kind().label() + " tiles (" + nb * (nb + 1) / 2 + ")");
                 tiles.count();
                 pairs.unpersist(false);
-                log.accept(String.format(Locale.ROOT, "kernel: %d tiles of %d x %d cached (%.2f GB) in %.1f s", nb * (nb + 1) / 2,
-                        req.blockSize(), req.blockSize(), 8.0 * n * (n + req.blockSize()) / 2 / 1e9, Fitter.seconds(t1)));
+                log.accept(String.format(Locale.ROOT, "kernel: %d tiles of %d x %d computed and cached (%s, %s) in %.1f s%s",
+                        nb * (nb + 1) / 2, req.blockSize(), req.blockSize(),
+                        plan.cachePrecision() == null ? "float64" : plan.cachePrecision().label(),
+                        MemoryPlan.gb(plan.cachePrecision() == null ? 8 * MemoryPlan.upperTriangleValues(n, req.blockSize())
+                                : plan.cacheBytes()), Fitter.seconds(t1), spilled(spark, tiles)));
             } else {
                 jsc.setJobDescription("regress: stage block pairs");
                 pairs.count();
@@ -201,9 +217,7 @@ public final class RegressJob {
             }
             timings.put("kernel_seconds", Fitter.seconds(t1));
 
-            Fitter.Options fo = new Fitter.Options(req.ridge(), req.solver(), req.tol(), req.maxIter(), req.preconditionerRank(),
-                    req.checkpointEvery(), req.maxDriverBytes(), req.output(), !req.matrixFree());
-            Fitter.Fit fit = Fitter.fit(jsc, tiles, n, req.blockSize(), diag, y, k, fo, log);
+            Fitter.Fit fit = Fitter.fit(jsc, tiles, n, req.blockSize(), diag, y, k, fo, choice, log);
             timings.putAll(fit.timings());
 
             long t2 = System.nanoTime();
@@ -235,6 +249,9 @@ public final class RegressJob {
             m.put("ridge", Map.of("value", req.ridge().value(), "scale", req.ridge().scale().toString(), "lambda", fit.lambda(),
                     "trace_over_n", fit.trace() / n));
             m.putAll(solverMap(fit));
+            m.put("tol", fo.tol());
+            m.put("max_iter", fo.maxIter());
+            m.put("memory_plan", plan.toMap());
             m.put("train", req.train());
             m.put("test", req.test());
             m.put("wall_seconds", timings);
@@ -261,6 +278,19 @@ public final class RegressJob {
         }
     }
 
+    /** ", N GB spilled to disk" when the cached RDD did not stay in memory, else "". */
+    static String spilled(SparkSession spark, JavaRDD<?> rdd) {
+        for (org.apache.spark.storage.RDDInfo info : spark.sparkContext().getRDDStorageInfo()) {
+            if (info.id() == rdd.id() && info.diskSize() > 0) {
+                String w = String.format(Locale.ROOT, "%.2f GB of the kernel cache spilled to disk: every pass reads it back;"
+                        + " use --cache-precision float32 or give the executors more memory", info.diskSize() / 1e9);
+                org.apache.logging.log4j.LogManager.getLogger(RegressJob.class).warn(w);
+                return "; WARNING " + w;
+            }
+        }
+        return "; all in memory";
+    }
+
     static Map<String, Object> kernelMap(RegressRequest req) {
         Map<String, Object> k = ModelStore.kernelMap(req.spec(), req.kind(), req.blockSize());
         k.put("matrix_free", req.matrixFree());
@@ -275,6 +305,7 @@ public final class RegressJob {
         m.put("iterations", fit.result().iterations());
         m.put("passes_over_k", fit.passes());
         m.put("converged", fit.result().converged());
+        m.put("all_converged", fit.result().allConverged());
         m.put("relative_residual", fit.result().relativeResidual());
         m.put("jitter", fit.result().jitter());
         return m;
@@ -289,7 +320,19 @@ public final class RegressJob {
         } else {
             sb.append("(test set has no labels)");
         }
+        boolean all = true;
+        Object conv = m.get("converged"); // boolean[] after a solve, a JSON list when predict reports a model's
+        if (conv instanceof boolean[] bs) {
+            for (boolean c : bs) {
+                all &= c;
+            }
+        } else if (conv instanceof List<?> l) {
+            for (Object c : l) {
+                all &= Boolean.TRUE.equals(c);
+            }
+        }
         sb.append(", solver ").append(m.get("solver")).append(", iterations ").append(m.get("iterations"))
+                .append(all ? ", converged" : ", NOT CONVERGED (see the warning above)")
                 .append(", wall ").append(m.get("wall_seconds"));
         log.accept(sb.toString());
     }

@@ -10,7 +10,8 @@ import org.sparkntk.solve.Ridge;
  * What {@code ntk regress} was asked: data, kernel, task, ridge and solver settings.
  *
  * @param task               'auto', 'classification' or 'regression'
- * @param preconditionerRank 0 for none
+ * @param tol                PCG tolerance; NaN: {@link Fitter#autoTol} for the task
+ * @param preconditionerRank 0 for none, {@link MemoryPlan#AUTO_RANK} for a rank chosen by the memory plan
  * @param checkpointEvery    save the PCG state every this many iterations (0: never)
  * @param maxDriverBytes     the Cholesky solver refuses above this
  * @param normalize          NONE or L2, applied to --train and --test rows (LabeledData) and recorded with the model
@@ -18,13 +19,14 @@ import org.sparkntk.solve.Ridge;
 public record RegressRequest(String train, String test, List<String> labelCols, String featuresCol, String idCol,
                              String output, NetworkSpec spec, KernelTiles.Kind kind, String task, Ridge ridge,
                              SolverChoice.Kind solver, double tol, int maxIter, int preconditionerRank, boolean matrixFree,
-                             int blockSize, boolean overwrite, int checkpointEvery, long maxDriverBytes, Normalize normalize) {
+                             int blockSize, boolean overwrite, int checkpointEvery, long maxDriverBytes, Normalize normalize,
+                             MemoryPlan.CachePrecision cachePrecision) {
 
     public RegressRequest {
         if (labelCols == null || labelCols.isEmpty()) {
             throw new UserError("'label-col' is empty; name the label column (or several numeric columns for multi-output regression)");
         }
-        if (!(tol > 0 && tol < 1)) {
+        if (!Double.isNaN(tol) && !(tol > 0 && tol < 1)) {
             throw new UserError("'tol' is " + tol + " but must be in (0, 1)");
         }
         if (maxIter < 1) {
@@ -42,11 +44,17 @@ public record RegressRequest(String train, String test, List<String> labelCols, 
         }
     }
 
-    /** Parses {@code none} or {@code nystrom:RANK} (also {@code rpcholesky:RANK}) to a rank, 0 for none. */
+    /**
+     * Parses {@code auto}, {@code none} or {@code nystrom:RANK} (also {@code rpcholesky:RANK}) to a rank:
+     * {@link MemoryPlan#AUTO_RANK} for auto, 0 for none.
+     */
     public static int parsePreconditioner(String s) {
-        String t = s == null ? "none" : s.trim().toLowerCase(java.util.Locale.ROOT);
+        String t = s == null ? "auto" : s.trim().toLowerCase(java.util.Locale.ROOT);
         if (t.equals("none")) {
             return 0;
+        }
+        if (t.equals("auto")) {
+            return MemoryPlan.AUTO_RANK;
         }
         int c = t.indexOf(':');
         String kind = c < 0 ? t : t.substring(0, c);
@@ -60,6 +68,6 @@ public record RegressRequest(String train, String test, List<String> labelCols, 
                 // fall through
             }
         }
-        throw new UserError("'preconditioner' is '" + s + "' but must be none or nystrom:RANK with RANK >= 1 (e.g. nystrom:500)");
+        throw new UserError("'preconditioner' is '" + s + "' but must be auto, none or nystrom:RANK with RANK >= 1 (e.g. nystrom:500)");
     }
 }

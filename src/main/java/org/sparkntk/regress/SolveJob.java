@@ -129,9 +129,21 @@ public final class SolveJob {
         log.accept(String.format(Locale.ROOT, "kernel %s depth %d of '%s': N = %d, block size %d, task %s, outputs %d",
                 req.kernelName(), depth, req.kernelDir(), n, m.blockSize(), targets.task(), k));
         double read = Fitter.seconds(t0);
+        SolverChoice choice = SolverChoice.resolve(req.solver().solver(), n, k, req.solver().maxDriverBytes());
+        MemoryPlan plan = MemoryPlan.plan(n, k, m.blockSize(), choice.kind() == SolverChoice.Kind.CHOLESKY, false,
+                req.solver().cachePrecision(), req.solver().preconditionerRank(), ClusterMemory.probe(spark.sparkContext()));
+        for (String line : plan.lines()) {
+            log.accept(line);
+        }
+        Fitter.Options so = req.solver().resolved(targets.task() == Targets.Task.CLASSIFICATION, plan.rank());
+        boolean f32 = plan.cachePrecision() == org.sparkntk.spec.Precision.FLOAT32;
         long t1 = System.nanoTime();
         JavaRDD<TileBlock> tiles = TileStore.readTiles(spark, req.kernelDir(), req.kernelName(), depth)
-                .map(t -> new TileBlock(t.blockRow(), t.blockCol(), t.rowStart(), t.colStart(), t.numRows(), t.numCols(), t.values()))
+                .map(t -> {
+                    TileBlock b = new TileBlock(t.blockRow(), t.blockCol(), t.rowStart(), t.colStart(), t.numRows(),
+                            t.numCols(), t.values());
+                    return f32 ? b.withPrecision(org.sparkntk.spec.Precision.FLOAT32) : b;
+                })
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             jsc.setJobDescription("solve: read and cache the tiles");
@@ -139,10 +151,7 @@ public final class SolveJob {
             double load = Fitter.seconds(t1);
             TileOperator op = new TileOperator(jsc, tiles, n, m.blockSize(), "solve");
             double[] diag = op.diagonal();
-            Fitter.Options so = new Fitter.Options(req.solver().ridge(), req.solver().solver(), req.solver().tol(),
-                    req.solver().maxIter(), req.solver().preconditionerRank(), req.solver().checkpointEvery(),
-                    req.solver().maxDriverBytes(), req.output());
-            Fitter.Fit fit = Fitter.fit(jsc, tiles, n, m.blockSize(), diag, y, k, so, log);
+            Fitter.Fit fit = Fitter.fit(jsc, tiles, n, m.blockSize(), diag, y, k, so, choice, log);
             NetworkSpec spec = m.spec().withDepth(depth);
             ModelStore.write(spark, req.output(), new ModelStore.Info(spec, KernelTiles.Kind.parse(req.kernelName()),
                     m.blockSize(), m.input().path(), m.input().featuresCol(), m.input().idCol(), n, m.d(), rowIds,

@@ -60,8 +60,10 @@ public final class TileOperator implements SymmetricOperator {
         long t0 = System.nanoTime();
         tiles.map(t -> {
             double s = 0;
-            for (double v : t.values()) {
-                s += v;
+            for (int i = 0; i < t.numRows(); i++) {
+                for (int j = 0; j < t.numCols(); j++) {
+                    s += t.get(i, j);
+                }
             }
             return s;
         }).reduce(Double::sum);
@@ -132,15 +134,31 @@ public final class TileOperator implements SymmetricOperator {
         int xj = (int) (t.colStart() * k);
         int xi = (int) (t.rowStart() * k);
         boolean both = !t.diagonal();
+        double[] buf = t.values() != null ? null : panelBuffer(PANEL * nc);
         for (int i0 = 0; i0 < m; i0 += PANEL) {
             int p = Math.min(PANEL, m - i0);
+            // a float32 tile is widened panel by panel; the products accumulate in float64 either way
+            double[] kp = t.panel(i0, p, buf);
+            int ko = t.panelOffset(i0);
             // yi[i0:i0+p]^T (k x p) += x_J^T (k x nc) K[i0:i0+p, :]^T
-            blas.dgemm("N", "N", k, p, nc, 1.0, x, xj, k, t.values(), i0 * nc, nc, 1.0, yi, yiOff + i0 * k, k);
+            blas.dgemm("N", "N", k, p, nc, 1.0, x, xj, k, kp, ko, nc, 1.0, yi, yiOff + i0 * k, k);
             if (both) {
                 // yj^T (k x nc) += x_I[i0:i0+p]^T (k x p) K[i0:i0+p, :]
-                blas.dgemm("N", "T", k, nc, p, 1.0, x, xi + i0 * k, k, t.values(), i0 * nc, nc, 1.0, yj, yjOff, k);
+                blas.dgemm("N", "T", k, nc, p, 1.0, x, xi + i0 * k, k, kp, ko, nc, 1.0, yj, yjOff, k);
             }
         }
+    }
+
+    private static final ThreadLocal<double[]> PANEL_BUFFER = new ThreadLocal<>();
+
+    /** A per-thread buffer of at least {@code len} doubles for widening float32 panels. */
+    private static double[] panelBuffer(int len) {
+        double[] b = PANEL_BUFFER.get();
+        if (b == null || b.length < len) {
+            b = new double[len];
+            PANEL_BUFFER.set(b);
+        }
+        return b;
     }
 
     /** Partial products of the tiles of one partition, summed per row block. */
@@ -174,7 +192,7 @@ public final class TileOperator implements SymmetricOperator {
             List<Tuple2<Long, double[]>> parts = tiles.filter(TileBlock::diagonal).map(t -> {
                 double[] d = new double[t.numRows()];
                 for (int i = 0; i < d.length; i++) {
-                    d[i] = t.values()[i * t.numCols() + i];
+                    d[i] = t.get(i, i);
                 }
                 return new Tuple2<>(t.rowStart(), d);
             }).collect();
@@ -216,7 +234,7 @@ public final class TileOperator implements SymmetricOperator {
                         double[] yi = acc.computeIfAbsent(t.blockRow(), b -> new double[m * r]);
                         for (int[] lc : inJ) {
                             for (int i = 0; i < m; i++) {
-                                yi[i * r + lc[1]] = t.values()[i * nc + lc[0]];
+                                yi[i * r + lc[1]] = t.get(i, lc[0]);
                             }
                         }
                     }
@@ -225,7 +243,7 @@ public final class TileOperator implements SymmetricOperator {
                         double[] yj = acc.computeIfAbsent(t.blockCol(), b -> new double[nc * r]);
                         for (int[] lc : inI) {
                             for (int j = 0; j < nc; j++) {
-                                yj[j * r + lc[1]] = t.values()[lc[0] * nc + j];
+                                yj[j * r + lc[1]] = t.get(lc[0], j);
                             }
                         }
                     }

@@ -35,6 +35,15 @@ public final class CholeskySolver {
         this.log = log == null ? s -> { } : log;
     }
 
+    /**
+     * The factorization's expected rate on this driver in flop/s, for choosing between a dense and an
+     * iterative solve (docs/benchmarks.md): native LAPACK dpotrf ~40 GFLOP/s on one BLAS thread,
+     * netlib's Java port ~1.8 GFLOP/s.
+     */
+    public static double expectedFlops() {
+        return LAPACK.getInstance() instanceof dev.ludovic.netlib.lapack.NativeLAPACK ? 40e9 : 1.8e9;
+    }
+
     /** Driver bytes a dense solve of N samples and k outputs needs: K, Y, X and the residual. */
     public static long bytesNeeded(long n, int k) {
         return 8L * n * n + 4L * 8L * n * k + 8L * n;

@@ -38,10 +38,7 @@ public final class LowRankPreconditioner implements Preconditioner {
         this.mu = mu;
         this.name = name;
         // chol = Cholesky of (mu I + F^T F), column-major R x R; F row-major with ld R is F^T column-major
-        double[] g = new double[rank * rank];
-        if (rank > 0 && n > 0) {
-            BLAS.getInstance().dgemm("N", "T", rank, rank, n, 1.0, f, rank, f, rank, 0.0, g, rank);
-        }
+        double[] g = gram(f, n, rank);
         for (int i = 0; i < rank; i++) {
             g[i * rank + i] += mu;
         }
@@ -53,6 +50,32 @@ public final class LowRankPreconditioner implements Preconditioner {
             throw new IllegalStateException("preconditioner: mu I + F^T F not positive definite (info " + info.val + ")");
         }
         this.chol = g;
+    }
+
+    /**
+     * The lower triangle of F^T F (column-major R x R) by rank-k updates over row ranges, one per
+     * driver core, summed: F^T F is the largest product of the set-up (2 N R^2 flops as a GEMM).
+     */
+    static double[] gram(double[] f, int n, int rank) {
+        double[] g = new double[rank * rank];
+        if (rank == 0 || n == 0) {
+            return g;
+        }
+        java.util.List<double[]> parts = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        // F row-major N x R with ld R is F^T column-major (R x N): F^T F = A A^T with A = F^T
+        parallelRows(n, (i0, rows) -> {
+            double[] p = new double[rank * rank];
+            BLAS.getInstance().dsyrk("L", "N", rank, rows, 1.0, f, i0 * rank, rank, 0.0, p, 0, rank);
+            parts.add(p);
+        });
+        for (double[] p : parts) {
+            for (int c = 0; c < rank; c++) {
+                for (int r = c; r < rank; r++) {
+                    g[r + c * rank] += p[r + c * rank];
+                }
+            }
+        }
+        return g;
     }
 
     /** Rank actually reached (lower than asked when K has lower numerical rank). */
@@ -128,6 +151,7 @@ public final class LowRankPreconditioner implements Preconditioner {
         Random rnd = new Random(seed);
         int cols = 0;
         int rounds = 0;
+        double pivotFloor = 1e-12 * (trace0 / n);
         while (cols < rank) {
             double sum = 0;
             for (double v : d) {
@@ -138,40 +162,79 @@ public final class LowRankPreconditioner implements Preconditioner {
             }
             int b = Math.min(blockSize, rank - cols);
             int[] s = sample(d, b, rnd);
-            double[] g = k.columns(s); // N x s.length
+            double[] g = k.columns(s); // row-major N x m: the sampled columns of K
             int m = s.length;
             if (cols > 0) {
-                // g -= F(:, 0:cols) F(s, 0:cols)^T
+                // g -= F(:, 0:cols) F(s, 0:cols)^T: the residual columns
                 double[] fs = new double[m * cols];
                 for (int j = 0; j < m; j++) {
                     System.arraycopy(f, s[j] * rank, fs, j * cols, cols);
                 }
-                BLAS.getInstance().dgemm("T", "N", m, n, cols, -1.0, fs, cols, f, rank, 1.0, g, m);
+                int c0 = cols;
+                int ld = rank;
+                parallelRows(n, (i0, rows) -> BLAS.getInstance().dgemm("T", "N", m, rows, c0, -1.0, fs, 0, c0,
+                        f, i0 * ld, ld, 1.0, g, i0 * m, m));
             }
-            int first = cols;
-            for (int j = 0; j < m && cols < rank; j++) {
+            // pivots accepted in draw order, each against the residual left by those before it
+            // (exactly the one-column-at-a-time algorithm), by a Cholesky of the m x m block G(s, s)
+            int[] acc = new int[m];
+            double[] l = new double[m * m]; // column-major lower factor of G(acc, acc), order a
+            int a = 0;
+            double[] row = new double[m];
+            for (int j = 0; j < m && cols + a < rank; j++) {
                 int piv = s[j];
-                // subtract what the columns accepted earlier in this block explain
-                for (int c = first; c < cols; c++) {
-                    double w = f[piv * rank + c];
-                    if (w != 0) {
-                        for (int i = 0; i < n; i++) {
-                            g[i * m + j] -= f[i * rank + c] * w;
-                        }
+                // row = L^-1 G(acc, piv)
+                double rest = g[piv * m + j];
+                for (int q = 0; q < a; q++) {
+                    double v = g[s[acc[q]] * m + j];
+                    for (int t = 0; t < q; t++) {
+                        v -= l[q + t * m] * row[t];
                     }
+                    v /= l[q + q * m];
+                    row[q] = v;
+                    rest -= v * v;
                 }
-                double pivot = g[piv * m + j];
-                if (!(pivot > 1e-12 * (trace0 / n))) {
+                if (!(rest > pivotFloor)) {
                     continue; // already explained by the factor: skip the pivot
                 }
-                double inv = 1.0 / Math.sqrt(pivot);
-                for (int i = 0; i < n; i++) {
-                    double v = g[i * m + j] * inv;
-                    f[i * rank + cols] = v;
-                    d[i] = Math.max(d[i] - v * v, 0.0);
+                for (int q = 0; q < a; q++) {
+                    l[a + q * m] = row[q];
                 }
-                d[piv] = 0.0;
-                cols++;
+                l[a + a * m] = Math.sqrt(rest);
+                acc[a++] = j;
+            }
+            if (a > 0) {
+                // the new factor columns: X = G(:, acc) L^-T, i.e. column-major X^T (a x N) = L^-1 G(:, acc)^T
+                double[] x = new double[n * a];
+                for (int i = 0; i < n; i++) {
+                    for (int q = 0; q < a; q++) {
+                        x[i * a + q] = g[i * m + acc[q]];
+                    }
+                }
+                double[] lc = new double[a * a];
+                for (int c = 0; c < a; c++) {
+                    for (int r = c; r < a; r++) {
+                        lc[r + c * a] = l[r + c * m];
+                    }
+                }
+                int na = a;
+                parallelRows(n, (i0, rows) -> BLAS.getInstance().dtrsm("L", "L", "N", "N", na, rows, 1.0, lc, 0, na,
+                        x, i0 * na, na));
+                for (int i = 0; i < n; i++) {
+                    double dd = d[i];
+                    int xo = i * a;
+                    int fo = i * rank + cols;
+                    for (int q = 0; q < a; q++) {
+                        double v = x[xo + q];
+                        f[fo + q] = v;
+                        dd -= v * v;
+                    }
+                    d[i] = Math.max(dd, 0.0);
+                }
+                for (int q = 0; q < a; q++) {
+                    d[s[acc[q]]] = 0.0;
+                }
+                cols += a;
             }
             rounds++;
         }
@@ -192,6 +255,32 @@ public final class LowRankPreconditioner implements Preconditioner {
             }
         }
         return new LowRankPreconditioner(n, cols, fr, mu, "rpcholesky");
+    }
+
+    /** A BLAS call on a range of rows [i0, i0 + rows). */
+    @FunctionalInterface
+    interface RowRange {
+        void run(int i0, int rows);
+    }
+
+    /**
+     * Splits rows 0..n-1 into one contiguous range per driver core and runs them in parallel:
+     * netlib's native BLAS runs single-threaded here (OPENBLAS_NUM_THREADS=1 for the Spark tasks),
+     * and the Java fallback is single-threaded too.
+     */
+    static void parallelRows(int n, RowRange op) {
+        int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), n / 256));
+        if (threads == 1) {
+            op.run(0, n);
+            return;
+        }
+        java.util.stream.IntStream.range(0, threads).parallel().forEach(t -> {
+            int i0 = (int) ((long) n * t / threads);
+            int i1 = (int) ((long) n * (t + 1) / threads);
+            if (i1 > i0) {
+                op.run(i0, i1 - i0);
+            }
+        });
     }
 
     /** b draws with replacement from the distribution d / sum, duplicates dropped, in draw order. */

@@ -116,4 +116,96 @@ class FitterTest {
                 1e-12, 3, 0, 0, Long.MAX_VALUE, ckpt), log3::add);
         assertTrue(log3.stream().anyMatch(s -> s.startsWith("pcg: ignoring a checkpoint of another problem")), log3.toString());
     }
+
+    /** Gaussian elimination with partial pivoting on a copy: the test's own direct solve, not the solvers' code. */
+    static double[] gaussSolve(double[] a, int n, double[] b, int k) {
+        double[] m = a.clone();
+        double[] x = b.clone();
+        for (int c = 0; c < n; c++) {
+            int p = c;
+            for (int r = c + 1; r < n; r++) {
+                if (Math.abs(m[r * n + c]) > Math.abs(m[p * n + c])) {
+                    p = r;
+                }
+            }
+            for (int j = 0; j < n; j++) {
+                double t = m[c * n + j];
+                m[c * n + j] = m[p * n + j];
+                m[p * n + j] = t;
+            }
+            for (int j = 0; j < k; j++) {
+                double t = x[c * k + j];
+                x[c * k + j] = x[p * k + j];
+                x[p * k + j] = t;
+            }
+            for (int r = c + 1; r < n; r++) {
+                double f = m[r * n + c] / m[c * n + c];
+                for (int j = c; j < n; j++) {
+                    m[r * n + j] -= f * m[c * n + j];
+                }
+                for (int j = 0; j < k; j++) {
+                    x[r * k + j] -= f * x[c * k + j];
+                }
+            }
+        }
+        for (int c = n - 1; c >= 0; c--) {
+            for (int j = 0; j < k; j++) {
+                double v = x[c * k + j];
+                for (int r = c + 1; r < n; r++) {
+                    v -= m[c * n + r] * x[r * k + j];
+                }
+                x[c * k + j] = v / m[c * n + c];
+            }
+        }
+        return x;
+    }
+
+    static double norm(double[] v) {
+        double s = 0;
+        for (double e : v) {
+            s += e * e;
+        }
+        return Math.sqrt(s);
+    }
+
+    @Test
+    void float32CacheSolvesTheRoundedKernelAndStaysWithinItsPerturbationBound() {
+        JavaRDD<FeatureBlock> blocks = blocks();
+        double[] diag = KernelTiles.diagonal(blocks, spec, KernelTiles.Kind.NTK, N);
+        JavaRDD<TileBlock> tiles = KernelTiles.tiles(KernelTiles.blockPairs(blocks, 3), spec, KernelTiles.Kind.NTK)
+                .map(t -> t.withPrecision(org.sparkntk.spec.Precision.FLOAT32)).cache();
+        assertEquals(org.sparkntk.spec.Precision.FLOAT32, tiles.first().precision());
+        Fitter.Options opt = new Fitter.Options(new Ridge(1e-3, Ridge.Scale.TRACE), SolverChoice.Kind.PCG, 1e-11, 500, 50, 0,
+                Long.MAX_VALUE, null);
+        Fitter.Fit fit = Fitter.fit(jsc, tiles, N, B, diag, y, 2, opt, s -> { });
+        assertTrue(fit.result().allConverged());
+        double[] k64 = new double[N * N];
+        Tiles.compute(spec, x, N, x, N, D, true, new int[] {3}, new double[][] {k64}, null);
+        double[] k32 = new double[N * N];
+        double[] err = new double[N * N];
+        for (int i = 0; i < N * N; i++) {
+            k32[i] = (float) k64[i];
+            err[i] = k32[i] - k64[i];
+        }
+        double lambda = fit.lambda();
+        for (int i = 0; i < N; i++) {
+            k32[i * N + i] += lambda;
+            k64[i * N + i] += lambda;
+        }
+        // the float32 cache solves exactly the kernel rounded to float32 (to the PCG tolerance)
+        double[] a32 = gaussSolve(k32, N, y, 2);
+        double[] a64 = gaussSolve(k64, N, y, 2);
+        double[] d32 = fit.alpha().clone();
+        double[] d64 = fit.alpha().clone();
+        for (int i = 0; i < d32.length; i++) {
+            d32[i] -= a32[i];
+            d64[i] -= a64[i];
+        }
+        assertTrue(norm(d32) <= 1e-8 * norm(a32), "from the rounded kernel's solve: " + norm(d32) / norm(a32));
+        // and the float64 solution to first order within ||E|| ||alpha|| / lambda (E: the rounding, ||E||_2 <= ||E||_F)
+        double bound = norm(err) * norm(a64) / lambda;
+        assertTrue(norm(d64) <= bound, "from the float64 solve: " + norm(d64) + " > bound " + bound);
+        assertTrue(norm(d64) > 0, "the rounding must show");
+        tiles.unpersist();
+    }
 }

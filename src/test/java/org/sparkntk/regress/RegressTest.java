@@ -477,10 +477,32 @@ class RegressTest {
                 "regress", "--train", train, "--test", test3, "--label-col", "label");
         assertRefused(out, "'ridge' is -1.0 but must be >= 0 and finite",
                 "regress", "--train", train, "--test", test, "--label-col", "label", "--ridge", "-1");
-        assertRefused(out, "'preconditioner' is 'nystrom:x' but must be none or nystrom:RANK",
+        assertRefused(out, "'preconditioner' is 'nystrom:x' but must be auto, none or nystrom:RANK",
                 "regress", "--train", train, "--test", test, "--label-col", "label", "--preconditioner", "nystrom:x");
         assertRefused(out, "the cholesky solver needs",
                 "regress", "--train", train, "--test", test, "--label-col", "label", "--solver", "cholesky",
                 "--max-driver-memory", "0.00001");
+        assertRefused(out, "'cache-precision' is 'half' but must be auto, float64 or float32",
+                "regress", "--train", train, "--test", test, "--label-col", "label", "--cache-precision", "half");
+        assertRefused(out, "'tol' is 'fast' but must be auto or a number in (0, 1)",
+                "regress", "--train", train, "--test", test, "--label-col", "label", "--tol", "fast");
+        // the memory plan refuses before any tile is computed: executors with (pretend) 1 kB of storage memory
+        String prop = System.getProperty(MemoryPlan.STORAGE_BYTES_PROPERTY);
+        System.setProperty(MemoryPlan.STORAGE_BYTES_PROPERTY, "1000");
+        try {
+            assertRefused(out, "the kernel cache needs 0.00 GB even in float32 but this JVM's heap (local mode) has 0.00 GB"
+                            + " of storage memory; use --matrix-free (recompute the tiles every pass)",
+                    "regress", "--train", train, "--test", test, "--label-col", "label", "--solver", "pcg");
+            assertRefused(out, "the kernel cache needs 0.00 GB in float64 but this JVM's heap (local mode) has 0.00 GB of"
+                            + " storage memory; use --cache-precision float32",
+                    "regress", "--train", train, "--test", test, "--label-col", "label", "--solver", "pcg",
+                    "--cache-precision", "float64");
+        } finally {
+            if (prop == null) {
+                System.clearProperty(MemoryPlan.STORAGE_BYTES_PROPERTY);
+            } else {
+                System.setProperty(MemoryPlan.STORAGE_BYTES_PROPERTY, prop);
+            }
+        }
     }
 }

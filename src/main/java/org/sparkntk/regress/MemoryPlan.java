@@ -1,0 +1,189 @@
+package org.sparkntk.regress;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.sparkntk.solve.CholeskySolver;
+import org.sparkntk.spec.Precision;
+import org.sparkntk.spec.UserError;
+
+/**
+ * What a regression will hold in memory, decided before anything is computed (pure: no Spark).
+ * The kernel cache (upper-triangle tiles, float64 or float32) lives in the executors' storage
+ * memory; the preconditioner factor, the PCG vectors or the dense matrix live on the driver.
+ * When something cannot fit, {@link #plan} throws a {@link UserError} naming the option that would
+ * make it fit, so nothing is computed or written.
+ *
+ * @param cachePrecision the resolved cache precision (null: no cache, matrix-free or dense)
+ * @param cacheBytes     bytes of the cached tiles (0 without a cache)
+ * @param rank           preconditioner rank (0: none)
+ * @param rankReason     why this rank
+ * @param driverBytes    driver bytes of the solve (dense K, or factor + vectors)
+ * @param lines          the plan as printed
+ */
+public record MemoryPlan(Precision cachePrecision, long cacheBytes, int rank, String rankReason, long driverBytes,
+                         String[] lines) {
+
+    /** {@code --cache-precision}. */
+    public enum CachePrecision {
+        AUTO, FLOAT64, FLOAT32;
+
+        /** Parses auto, float64 or float32. */
+        public static CachePrecision parse(String s) {
+            return switch (s == null ? "" : s.trim().toLowerCase(Locale.ROOT)) {
+                case "auto" -> AUTO;
+                case "float64" -> FLOAT64;
+                case "float32" -> FLOAT32;
+                default -> throw new UserError("'cache-precision' is '" + s + "' but must be auto, float64 or float32");
+            };
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * System property overriding the executors' storage memory (bytes) the plan sees: to rehearse a
+     * plan for a smaller cluster, and for tests.
+     */
+    public static final String STORAGE_BYTES_PROPERTY = "ntk.plan.storageBytes";
+
+    /** {@code --preconditioner auto}: the rank is chosen here. */
+    public static final int AUTO_RANK = -1;
+
+    /** Largest automatic rank: past it the factor's build (2 N R^2 flops) costs more than the iterations it saves (benchmarks.md). */
+    public static final int MAX_AUTO_RANK = Integer.getInteger("ntk.pcg.maxAutoRank", 4000);
+
+    /** Share of the driver's free memory the preconditioner may take. */
+    static final double PRECONDITIONER_SHARE = 0.5;
+
+    /** Storage bytes per cached value beyond the value itself (object headers, block manager bookkeeping). */
+    static final double CACHE_OVERHEAD = 1.02;
+
+    /**
+     * What the executors and the driver have.
+     *
+     * @param storageBytes executors' storage memory for the cache, total (-1: unknown)
+     * @param where        where that memory is, for the log ("this JVM's heap (local mode)", "2 executors")
+     * @param driverFree   driver bytes available to the solve's arrays beside the cache
+     * @param local        local mode: the cache and the driver share one heap
+     */
+    public record Resources(long storageBytes, String where, long driverFree, boolean local) {
+    }
+
+    /** Values of the upper-triangle tiles of an N x N kernel in blocks of B: (N^2 + sum of squared block sizes) / 2. */
+    public static long upperTriangleValues(long n, int blockSize) {
+        long full = n / blockSize;
+        long last = n % blockSize;
+        long sq = full * blockSize * (long) blockSize + last * last;
+        return (n * n + sq) / 2;
+    }
+
+    /**
+     * Driver bytes of PCG with a rank-R factor: F (N R), the RPCholesky block workspace (3 N x R/4),
+     * the Woodbury factor and two partial Gram matrices (3 R^2), ~10 N k vectors.
+     */
+    public static long pcgDriverBytes(long n, int k, int rank) {
+        long block = Math.min(rank, Math.max(64, (rank + 3) / 4));
+        return 8L * n * rank + 3L * 8L * n * block + 3L * 8L * rank * rank + 10L * 8L * n * k;
+    }
+
+    /**
+     * Decides the cache precision and the preconditioner rank for an iterative solve, or checks a
+     * dense one.
+     *
+     * @param dense      the dense Cholesky path (no cache; K assembled on the driver)
+     * @param matrixFree no cache: tiles recomputed every pass
+     * @param askedRank  {@link #AUTO_RANK}, 0 (none) or a rank
+     */
+    public static MemoryPlan plan(long n, int k, int blockSize, boolean dense, boolean matrixFree, CachePrecision asked,
+                                  int askedRank, Resources res) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        if (dense) {
+            long need = CholeskySolver.bytesNeeded(n, k);
+            lines.add(String.format(Locale.ROOT, "plan: dense solve, K assembled on the driver: %s (no kernel cache)", gb(need)));
+            return new MemoryPlan(null, 0, 0, "dense solve", need, lines.toArray(new String[0]));
+        }
+        long values = upperTriangleValues(n, blockSize);
+        long b64 = (long) (8 * values * CACHE_OVERHEAD);
+        long b32 = (long) (4 * values * CACHE_OVERHEAD);
+        Precision prec = null;
+        long cache = 0;
+        if (matrixFree) {
+            lines.add("plan: no kernel cache (--matrix-free): every pass recomputes the " + values + " kernel values");
+        } else {
+            long storage = res.storageBytes();
+            boolean known = storage >= 0;
+            switch (asked) {
+                case FLOAT64 -> {
+                    if (known && b64 > storage) {
+                        throw new UserError(String.format(Locale.ROOT, "the kernel cache needs %s in float64 but %s has %s of"
+                                        + " storage memory; use --cache-precision float32 (%s)%s, --matrix-free, more executors"
+                                        + " or more memory (%s)", gb(b64), res.where(), gb(storage), gb(b32),
+                                b32 <= storage ? ", which fits" : "", res.local() ? "-Xmx / NTK_JAVA_OPTS" : "spark.executor.memory"));
+                    }
+                    prec = Precision.FLOAT64;
+                }
+                case FLOAT32 -> prec = Precision.FLOAT32;
+                default -> prec = known && b64 <= storage ? Precision.FLOAT64 : Precision.FLOAT32;
+            }
+            cache = prec == Precision.FLOAT64 ? b64 : b32;
+            if (known && cache > storage) {
+                throw new UserError(String.format(Locale.ROOT, "the kernel cache needs %s even in float32 but %s has %s of"
+                                + " storage memory; use --matrix-free (recompute the tiles every pass), more executors or more"
+                                + " memory (%s)", gb(cache), res.where(), gb(storage),
+                        res.local() ? "-Xmx / NTK_JAVA_OPTS" : "spark.executor.memory / spark.executor.instances"));
+            }
+            lines.add(String.format(Locale.ROOT, "plan: kernel cache %s in %s (%s) in the storage memory of %s (%s)%s",
+                    gb(cache), prec.label(), asked == CachePrecision.AUTO ? "auto" : "asked", res.where(),
+                    known ? gb(storage) : "size unknown", asked == CachePrecision.AUTO && prec == Precision.FLOAT32 && known
+                            ? "; float64 would need " + gb(b64) : ""));
+        }
+        long driverFree = res.driverFree() - (res.local() ? cache : 0);
+        int rank;
+        String reason;
+        if (askedRank == AUTO_RANK) {
+            long perRank = 8L * n + 8L * n / 4 * 3;
+            long fit = (long) (PRECONDITIONER_SHARE * Math.max(0, driverFree - 10L * 8L * n * k)) / Math.max(1, perRank);
+            rank = (int) Math.max(0, Math.min(Math.min(n, MAX_AUTO_RANK), fit));
+            reason = rank == Math.min(n, MAX_AUTO_RANK)
+                    ? "auto: min(N, " + MAX_AUTO_RANK + ")"
+                    : "auto: limited by driver memory (" + gb(driverFree) + " free)";
+            if (rank < Math.min(n, 100)) {
+                throw new UserError(String.format(Locale.ROOT, "the driver has %s free beside the kernel cache, too little for a"
+                                + " useful preconditioner (rank %d); give the driver more memory (-Xmx / spark.driver.memory)%s",
+                        gb(driverFree), rank, res.local() ? " or use --cache-precision float32 / --matrix-free" : ""));
+            }
+        } else {
+            rank = (int) Math.min(askedRank, n);
+            reason = rank == 0 ? "none (asked)" : "asked (--preconditioner nystrom:" + askedRank + ")";
+        }
+        long drv = pcgDriverBytes(n, k, rank);
+        if (drv > driverFree) {
+            throw new UserError(String.format(Locale.ROOT, "the solve needs %s on the driver (preconditioner rank %d: 8 N R bytes,"
+                    + " plus vectors) but %s are free%s; use a smaller --preconditioner nystrom:RANK or give the driver more"
+                    + " memory (-Xmx / spark.driver.memory)", gb(drv), rank, gb(Math.max(0, driverFree)),
+                    res.local() ? " beside the kernel cache" : ""));
+        }
+        lines.add(String.format(Locale.ROOT, "plan: preconditioner %s (%s), %s on the driver with the PCG vectors (%s free)",
+                rank == 0 ? "none" : "rpcholesky rank " + rank, reason, gb(drv), gb(Math.max(0, driverFree))));
+        return new MemoryPlan(prec, cache, rank, reason, drv, lines.toArray(new String[0]));
+    }
+
+    /** The plan for metrics.json. */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cache_precision", cachePrecision == null ? "none" : cachePrecision.label());
+        m.put("cache_bytes", cacheBytes);
+        m.put("preconditioner_rank", rank);
+        m.put("preconditioner_reason", rankReason);
+        m.put("driver_bytes", driverBytes);
+        return m;
+    }
+
+    static String gb(long bytes) {
+        return String.format(Locale.ROOT, "%.2f GB", bytes / 1e9);
+    }
+}
