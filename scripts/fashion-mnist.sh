@@ -4,7 +4,7 @@
 # ridge 1e-4 with trace scaling, the first N_TRAIN training and first N_TEST test images.
 # Usage: scripts/fashion-mnist.sh [n_train=10000] [n_test=2000]   (extra regress options via FMNIST_OPTS)
 # Env: FMNIST_DIR (IDX folder, default /usr/share/datasets/fashion-mnist), WORK (scratch, default /tmp/fashion-mnist),
-#      NTK_JAVA_OPTS (driver heap etc., passed to scripts/ntk; default -Xmx of 80% of the machine's memory,
+#      NTK_JAVA_OPTS (driver heap etc., passed to scripts/ntk; default -Xmx of 70% of the machine's memory,
 #      so that the kernel cache of the full set (7.5 GB in float32 at 60k) stays in memory).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,9 +19,9 @@ fi
 mkdir -p "$work"
 if [ -z "${NTK_JAVA_OPTS:-}" ] && [ -r /proc/meminfo ]; then
   mem_gb=$(awk '/^MemTotal:/ {print int($2 / 1048576)}' /proc/meminfo)
-  heap_gb=$(( mem_gb * 8 / 10 )); [ "$heap_gb" -lt 2 ] && heap_gb=2
+  heap_gb=$(( mem_gb * 7 / 10 )); [ "$heap_gb" -lt 2 ] && heap_gb=2
   export NTK_JAVA_OPTS="-Xmx${heap_gb}g"
-  echo "fashion-mnist: driver heap -Xmx${heap_gb}g (80% of ${mem_gb} GiB; set NTK_JAVA_OPTS to change)" >&2
+  echo "fashion-mnist: driver heap -Xmx${heap_gb}g (70% of ${mem_gb} GiB; set NTK_JAVA_OPTS to change)" >&2
 fi
 t0=$(date +%s)
 for split in train:train t10k:test; do

@@ -3,7 +3,6 @@ package org.sparkntk.regress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -116,11 +115,7 @@ public final class Fitter {
             chol.checkFits(n, k);
             long t0 = System.nanoTime();
             jsc.setJobDescription("cholesky: assemble K on the driver");
-            double[] dense = new double[n * n];
-            Iterator<TileBlock> it = tiles.toLocalIterator();
-            while (it.hasNext()) {
-                put(dense, n, it.next());
-            }
+            double[] dense = assemble(jsc, tiles, n);
             timings.put("assemble_seconds", seconds(t0));
             long t1 = System.nanoTime();
             Solution s = chol.solve(dense, n, lambda, y, k);
@@ -249,7 +244,32 @@ public final class Fitter {
         }
     }
 
-    /** Writes a tile (and its mirror) into a dense row-major N x N array. */
+    /**
+     * K as a dense row-major N x N array on the driver: one Spark job whose partitions are copied in
+     * as they arrive (the upper triangle, row by row), then one cache-blocked mirror onto the lower.
+     */
+    static double[] assemble(JavaSparkContext jsc, JavaRDD<TileBlock> tiles, int n) {
+        double[] dense = new double[n * n];
+        scala.Function2<org.apache.spark.TaskContext, scala.collection.Iterator<TileBlock>, java.util.ArrayList<TileBlock>> part =
+                (scala.Function2<org.apache.spark.TaskContext, scala.collection.Iterator<TileBlock>, java.util.ArrayList<TileBlock>>
+                        & java.io.Serializable) (ctx, it) -> {
+                    java.util.ArrayList<TileBlock> l = new java.util.ArrayList<>();
+                    while (it.hasNext()) {
+                        l.add(it.next());
+                    }
+                    return l;
+                };
+        jsc.sc().runJob(tiles.rdd(), part, (Object index, java.util.ArrayList<TileBlock> l) -> {
+            for (TileBlock t : l) {
+                put(dense, n, t);
+            }
+            return scala.runtime.BoxedUnit.UNIT;
+        }, scala.reflect.ClassTag$.MODULE$.apply(java.util.ArrayList.class));
+        org.sparkntk.tile.Gemm.mirrorUpper(dense, n);
+        return dense;
+    }
+
+    /** Writes an upper-triangle tile into a dense row-major N x N array (its mirror comes from {@link #assemble}). */
     static void put(double[] dense, int n, TileBlock t) {
         int r0 = (int) t.rowStart();
         int c0 = (int) t.colStart();
@@ -259,11 +279,6 @@ public final class Fitter {
         }
         for (int i = 0; i < t.numRows(); i++) {
             System.arraycopy(t.values(), i * nc, dense, (r0 + i) * n + c0, nc);
-            if (!t.diagonal()) {
-                for (int j = 0; j < nc; j++) {
-                    dense[(c0 + j) * n + r0 + i] = t.values()[i * nc + j];
-                }
-            }
         }
     }
 

@@ -41,9 +41,11 @@ public final class LabeledData {
     private final List<DataType> labelTypes;
     private final JavaRDD<FeatureBlock> blocks;
     private final int blockSize;
+    private final Normalizer normalizer;
 
     private LabeledData(String path, long n, int d, List<Object> ids, List<Object[]> labels, DataType idType,
-                        List<DataType> labelTypes, JavaRDD<FeatureBlock> blocks, int blockSize) {
+                        List<DataType> labelTypes, JavaRDD<FeatureBlock> blocks, int blockSize, Normalizer normalizer) {
+        this.normalizer = normalizer;
         this.path = path;
         this.n = n;
         this.d = d;
@@ -57,6 +59,11 @@ public final class LabeledData {
 
     public String path() {
         return path;
+    }
+
+    /** The normalization applied to the rows (for standardize: with the column statistics it used). */
+    public Normalizer normalizer() {
+        return normalizer;
     }
 
     public long n() {
@@ -112,10 +119,22 @@ public final class LabeledData {
      */
     public static LabeledData load(SparkSession spark, String path, String role, String featuresCol, String idCol,
                                    List<String> labelCols, boolean labelsRequired, int blockSize, Normalize normalize) {
-        if (normalize != Normalize.NONE && normalize != Normalize.L2) {
-            throw new IllegalArgumentException("regression inputs support normalize none or l2, not " + normalize.label());
-        }
-        boolean l2 = normalize == Normalize.L2;
+        return load(spark, path, role, featuresCol, idCol, labelCols, labelsRequired, blockSize, switch (normalize) {
+            case NONE -> Normalizer.none();
+            case L2 -> Normalizer.l2();
+            case STANDARDIZE -> null; // fitted on this set
+        });
+    }
+
+    /**
+     * As {@link #load(SparkSession, String, String, String, String, List, boolean, int, Normalize)}
+     * with a given normalizer (a test set, or the training set again at predict time, normalized
+     * with the training set's column statistics); null fits standardize on this set.
+     */
+    public static LabeledData load(SparkSession spark, String path, String role, String featuresCol, String idCol,
+                                   List<String> labelCols, boolean labelsRequired, int blockSize, Normalizer fixed) {
+        boolean fit = fixed == null;
+        Normalizer rowNorm = fit ? Normalizer.none() : fixed;
         Dataset<Row> df;
         try {
             df = spark.read().parquet(path);
@@ -182,7 +201,7 @@ public final class LabeledData {
         int fileCol = cols.size();
         JavaRDD<Item> items = selected.javaRDD()
                 .map(r -> toItem(new Tuple2<>(r, bo.value().get(r.getString(fileCol)) + r.getLong(fileCol + 1)), hasId, nl,
-                        featuresCol, l2))
+                        featuresCol, rowNorm))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             // ids, labels, the feature length and any problem of every row, on the driver (O(N k)), in one pass
@@ -215,12 +234,14 @@ public final class LabeledData {
                 labels.add(Arrays.copyOf(m, nl));
             }
             int b = blockSize;
+            Normalizer used = fit ? standardize(items, n, d) : rowNorm;
+            Normalizer late = fit ? used : Normalizer.none(); // rows already normalized in toItem otherwise
             JavaRDD<FeatureBlock> blocks = items.mapToPair(it -> new Tuple2<>((int) (it.index() / b), it))
                     .groupByKey(Math.max(1, (int) ((n + b - 1) / b)))
-                    .map(g -> toBlock(g._1(), g._2(), b, d))
+                    .map(g -> toBlock(g._1(), g._2(), b, d, late))
                     .persist(StorageLevel.MEMORY_AND_DISK());
             blocks.count();
-            return new LabeledData(path, n, d, ids, labels, idType, lt, blocks, b);
+            return new LabeledData(path, n, d, ids, labels, idType, lt, blocks, b, used);
         } finally {
             items.unpersist(false);
         }
@@ -248,19 +269,48 @@ public final class LabeledData {
         return o;
     }
 
-    private static FeatureBlock toBlock(int index, Iterable<Item> rows, int b, int d) {
+    /** Column means and population standard deviations of the rows (two passes over the cached rows), as gram fits them. */
+    private static Normalizer standardize(JavaRDD<Item> items, long n, int d) {
+        double[] sum = items.treeAggregate(new double[d], (acc, it) -> {
+            for (int k = 0; k < d; k++) {
+                acc[k] += it.x()[k];
+            }
+            return acc;
+        }, LabeledData::add);
+        double[] mean = new double[d];
+        for (int k = 0; k < d; k++) {
+            mean[k] = sum[k] / n;
+        }
+        double[] ss = items.treeAggregate(new double[d], (acc, it) -> {
+            for (int k = 0; k < d; k++) {
+                double dv = it.x()[k] - mean[k];
+                acc[k] += dv * dv;
+            }
+            return acc;
+        }, LabeledData::add);
+        return Normalizer.standardize(n, mean, ss);
+    }
+
+    private static double[] add(double[] a, double[] b) {
+        for (int k = 0; k < a.length; k++) {
+            a[k] += b[k];
+        }
+        return a;
+    }
+
+    private static FeatureBlock toBlock(int index, Iterable<Item> rows, int b, int d, Normalizer norm) {
         long start = (long) index * b;
         List<Item> list = new ArrayList<>();
         rows.forEach(list::add);
         int m = list.size();
         double[] x = new double[m * d];
         for (Item it : list) {
-            System.arraycopy(it.x(), 0, x, (int) (it.index() - start) * d, d);
+            System.arraycopy(norm.apply(it.x()), 0, x, (int) (it.index() - start) * d, d);
         }
         return new FeatureBlock(index, start, m, d, x);
     }
 
-    private static Item toItem(Tuple2<Row, Long> t, boolean hasId, int nl, String featuresCol, boolean l2) {
+    private static Item toItem(Tuple2<Row, Long> t, boolean hasId, int nl, String featuresCol, Normalizer norm) {
         Row r = t._1();
         long index = t._2();
         Object id = hasId ? r.get(1) : (Object) index;
@@ -292,8 +342,8 @@ public final class LabeledData {
                         + "; features must be finite");
             }
         }
-        if (l2) {
-            x = Normalizer.l2().apply(x);
+        if (norm.mode() != Normalize.NONE) {
+            x = norm.apply(x);
         }
         Object[] labels = new Object[nl];
         int off = hasId ? 2 : 1;

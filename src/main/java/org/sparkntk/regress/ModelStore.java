@@ -16,6 +16,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.gram.Normalizer;
 import org.sparkntk.options.Normalize;
 import org.sparkntk.spec.UserError;
 import org.sparkntk.solve.Targets;
@@ -37,7 +38,12 @@ public final class ModelStore {
     /** What a model says (read back from model.json). */
     public record Model(NetworkSpec spec, KernelTiles.Kind kind, String trainPath, String featuresCol, String idCol,
                         long n, int d, int blockSize, Targets targets, List<String> labelCols, List<DataType> labelTypes,
-                        Map<String, Object> json, Normalize normalize) {
+                        Map<String, Object> json, Normalizer normalizer) {
+
+        /** The normalization mode. */
+        public Normalize normalize() {
+            return normalizer.mode();
+        }
     }
 
     private ModelStore() {
@@ -47,7 +53,7 @@ public final class ModelStore {
     public record Info(NetworkSpec spec, KernelTiles.Kind kind, int blockSize, String trainPath, String featuresCol,
                        String idCol, long n, int d, List<Object> ids, DataType idType, Targets targets,
                        List<String> labelCols, List<DataType> labelTypes, org.sparkntk.solve.Ridge ridge, String kernelSource,
-                       Normalize normalize) {
+                       Normalizer normalizer) {
     }
 
     /** Writes the model (coefficients first, model.json last). */
@@ -83,7 +89,11 @@ public final class ModelStore {
         tr.put("id_col", info.idCol());
         tr.put("n", info.n());
         tr.put("d", info.d());
-        tr.put("normalize", info.normalize().label());
+        tr.put("normalize", info.normalizer().mode().label());
+        if (info.normalizer().mode() == Normalize.STANDARDIZE) {
+            // the training set's column statistics, applied to the training and test rows at predict time
+            tr.put("standardize", Map.of("mean", info.normalizer().mean(), "inv_std", info.normalizer().invStd()));
+        }
         m.put("train", tr);
         m.put("task", info.targets().task().toString());
         m.put("label_cols", info.labelCols());
@@ -147,7 +157,34 @@ public final class ModelStore {
         return new Model(ref.spec(), KernelTiles.Kind.parse((String) k.get("kernel")), (String) tr.get("path"),
                 (String) tr.get("features_col"), (String) tr.get("id_col"), ((Number) tr.get("n")).longValue(),
                 ((Number) tr.get("d")).intValue(), ((Number) k.get("block_size")).intValue(), targets, labelCols, types, m,
-                Normalize.parse(tr.get("normalize") == null ? "none" : (String) tr.get("normalize")));
+                normalizer(dir, tr));
+    }
+
+    /** The normalizer model.json records (standardize with its column statistics). */
+    @SuppressWarnings("unchecked")
+    static Normalizer normalizer(String dir, Map<String, Object> tr) {
+        Normalize mode = Normalize.parse(tr.get("normalize") == null ? "none" : (String) tr.get("normalize"));
+        return switch (mode) {
+            case NONE -> Normalizer.none();
+            case L2 -> Normalizer.l2();
+            case STANDARDIZE -> {
+                Map<String, Object> st = (Map<String, Object>) tr.get("standardize");
+                if (st == null || st.get("mean") == null || st.get("inv_std") == null) {
+                    throw new UserError("'" + dir + "/" + MODEL_JSON + "' says normalize standardize but has no column"
+                            + " statistics (train.standardize.mean / inv_std)");
+                }
+                yield new Normalizer(Normalize.STANDARDIZE, doubles((List<Object>) st.get("mean")),
+                        doubles((List<Object>) st.get("inv_std")));
+            }
+        };
+    }
+
+    private static double[] doubles(List<Object> l) {
+        double[] v = new double[l.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = ((Number) l.get(i)).doubleValue();
+        }
+        return v;
     }
 
     /** The coefficients (row-major N x k) in the row order of {@code train}, matched by id. */

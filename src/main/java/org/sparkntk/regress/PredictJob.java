@@ -28,7 +28,7 @@ public final class PredictJob {
         ModelStore.Model model = ModelStore.read(conf, modelDir);
         int k = model.targets().width();
         LabeledData train = LabeledData.load(spark, model.trainPath(), "the model's training input", model.featuresCol(),
-                model.idCol(), List.of(), false, model.blockSize(), model.normalize());
+                model.idCol(), List.of(), false, model.blockSize(), model.normalizer());
         LabeledData test = null;
         try {
             if (train.d() != model.d()) {
@@ -37,7 +37,7 @@ public final class PredictJob {
             }
             double[] alpha = ModelStore.coefficients(spark, modelDir, train, k);
             test = LabeledData.load(spark, testPath, "--test", model.featuresCol(), model.idCol(), model.labelCols(), false,
-                    model.blockSize(), model.normalize());
+                    model.blockSize(), model.normalizer());
             if (test.d() != train.d()) {
                 throw new UserError("the model was trained on " + train.d() + " features per row but --test has " + test.d()
                         + "; both sets must have the same feature dimension");

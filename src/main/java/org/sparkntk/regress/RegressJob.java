@@ -150,7 +150,7 @@ public final class RegressJob {
         try {
             jsc.setJobDescription("regress: read --test");
             test = LabeledData.load(spark, req.test(), "--test", req.featuresCol(), req.idCol(), req.labelCols(), false, req.blockSize(),
-                    req.normalize());
+                    train.normalizer());
             if (test.d() != train.d()) {
                 throw new UserError("--train has " + train.d() + " features per row but --test has " + test.d()
                         + "; both sets must have the same feature dimension");
@@ -259,7 +259,7 @@ public final class RegressJob {
             ModelStore.write(spark, new Path(req.output(), MODEL_DIR).toString(), new ModelStore.Info(req.spec(), req.kind(),
                     req.blockSize(), req.train(), req.featuresCol(), req.idCol(), train.n(), train.d(), train.ids(),
                     train.idType(), targets, req.labelCols(), train.labelTypes(), req.ridge(), "computed by regress from --train",
-                    req.normalize()), fit);
+                    train.normalizer()), fit);
             Outputs.writeJson(conf, new Path(req.output(), METRICS_JSON), m);
             Checkpoints.clear(conf, req.output());
             printSummary(m, log);

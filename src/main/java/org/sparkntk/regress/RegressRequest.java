@@ -14,7 +14,7 @@ import org.sparkntk.solve.Ridge;
  * @param preconditionerRank 0 for none, {@link MemoryPlan#AUTO_RANK} for a rank chosen by the memory plan
  * @param checkpointEvery    save the PCG state every this many iterations (0: never)
  * @param maxDriverBytes     the Cholesky solver refuses above this
- * @param normalize          NONE or L2, applied to --train and --test rows (LabeledData) and recorded with the model
+ * @param normalize          NONE, L2 or STANDARDIZE (column statistics of --train, applied to --test too), recorded with the model
  */
 public record RegressRequest(String train, String test, List<String> labelCols, String featuresCol, String idCol,
                              String output, NetworkSpec spec, KernelTiles.Kind kind, String task, Ridge ridge,
@@ -37,10 +37,6 @@ public record RegressRequest(String train, String test, List<String> labelCols, 
         }
         if (!List.of("auto", "classification", "regression").contains(task)) {
             throw new UserError("'task' is '" + task + "' but must be auto, classification or regression");
-        }
-        if (normalize == Normalize.STANDARDIZE) {
-            throw new UserError("'normalize' is 'standardize' but regress supports none or l2 (the column statistics of"
-                    + " standardize are not kept with the model for predict)");
         }
     }
 

@@ -156,7 +156,8 @@ public final class SolveJob {
             ModelStore.write(spark, req.output(), new ModelStore.Info(spec, KernelTiles.Kind.parse(req.kernelName()),
                     m.blockSize(), m.input().path(), m.input().featuresCol(), m.input().idCol(), n, m.d(), rowIds,
                     lt.idType(), targets, req.labelCols(), lt.types(), req.solver().ridge(),
-                    "precomputed Gram '" + req.kernelDir() + "'", normalize(m)), fit);
+                    "precomputed Gram '" + req.kernelDir() + "'", normalize(m) == Normalize.L2
+                    ? org.sparkntk.gram.Normalizer.l2() : org.sparkntk.gram.Normalizer.none()), fit);
             Checkpoints.clear(conf, req.output());
             log.accept(String.format(Locale.ROOT, "model written to %s: %s; read %.1f s, tiles %.1f s, total %.1f s", req.output(),
                     fit.result(), read, load, Fitter.seconds(t0)));

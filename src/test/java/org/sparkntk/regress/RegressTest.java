@@ -297,11 +297,81 @@ class RegressTest {
         return to;
     }
 
+    /** Copies of TRAIN and TEST standardized with TRAIN's column means and population standard deviations, computed here. */
+    static String[] standardizedCopies(String train, String test, String toTrain, String toTest) {
+        List<Row> rows = spark.read().parquet(train).collectAsList();
+        int d = rows.get(0).getList(1).size();
+        double[] mean = new double[d];
+        for (Row r : rows) {
+            List<Double> f = r.getList(1);
+            for (int k = 0; k < d; k++) {
+                mean[k] += f.get(k) / rows.size();
+            }
+        }
+        double[] sd = new double[d];
+        for (Row r : rows) {
+            List<Double> f = r.getList(1);
+            for (int k = 0; k < d; k++) {
+                sd[k] += (f.get(k) - mean[k]) * (f.get(k) - mean[k]) / rows.size();
+            }
+        }
+        for (int k = 0; k < d; k++) {
+            sd[k] = Math.sqrt(sd[k]);
+        }
+        String[] src = {train, test};
+        String[] dst = {toTrain, toTest};
+        for (int s = 0; s < 2; s++) {
+            Dataset<Row> df = spark.read().parquet(src[s]);
+            List<Row> out = new ArrayList<>();
+            for (Row r : df.collectAsList()) {
+                List<Double> f = r.getList(1);
+                Object[] vals = new Object[r.size()];
+                for (int c = 0; c < r.size(); c++) {
+                    vals[c] = r.get(c);
+                }
+                List<Double> z = new ArrayList<>();
+                for (int k = 0; k < d; k++) {
+                    z.add((f.get(k) - mean[k]) / sd[k]);
+                }
+                vals[1] = z;
+                out.add(RowFactory.create(vals));
+            }
+            spark.createDataFrame(out, df.schema()).coalesce(2).write().parquet(dst[s]);
+        }
+        return dst;
+    }
+
+    /**
+     * --normalize standardize: regress equals regress on rows the test standardized itself with the
+     * training set's statistics, and predict from its model (which keeps the statistics) equals both.
+     */
+    @Test
+    void standardizeKeepsTheTrainingStatisticsForTestAndPredict() throws Exception {
+        String train = dir.resolve("std-train").toString();
+        String test = dir.resolve("std-test").toString();
+        writeSet(train, 300, 6, 3, 31, true);
+        writeSet(test, 60, 6, 3, 32, true);
+        String[] z = standardizedCopies(train, test, dir.resolve("std-train-z").toString(), dir.resolve("std-test-z").toString());
+        String[] net = {"--depth", "3", "--bias-std", "0.1", "--ridge", "1e-3", "--ridge-scale", "trace", "--block-size", "128"};
+        String reg = dir.resolve("std-regress").toString();
+        assertEquals(0, Main.run(concat(new String[] {"regress", "--train", train, "--test", test, "--label-col", "label",
+                "--id-col", "id", "--output", reg, "--normalize", "standardize"}, net)));
+        String pre = dir.resolve("std-prestandardized").toString();
+        assertEquals(0, Main.run(concat(new String[] {"regress", "--train", z[0], "--test", z[1], "--label-col", "label",
+                "--id-col", "id", "--output", pre}, net)));
+        assertSameScores(scores(pre), scores(reg), 1e-9);
+        Map<?, ?> rm = new ObjectMapper().readValue(Path.of(reg, "model", "model.json").toFile(), Map.class);
+        assertEquals("standardize", ((Map<?, ?>) rm.get("train")).get("normalize"));
+        String pred = dir.resolve("std-predict").toString();
+        assertEquals(0, Main.run("predict", "--model", Path.of(reg, "model").toString(), "--test", test, "--output", pred));
+        assertSameScores(scores(pre), scores(pred), 1e-9);
+    }
+
     /**
      * --normalize l2: regress on raw rows equals regress on rows normalized by the test itself; a
      * Gram made with --normalize l2, solved and applied by predict to the raw test rows, equals both
-     * (the model records the normalization); standardize is refused where its statistics would be
-     * needed again.
+     * (the model records the normalization); solve refuses a Gram of standardized rows (its column
+     * statistics are not kept with the kernel).
      */
     @Test
     void l2NormalizationThroughRegressSolveAndPredict() throws Exception {
@@ -335,8 +405,6 @@ class RegressTest {
         Map<?, ?> mj = new ObjectMapper().readValue(Path.of(model, "model.json").toFile(), Map.class);
         assertEquals("l2", ((Map<?, ?>) mj.get("train")).get("normalize"));
 
-        assertRefused(dir.resolve("l2-std-out").toString(), "'normalize' is 'standardize' but regress supports none or l2",
-                "regress", "--train", train, "--test", test, "--label-col", "label", "--normalize", "standardize");
         String sdir = dir.resolve("std-kernel").toString();
         assertEquals(0, Main.run("gram", "--input", train, "--id-col", "id", "--output", sdir, "--kernels", "ntk",
                 "--depth", "3", "--normalize", "standardize"));
