@@ -133,7 +133,7 @@ public final class Fitter {
         }
         if (askedRank > 0) {
             int rank = Math.min(askedRank, n);
-            int block = Math.max(1, Math.min(rank, Math.max(64, (rank + 3) / 4)));
+            int block = MemoryPlan.fetchBlock(n, rank);
             m = new CachedDiagonal(op, diag).preconditioner(rank, lambda, block, log);
             timings.put("preconditioner_seconds", seconds(t0));
         }
@@ -274,11 +274,11 @@ public final class Fitter {
         int r0 = (int) t.rowStart();
         int c0 = (int) t.colStart();
         int nc = t.numCols();
-        if (t.values() == null) {
+        if (t.precision() != org.sparkntk.spec.Precision.FLOAT64) {
             throw new IllegalArgumentException("the dense solve assembles float64 tiles only");
         }
         for (int i = 0; i < t.numRows(); i++) {
-            System.arraycopy(t.values(), i * nc, dense, (r0 + i) * n + c0, nc);
+            t.copyRow(i, dense, (r0 + i) * n + c0);
         }
     }
 

@@ -9,7 +9,6 @@ import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.storage.StorageLevel;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.tile.Tiles;
 import scala.Tuple2;
@@ -73,26 +72,35 @@ public final class KernelTiles {
     }
 
     /**
-     * Pairs (I, J), I &lt;= J, of the training blocks, each holding both blocks' features: the
-     * staged input of the symmetric Gram. Persisted (MEMORY_AND_DISK): O(N d) replicated over the pairs.
+     * Pairs (I, J), I &lt;= J, of the training blocks, each holding both blocks' features: the input
+     * of the symmetric Gram's tiles. Not persisted: a pair is rebuilt from the cached blocks when a
+     * tile is (re)computed, since storing the pairs would replicate the features N / B times.
      */
     public static JavaRDD<FeatureBlock[]> blockPairs(JavaRDD<FeatureBlock> blocks, int partitions) {
         return blocks.cartesian(blocks)
                 .filter(p -> p._1().index() <= p._2().index())
                 .map(p -> new FeatureBlock[] {p._1(), p._2()})
-                .coalesce(partitions)
-                .persist(StorageLevel.MEMORY_AND_DISK());
+                .coalesce(partitions);
     }
 
     /** The upper-triangle tiles of K(X, X) from the block pairs (lazy: persist them for a cached operator). */
     public static JavaRDD<TileBlock> tiles(JavaRDD<FeatureBlock[]> pairs, NetworkSpec netSpec, Kind kind) {
+        return tiles(pairs, netSpec, kind, org.sparkntk.spec.Precision.FLOAT64);
+    }
+
+    /** As {@link #tiles(JavaRDD, NetworkSpec, Kind)}, stored at {@code precision} (computed in float64 either way). */
+    public static JavaRDD<TileBlock> tiles(JavaRDD<FeatureBlock[]> pairs, NetworkSpec netSpec, Kind kind,
+                                           org.sparkntk.spec.Precision precision) {
         SpecRef ref = SpecRef.of(netSpec);
+        boolean f32 = precision == org.sparkntk.spec.Precision.FLOAT32;
         return pairs.map(p -> {
             NetworkSpec spec = ref.spec();
             FeatureBlock a = p[0];
             FeatureBlock b = p[1];
             boolean sym = a.index() == b.index();
-            return new TileBlock(a.index(), b.index(), a.start(), b.start(), a.rows(), b.rows(), tile(spec, kind, a, b, sym));
+            double[] v = tile(spec, kind, a, b, sym);
+            return f32 ? TileBlock.float32(a.index(), b.index(), a.start(), b.start(), a.rows(), b.rows(), v)
+                    : new TileBlock(a.index(), b.index(), a.start(), b.start(), a.rows(), b.rows(), v);
         });
     }
 

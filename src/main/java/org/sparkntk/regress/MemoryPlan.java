@@ -86,8 +86,21 @@ public record MemoryPlan(Precision cachePrecision, long cacheBytes, int rank, St
      * the Woodbury factor and two partial Gram matrices (3 R^2), ~10 N k vectors.
      */
     public static long pcgDriverBytes(long n, int k, int rank) {
-        long block = Math.min(rank, Math.max(64, (rank + 3) / 4));
+        long block = fetchBlock(n, rank);
         return 8L * n * rank + 3L * 8L * n * block + 3L * 8L * rank * rank + 10L * 8L * n * k;
+    }
+
+    /** Driver bytes of one block of fetched columns (N x block float64): bounds the fetch block. */
+    static final long FETCH_BYTES = 128L << 20;
+
+    /**
+     * Columns per RPCholesky fetch (one pass over K each): a quarter of the rank, at least 64, and at
+     * most what keeps an N x block array within {@link #FETCH_BYTES} (at N = 60000: 279, 15 passes
+     * for rank 4000), since the fetched block and the solve's copies of it live on the driver.
+     */
+    public static int fetchBlock(long n, int rank) {
+        long cap = Math.max(64, FETCH_BYTES / (8L * Math.max(1, n)));
+        return (int) Math.max(1, Math.min(rank, Math.min(cap, Math.max(64, (rank + 3) / 4))));
     }
 
     /**

@@ -145,7 +145,6 @@ public final class RegressJob {
         LabeledData train = LabeledData.load(spark, req.train(), "--train", req.featuresCol(), req.idCol(), req.labelCols(), true, req.blockSize(),
                 req.normalize());
         LabeledData test = null;
-        JavaRDD<FeatureBlock[]> pairs = null;
         JavaRDD<TileBlock> tiles = null;
         try {
             jsc.setJobDescription("regress: read --test");
@@ -192,27 +191,25 @@ public final class RegressJob {
 
             long t1 = System.nanoTime();
             int nb = (n + req.blockSize() - 1) / req.blockSize();
-            int partitions = Math.max(jsc.defaultParallelism(), Math.min(nb * (nb + 1) / 2, 4 * jsc.defaultParallelism()));
+            // a few tiles per task: even waves across the cores, and progress in steps of a few percent
+            int partitions = Math.max(jsc.defaultParallelism(), Math.min(nb * (nb + 1) / 2, 16 * jsc.defaultParallelism()));
             jsc.setJobDescription("regress: kernel diagonal");
             double[] diag = KernelTiles.diagonal(train.blocks(), req.spec(), req.kind(), n);
-            pairs = KernelTiles.blockPairs(train.blocks(), partitions);
-            tiles = KernelTiles.tiles(pairs, req.spec(), req.kind());
-            if (plan.cachePrecision() == org.sparkntk.spec.Precision.FLOAT32) {
-                tiles = tiles.map(t -> t.withPrecision(org.sparkntk.spec.Precision.FLOAT32));
-            }
+            JavaRDD<FeatureBlock[]> pairs = KernelTiles.blockPairs(train.blocks(), partitions);
+            tiles = KernelTiles.tiles(pairs, req.spec(), req.kind(), plan.cachePrecision() == null
+                    ? org.sparkntk.spec.Precision.FLOAT64 : plan.cachePrecision());
             if (!req.matrixFree()) {
                 tiles = tiles.persist(StorageLevel.MEMORY_AND_DISK());
                 jsc.setJobDescription("regress: " + req.kind().label() + " tiles (" + nb * (nb + 1) / 2 + ")");
-                tiles.count();
-                pairs.unpersist(false);
+                try (Progress p = Progress.start(jsc, "kernel tiles", log)) {
+                    tiles.count();
+                }
                 log.accept(String.format(Locale.ROOT, "kernel: %d tiles of %d x %d computed and cached (%s, %s) in %.1f s%s",
                         nb * (nb + 1) / 2, req.blockSize(), req.blockSize(),
                         plan.cachePrecision() == null ? "float64" : plan.cachePrecision().label(),
                         MemoryPlan.gb(plan.cachePrecision() == null ? 8 * MemoryPlan.upperTriangleValues(n, req.blockSize())
                                 : plan.cacheBytes()), Fitter.seconds(t1), spilled(spark, tiles)));
             } else {
-                jsc.setJobDescription("regress: stage block pairs");
-                pairs.count();
                 log.accept("kernel: matrix-free, tiles recomputed on every pass");
             }
             timings.put("kernel_seconds", Fitter.seconds(t1));
@@ -222,9 +219,13 @@ public final class RegressJob {
 
             long t2 = System.nanoTime();
             jsc.setJobDescription("regress: predict (test x train tiles, streamed)");
-            int tp = Math.max(jsc.defaultParallelism(), 2 * jsc.defaultParallelism());
-            double[] scores = KernelTiles.predict(jsc, test.blocks(), train.blocks(), req.spec(), req.kind(), fit.alpha(), k,
-                    test.n(), test.blockSize(), tp);
+            int tb = (int) ((test.n() + test.blockSize() - 1) / test.blockSize());
+            int tp = Math.max(jsc.defaultParallelism(), Math.min(tb * nb, 16 * jsc.defaultParallelism()));
+            double[] scores;
+            try (Progress p = Progress.start(jsc, "predict", log)) {
+                scores = KernelTiles.predict(jsc, test.blocks(), train.blocks(), req.spec(), req.kind(), fit.alpha(), k,
+                        test.n(), test.blockSize(), tp);
+            }
             timings.put("predict_seconds", Fitter.seconds(t2));
 
             long t3 = System.nanoTime();
@@ -267,9 +268,6 @@ public final class RegressJob {
         } finally {
             if (tiles != null) {
                 tiles.unpersist(false);
-            }
-            if (pairs != null) {
-                pairs.unpersist(false);
             }
             train.release();
             if (test != null) {

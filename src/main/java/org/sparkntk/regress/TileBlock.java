@@ -6,21 +6,92 @@ import org.sparkntk.spec.Precision;
 /**
  * One tile of a symmetric kernel K(X, X) with blockRow &lt;= blockCol (row-major numRows x numCols),
  * or of a cross kernel: the unit the distributed operator caches and streams. The values are held
- * in float64 ({@code values}) or, for a float32 cache, rounded to float32 ({@code floats}); exactly
- * one of the two is non-null. Readers go through {@link #get} / {@link #panel}, which widen to double.
+ * in float64 or, for a float32 cache, rounded to float32; readers go through {@link #get} /
+ * {@link #panel} / {@link #copyRow}, which widen to double.
+ *
+ * <p>Storage: row panels of {@link #PANEL_ROWS} rows, each its own array. A whole 1024 x 1024 tile
+ * in one array (4 or 8 MB) is a "humongous" object for G1 at the region sizes of 4-32 GB heaps,
+ * which takes whole regions for itself: a float32 tile of 4 MB plus its header occupied an 8 MB
+ * region, so a 7.5 GB cache filled 14 GB of a 16 GB heap (docs/benchmarks.md, "Regression at
+ * scale"). Panels of at most 256 KB are ordinary objects at every region size (>= 1 MB).
  */
-public record TileBlock(int blockRow, int blockCol, long rowStart, long colStart, int numRows, int numCols,
-                        double[] values, float[] floats) implements Serializable {
+public final class TileBlock implements Serializable {
 
-    public TileBlock {
-        if ((values == null) == (floats == null)) {
-            throw new IllegalArgumentException("a tile holds either float64 or float32 values");
-        }
+    private static final long serialVersionUID = 1L;
+
+    /** Rows per stored panel; {@link TileOperator#PANEL} reads panels of this height without a copy. */
+    public static final int PANEL_ROWS = 32;
+
+    private final int blockRow;
+    private final int blockCol;
+    private final long rowStart;
+    private final long colStart;
+    private final int numRows;
+    private final int numCols;
+    private final double[][] doubles;
+    private final float[][] floats;
+
+    /** A float64 tile from row-major values (numRows x numCols). */
+    public TileBlock(int blockRow, int blockCol, long rowStart, long colStart, int numRows, int numCols, double[] values) {
+        this(blockRow, blockCol, rowStart, colStart, numRows, numCols, split(values, numRows, numCols), null);
     }
 
-    /** A float64 tile. */
-    public TileBlock(int blockRow, int blockCol, long rowStart, long colStart, int numRows, int numCols, double[] values) {
-        this(blockRow, blockCol, rowStart, colStart, numRows, numCols, values, null);
+    private TileBlock(int blockRow, int blockCol, long rowStart, long colStart, int numRows, int numCols,
+                      double[][] doubles, float[][] floats) {
+        if ((doubles == null) == (floats == null)) {
+            throw new IllegalArgumentException("a tile holds either float64 or float32 values");
+        }
+        this.blockRow = blockRow;
+        this.blockCol = blockCol;
+        this.rowStart = rowStart;
+        this.colStart = colStart;
+        this.numRows = numRows;
+        this.numCols = numCols;
+        this.doubles = doubles;
+        this.floats = floats;
+    }
+
+    private static double[][] split(double[] values, int rows, int cols) {
+        if (values.length != (long) rows * cols) {
+            throw new IllegalArgumentException("a " + rows + " x " + cols + " tile needs " + (long) rows * cols
+                    + " values, got " + values.length);
+        }
+        double[][] p = new double[panels(rows)][];
+        for (int q = 0; q < p.length; q++) {
+            int r0 = q * PANEL_ROWS;
+            int r = Math.min(PANEL_ROWS, rows - r0);
+            p[q] = new double[r * cols];
+            System.arraycopy(values, r0 * cols, p[q], 0, r * cols);
+        }
+        return p;
+    }
+
+    private static int panels(int rows) {
+        return (rows + PANEL_ROWS - 1) / PANEL_ROWS;
+    }
+
+    public int blockRow() {
+        return blockRow;
+    }
+
+    public int blockCol() {
+        return blockCol;
+    }
+
+    public long rowStart() {
+        return rowStart;
+    }
+
+    public long colStart() {
+        return colStart;
+    }
+
+    public int numRows() {
+        return numRows;
+    }
+
+    public int numCols() {
+        return numCols;
     }
 
     /** A diagonal tile of a symmetric kernel. */
@@ -35,31 +106,47 @@ public record TileBlock(int blockRow, int blockCol, long rowStart, long colStart
 
     /** Entry (i, j) as a double. */
     public double get(int i, int j) {
-        int idx = i * numCols + j;
-        return values != null ? values[idx] : floats[idx];
+        int idx = (i % PANEL_ROWS) * numCols + j;
+        return doubles != null ? doubles[i / PANEL_ROWS][idx] : floats[i / PANEL_ROWS][idx];
+    }
+
+    /** Copies row i, widened to double, into {@code dst} at {@code off}. */
+    public void copyRow(int i, double[] dst, int off) {
+        int from = (i % PANEL_ROWS) * numCols;
+        if (doubles != null) {
+            System.arraycopy(doubles[i / PANEL_ROWS], from, dst, off, numCols);
+        } else {
+            float[] f = floats[i / PANEL_ROWS];
+            for (int j = 0; j < numCols; j++) {
+                dst[off + j] = f[from + j];
+            }
+        }
     }
 
     /**
-     * Rows [i0, i0 + rows) as a row-major double array: the float64 values themselves, or the
-     * float32 values widened into {@code buf} (at least rows x numCols long).
+     * Rows [i0, i0 + rows) as a row-major double array: a stored float64 panel itself when the rows
+     * lie in one panel, else the values copied (float32: widened) into {@code buf} (at least rows x
+     * numCols long).
      *
-     * @return the array holding the panel; the panel starts at {@link #panelOffset} in it
+     * @return the array holding the rows; they start at {@link #panelOffset} in it
      */
     public double[] panel(int i0, int rows, double[] buf) {
-        if (values != null) {
-            return values;
+        if (doubles != null && inOnePanel(i0, rows)) {
+            return doubles[i0 / PANEL_ROWS];
         }
-        int len = rows * numCols;
-        int off = i0 * numCols;
-        for (int q = 0; q < len; q++) {
-            buf[q] = floats[off + q];
+        for (int r = 0; r < rows; r++) {
+            copyRow(i0 + r, buf, r * numCols);
         }
         return buf;
     }
 
-    /** Where the panel of {@link #panel} starts in the returned array. */
-    public int panelOffset(int i0) {
-        return values != null ? i0 * numCols : 0;
+    /** Where the rows of {@link #panel} start in the returned array. */
+    public int panelOffset(int i0, int rows) {
+        return doubles != null && inOnePanel(i0, rows) ? (i0 % PANEL_ROWS) * numCols : 0;
+    }
+
+    private static boolean inOnePanel(int i0, int rows) {
+        return i0 / PANEL_ROWS == (i0 + rows - 1) / PANEL_ROWS;
     }
 
     /** This tile stored at the given precision (float32 rounds each value to nearest). */
@@ -67,17 +154,42 @@ public record TileBlock(int blockRow, int blockCol, long rowStart, long colStart
         if (p == precision()) {
             return this;
         }
+        int np = panels(numRows);
         if (p == Precision.FLOAT32) {
-            float[] f = new float[values.length];
-            for (int q = 0; q < f.length; q++) {
-                f[q] = (float) values[q];
+            float[][] f = new float[np][];
+            for (int q = 0; q < np; q++) {
+                double[] src = doubles[q];
+                f[q] = new float[src.length];
+                for (int t = 0; t < src.length; t++) {
+                    f[q][t] = (float) src[t];
+                }
             }
             return new TileBlock(blockRow, blockCol, rowStart, colStart, numRows, numCols, null, f);
         }
-        double[] d = new double[floats.length];
-        for (int q = 0; q < d.length; q++) {
-            d[q] = floats[q];
+        double[][] d = new double[np][];
+        for (int q = 0; q < np; q++) {
+            float[] src = floats[q];
+            d[q] = new double[src.length];
+            for (int t = 0; t < src.length; t++) {
+                d[q][t] = src[t];
+            }
         }
         return new TileBlock(blockRow, blockCol, rowStart, colStart, numRows, numCols, d, null);
+    }
+
+    /** The float32 tile of row-major float64 values, without holding the float64 panels. */
+    public static TileBlock float32(int blockRow, int blockCol, long rowStart, long colStart, int numRows, int numCols,
+                                    double[] values) {
+        float[][] f = new float[panels(numRows)][];
+        for (int q = 0; q < f.length; q++) {
+            int r0 = q * PANEL_ROWS;
+            int len = Math.min(PANEL_ROWS, numRows - r0) * numCols;
+            f[q] = new float[len];
+            int off = r0 * numCols;
+            for (int t = 0; t < len; t++) {
+                f[q][t] = (float) values[off + t];
+            }
+        }
+        return new TileBlock(blockRow, blockCol, rowStart, colStart, numRows, numCols, null, f);
     }
 }

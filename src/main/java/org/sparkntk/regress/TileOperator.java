@@ -113,7 +113,7 @@ public final class TileOperator implements SymmetricOperator {
     }
 
     /** Rows per panel: a 32-row panel of a 1024-wide tile (256 KB) stays in cache for its second use. */
-    static final int PANEL = Integer.getInteger("ntk.pcg.panel", 32);
+    static final int PANEL = Integer.getInteger("ntk.pcg.panel", TileBlock.PANEL_ROWS);
 
     /** Adds the products of the tiles of one partition into a dense N x k array. */
     static void multiplyInto(Iterator<TileBlock> it, double[] x, int k, double[] acc) {
@@ -134,12 +134,12 @@ public final class TileOperator implements SymmetricOperator {
         int xj = (int) (t.colStart() * k);
         int xi = (int) (t.rowStart() * k);
         boolean both = !t.diagonal();
-        double[] buf = t.values() != null ? null : panelBuffer(PANEL * nc);
+        double[] buf = panelBuffer(PANEL * nc); // used only for float32 tiles or panels across stored ones
         for (int i0 = 0; i0 < m; i0 += PANEL) {
             int p = Math.min(PANEL, m - i0);
             // a float32 tile is widened panel by panel; the products accumulate in float64 either way
             double[] kp = t.panel(i0, p, buf);
-            int ko = t.panelOffset(i0);
+            int ko = t.panelOffset(i0, p);
             // yi[i0:i0+p]^T (k x p) += x_J^T (k x nc) K[i0:i0+p, :]^T
             blas.dgemm("N", "N", k, p, nc, 1.0, x, xj, k, kp, ko, nc, 1.0, yi, yiOff + i0 * k, k);
             if (both) {
@@ -220,45 +220,58 @@ public final class TileOperator implements SymmetricOperator {
             byBlock.get(cols[c] / blockSize).add(new int[] {cols[c] % blockSize, c});
         }
         Broadcast<List<List<int[]>>> bsel = jsc.broadcast(byBlock);
-        int bs = blockSize;
         try {
-            Map<Integer, double[]> sums = tiles.mapPartitionsToPair(it -> {
-                Map<Integer, double[]> acc = new HashMap<>();
+            // every entry K(i, cols[c]) lies in exactly one stored tile (or its transpose), so each
+            // tile sends only its own entries: N r values in all, no dense partial sums to reduce
+            List<ColumnPiece> pieces = tiles.flatMap(t -> {
                 List<List<int[]>> sel = bsel.value();
-                while (it.hasNext()) {
-                    TileBlock t = it.next();
-                    int m = t.numRows();
-                    int nc = t.numCols();
-                    List<int[]> inJ = sel.get(t.blockCol());
-                    if (!inJ.isEmpty()) {
-                        double[] yi = acc.computeIfAbsent(t.blockRow(), b -> new double[m * r]);
-                        for (int[] lc : inJ) {
-                            for (int i = 0; i < m; i++) {
-                                yi[i * r + lc[1]] = t.get(i, lc[0]);
-                            }
-                        }
-                    }
-                    List<int[]> inI = sel.get(t.blockRow());
-                    if (!t.diagonal() && !inI.isEmpty()) {
-                        double[] yj = acc.computeIfAbsent(t.blockCol(), b -> new double[nc * r]);
-                        for (int[] lc : inI) {
-                            for (int j = 0; j < nc; j++) {
-                                yj[j * r + lc[1]] = t.get(lc[0], j);
-                            }
-                        }
+                List<ColumnPiece> out = new ArrayList<>(2);
+                List<int[]> inJ = sel.get(t.blockCol());
+                if (!inJ.isEmpty()) {
+                    out.add(ColumnPiece.of(t, inJ, false));
+                }
+                List<int[]> inI = sel.get(t.blockRow());
+                if (!t.diagonal() && !inI.isEmpty()) {
+                    out.add(ColumnPiece.of(t, inI, true));
+                }
+                return out.iterator();
+            }).collect();
+            double[] out = new double[n * r];
+            for (ColumnPiece p : pieces) {
+                int m = p.positions().length;
+                for (int i = 0; i < p.rows(); i++) {
+                    long row = (p.rowStart() + i) * r;
+                    for (int q = 0; q < m; q++) {
+                        out[(int) (row + p.positions()[q])] = p.values()[i * m + q];
                     }
                 }
-                List<Tuple2<Integer, double[]>> out = new ArrayList<>(acc.size());
-                acc.forEach((b, v) -> out.add(new Tuple2<>(b, v)));
-                return out.iterator();
-            }).reduceByKey(TileOperator::addInto, reducers).collectAsMap();
-            double[] out = new double[n * r];
-            for (Map.Entry<Integer, double[]> e : sums.entrySet()) {
-                System.arraycopy(e.getValue(), 0, out, e.getKey() * bs * r, e.getValue().length);
             }
             return out;
         } finally {
             bsel.destroy();
+        }
+    }
+
+    /**
+     * Entries of K(:, cols) held by one tile: rows [rowStart, rowStart + rows) of the columns at
+     * {@code positions} in the requested list, row-major rows x positions.length.
+     */
+    record ColumnPiece(long rowStart, int rows, int[] positions, double[] values) implements java.io.Serializable {
+
+        /** The tile's columns {@code sel} (local index, position), or with {@code transpose} its rows as columns of K. */
+        static ColumnPiece of(TileBlock t, List<int[]> sel, boolean transpose) {
+            int m = sel.size();
+            int rows = transpose ? t.numCols() : t.numRows();
+            int[] pos = new int[m];
+            double[] v = new double[rows * m];
+            for (int q = 0; q < m; q++) {
+                int local = sel.get(q)[0];
+                pos[q] = sel.get(q)[1];
+                for (int i = 0; i < rows; i++) {
+                    v[i * m + q] = transpose ? t.get(local, i) : t.get(i, local);
+                }
+            }
+            return new ColumnPiece(transpose ? t.colStart() : t.rowStart(), rows, pos, v);
         }
     }
 }
