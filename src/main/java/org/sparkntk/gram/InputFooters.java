@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -16,6 +18,10 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.internal.SessionStateHelper$;
 import org.sparkntk.io.KernelManifest.FileFingerprint;
 
 /**
@@ -27,7 +33,7 @@ import org.sparkntk.io.KernelManifest.FileFingerprint;
  * footers, no data files) gives null, and the caller lets Spark open the input as before, so its
  * error messages and its handling of those layouts are unchanged.
  */
-final class InputFooters {
+public final class InputFooters {
 
     /**
      * A data file: its path as Spark's {@code _metadata.file_path} spells it (the key of the row
@@ -78,6 +84,33 @@ final class InputFooters {
         }
         out.sort((a, b) -> a.path().compareTo(b.path()));
         return out;
+    }
+
+    /**
+     * A Parquet input opened for a scan: the frame, and the rows before each data file in input order
+     * keyed as Spark's {@code _metadata.file_path} spells the file (null when the footers could not
+     * be read, e.g. a glob: then the caller counts the rows with Spark).
+     */
+    public record Opened(Dataset<Row> frame, Map<String, Long> fileOffsets) {
+    }
+
+    /**
+     * Opens {@code path} as {@code spark.read().parquet(path)} would, but for a plain file or folder
+     * with the schema and per-file row counts from the footers (no schema inference job, no counting
+     * pass). Spark's exceptions for unreadable inputs pass through unchanged.
+     */
+    public static Opened open(SparkSession spark, String path) {
+        InputFooters footers = read(SessionStateHelper$.MODULE$.getHadoopConf(spark), path);
+        if (footers == null) {
+            return new Opened(spark.read().parquet(path), null);
+        }
+        Map<String, Long> offsets = new HashMap<>();
+        long acc = 0;
+        for (DataFile f : footers.files()) {
+            offsets.put(f.uri(), acc);
+            acc += f.rows();
+        }
+        return new Opened(spark.read().schema(InputTable.footerSchema(spark, footers)).parquet(path), offsets);
     }
 
     /** Most footers read at once. */
@@ -142,7 +175,7 @@ final class InputFooters {
      * A file's key: its URI rebuilt from its parts, so "file:///a b" and Spark's "file:/a%20b" are
      * the same key (the form Spark's {@code _metadata.file_path} has, so the order is Spark's too).
      */
-    static String key(String uri) {
+    public static String key(String uri) {
         try {
             URI u = new URI(uri);
             return new URI(u.getScheme(), u.getAuthority(), u.getPath(), u.getQuery(), u.getFragment()).toString();

@@ -115,7 +115,10 @@ public final class Fitter {
             chol.checkFits(n, k);
             long t0 = System.nanoTime();
             jsc.setJobDescription("cholesky: assemble K on the driver");
-            double[] dense = assemble(jsc, tiles, n);
+            double[] dense;
+            try (Progress p = Progress.start(jsc, "assemble K", log)) {
+                dense = assemble(jsc, tiles, n);
+            }
             timings.put("assemble_seconds", seconds(t0));
             long t1 = System.nanoTime();
             Solution s = chol.solve(dense, n, lambda, y, k);

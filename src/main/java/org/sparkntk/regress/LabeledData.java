@@ -16,6 +16,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.storage.StorageLevel;
+import org.sparkntk.gram.InputFooters;
 import org.sparkntk.gram.Normalizer;
 import org.sparkntk.options.Normalize;
 import org.sparkntk.spec.UserError;
@@ -136,8 +137,12 @@ public final class LabeledData {
         boolean fit = fixed == null;
         Normalizer rowNorm = fit ? Normalizer.none() : fixed;
         Dataset<Row> df;
+        Map<String, Long> footerOffsets;
         try {
-            df = spark.read().parquet(path);
+            // a plain file or folder: schema and per-file row counts from the footers, as gram opens its input
+            InputFooters.Opened opened = InputFooters.open(spark, path);
+            df = opened.frame();
+            footerOffsets = opened.fileOffsets();
         } catch (Exception e) {
             if (e.getClass().getSimpleName().contains("AnalysisException")) {
                 throw new UserError(role + " '" + path + "' cannot be read as Parquet: " + firstLine(e.getMessage()), e);
@@ -196,12 +201,12 @@ public final class LabeledData {
         // a row's index is the number of rows in the files sorted before its file plus its position in
         // the file: the per-file counts come from the metadata columns alone (no data read), so the rows
         // need no range partitioning, sort or zipWithIndex pass to be numbered
-        Map<String, Long> offsets = fileOffsets(selected);
+        Map<String, Long> offsets = footerOffsets != null ? footerOffsets : fileOffsets(selected);
         Broadcast<Map<String, Long>> bo = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(offsets);
         int fileCol = cols.size();
         JavaRDD<Item> items = selected.javaRDD()
-                .map(r -> toItem(new Tuple2<>(r, bo.value().get(r.getString(fileCol)) + r.getLong(fileCol + 1)), hasId, nl,
-                        featuresCol, rowNorm))
+                .map(r -> toItem(new Tuple2<>(r, bo.value().get(InputFooters.key(r.getString(fileCol))) + r.getLong(fileCol + 1)),
+                        hasId, nl, featuresCol, rowNorm))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             // ids, labels, the feature length and any problem of every row, on the driver (O(N k)), in one pass
@@ -252,7 +257,7 @@ public final class LabeledData {
         List<Row> counts = selected.groupBy("_ntk_file").count().collectAsList();
         java.util.TreeMap<String, Long> sorted = new java.util.TreeMap<>();
         for (Row r : counts) {
-            sorted.put(r.getString(0), r.getLong(1));
+            sorted.put(InputFooters.key(r.getString(0)), r.getLong(1));
         }
         Map<String, Long> offsets = new java.util.HashMap<>();
         long acc = 0;

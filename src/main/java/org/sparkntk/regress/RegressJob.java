@@ -198,7 +198,10 @@ public final class RegressJob {
             JavaRDD<FeatureBlock[]> pairs = KernelTiles.blockPairs(train.blocks(), partitions);
             tiles = KernelTiles.tiles(pairs, req.spec(), req.kind(), plan.cachePrecision() == null
                     ? org.sparkntk.spec.Precision.FLOAT64 : plan.cachePrecision());
-            if (!req.matrixFree()) {
+            if (dense) {
+                // the dense solve copies each tile into K on the driver as it is computed: no cache
+                log.accept("kernel: " + nb * (nb + 1) / 2 + " tiles computed while K is assembled on the driver");
+            } else if (!req.matrixFree()) {
                 tiles = tiles.persist(StorageLevel.MEMORY_AND_DISK());
                 jsc.setJobDescription("regress: " + req.kind().label() + " tiles (" + nb * (nb + 1) / 2 + ")");
                 try (Progress p = Progress.start(jsc, "kernel tiles", log)) {

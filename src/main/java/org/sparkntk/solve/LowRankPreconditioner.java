@@ -141,6 +141,7 @@ public final class LowRankPreconditioner implements Preconditioner {
         }
         rank = Math.min(rank, n);
         blockSize = Math.max(1, Math.min(blockSize, rank));
+        long t0 = System.nanoTime();
         double[] d = k.diagonal().clone();
         double trace0 = 0;
         for (double v : d) {
@@ -237,6 +238,14 @@ public final class LowRankPreconditioner implements Preconditioner {
                 cols += a;
             }
             rounds++;
+            if (log != null) {
+                double rest = 0;
+                for (double v : d) {
+                    rest += v;
+                }
+                log.accept(String.format(java.util.Locale.ROOT, "rpcholesky: %d of %d pivots after %d column fetches,"
+                        + " residual trace %.3g of %.3g, %.1f s", cols, rank, rounds, rest, trace0, (System.nanoTime() - t0) / 1e9));
+            }
         }
         if (log != null) {
             double rest = 0;
