@@ -110,6 +110,25 @@ public final class TileBlock implements Serializable {
         return doubles != null ? doubles[i / PANEL_ROWS][idx] : floats[i / PANEL_ROWS][idx];
     }
 
+    /** The sum of all values, read panel by panel in storage order (the yardstick of a pass over the cache). */
+    public double sum() {
+        double s = 0;
+        if (doubles != null) {
+            for (double[] p : doubles) {
+                for (double v : p) {
+                    s += v;
+                }
+            }
+        } else {
+            for (float[] p : floats) {
+                for (float v : p) {
+                    s += v;
+                }
+            }
+        }
+        return s;
+    }
+
     /** Copies row i, widened to double, into {@code dst} at {@code off}. */
     public void copyRow(int i, double[] dst, int off) {
         int from = (i % PANEL_ROWS) * numCols;

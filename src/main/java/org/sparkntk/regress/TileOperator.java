@@ -58,15 +58,7 @@ public final class TileOperator implements SymmetricOperator {
     public double scanSeconds() {
         jsc.setJobDescription(label + ": scan pass over K (yardstick)");
         long t0 = System.nanoTime();
-        tiles.map(t -> {
-            double s = 0;
-            for (int i = 0; i < t.numRows(); i++) {
-                for (int j = 0; j < t.numCols(); j++) {
-                    s += t.get(i, j);
-                }
-            }
-            return s;
-        }).reduce(Double::sum);
+        tiles.map(TileBlock::sum).reduce(Double::sum);
         return (System.nanoTime() - t0) / 1e9;
     }
 

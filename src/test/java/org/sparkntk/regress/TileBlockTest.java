@@ -49,6 +49,14 @@ class TileBlockTest {
                 }
             }
         }
+        double sum = 0;
+        double sum32 = 0;
+        for (double x : v) {
+            sum += x;
+            sum32 += (float) x;
+        }
+        assertEquals(sum, t64.sum(), 1e-12 * v.length);
+        assertEquals(sum32, t32.sum(), 1e-12 * v.length);
         // float32 storage widened back gives the rounded values; float64 -> float64 is the same tile
         TileBlock back = t32.withPrecision(Precision.FLOAT64);
         assertEquals((float) v[v.length - 1], back.get(rows - 1, cols - 1), 0.0);
