@@ -15,7 +15,7 @@ import org.sparkntk.tile.Tiles;
  * The spectral shortcuts against brute force written here with plain Gaussian elimination:
  * leave-one-out (N solves) for every ridge, and fold predictions against explicit fits.
  */
-class SpectralTest {
+public class SpectralTest {
 
     static final int N = 100;
 
@@ -78,7 +78,7 @@ class SpectralTest {
     }
 
     /** Predictions for rows {@code held} of a fit on rows {@code train}: K(held, train) (K(train) + lambda I)^-1 y(train). */
-    static double[] explicitFit(double[] k, int n, double[] y, int outputs, int[] train, int[] held, double lambda) {
+    public static double[] explicitFit(double[] k, int n, double[] y, int outputs, int[] train, int[] held, double lambda) {
         int nt = train.length;
         double[] a = new double[nt * nt];
         double[] yt = new double[nt * outputs];
