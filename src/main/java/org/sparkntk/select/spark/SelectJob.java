@@ -250,6 +250,12 @@ public final class SelectJob {
                 fs.delete(new Path(s.output()), true);
                 outExisted = false;
             }
+            long factored = s.protocol().kind() == Protocol.Kind.KFOLD ? m - m / s.protocol().folds()
+                    : s.protocol().kind() == Protocol.Kind.HOLDOUT ? m - Math.round(s.protocol().fraction() * m) : m;
+            double estimate = eigenCount(s, specs.size()) * SymmetricEigen.flops(factored) / SymmetricEigen.typicalRate(lapack);
+            log.accept(String.format(Locale.ROOT, "estimated eigendecomposition time: %.0f s (%d x dsyevd of %d rows at ~%.0f GFLOP/s;"
+                            + " docs/select.md)%s", estimate, eigenCount(s, specs.size()), factored, SymmetricEigen.typicalRate(lapack) / 1e9,
+                    estimate > 600 ? "; --max-rows selects on fewer rows, at (rows / " + factored + ")^3 of this" : ""));
             boolean ntk = s.kernels().contains("ntk");
             boolean nngp = s.kernels().contains("nngp");
             int[] depths = s.depths().stream().mapToInt(Integer::intValue).toArray();
