@@ -133,6 +133,7 @@ public final class SelectJob {
         FileSystem fs = staging.getFileSystem(conf);
         boolean outExisted = fs.exists(new Path(s.output()));
         JavaRDD<FeatureBlock[]> pairs = null;
+        JavaRDD<FeatureBlock> kept = null;
         try {
             if (s.protocol().kind() == Protocol.Kind.VALIDATION) {
                 jsc.setJobDescription("select: read --validation");
@@ -213,8 +214,8 @@ public final class SelectJob {
                 }
             }
             long bytes = driverBytes(s.protocol(), m, nVal);
-            int nb = 0;
-            JavaRDD<FeatureBlock> blocks = subset(jsc, train.blocks(), keep, n);
+            kept = subset(jsc, train.blocks(), keep, n);
+            JavaRDD<FeatureBlock> blocks = kept;
             List<KernelSlices.BlockInfo> layout = new ArrayList<>(blocks.map(b -> new KernelSlices.BlockInfo(b.index(), b.start(), b.rows())).collect());
             int offset = layout.stream().mapToInt(KernelSlices.BlockInfo::index).max().orElse(0) + 1;
             if (val != null) {
@@ -225,7 +226,7 @@ public final class SelectJob {
                 layout.addAll(vb.map(b -> new KernelSlices.BlockInfo(b.index(), b.start(), b.rows())).collect());
             }
             layout.sort(java.util.Comparator.comparingInt(KernelSlices.BlockInfo::index));
-            nb = layout.size();
+            int nb = layout.size();
             int kinds = s.kernels().size();
             long stagingBytes = 0;
             for (KernelSlices.BlockInfo a : layout) {
@@ -410,6 +411,9 @@ public final class SelectJob {
         } finally {
             if (pairs != null) {
                 pairs.unpersist(false);
+            }
+            if (kept != null && kept != train.blocks()) {
+                kept.unpersist(false);
             }
             train.release();
             if (val != null) {
