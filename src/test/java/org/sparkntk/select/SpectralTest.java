@@ -268,4 +268,43 @@ public class SpectralTest {
         assertEquals(Math.round(30 * 73 / 103.0), zeros);
         org.junit.jupiter.api.Assertions.assertArrayEquals(sub, Folds.subsample(cls, n, 30, 4L));
     }
+
+    @Test
+    void heldOutVarianceIsTheGpPredictiveVariance() {
+        int n = 50;
+        double[] k = kernel(n, 4, 12, true, 3);
+        double lambda = 0.02 * meanDiag(k, n);
+        int[] tr = java.util.stream.IntStream.range(0, 40).toArray();
+        int[] he = java.util.stream.IntStream.range(40, n).toArray();
+        double[] ktt = new double[40 * 40];
+        double[] a = new double[40 * 40];
+        for (int i = 0; i < 40; i++) {
+            for (int j = 0; j < 40; j++) {
+                ktt[i * 40 + j] = k[i * n + j];
+                a[i * 40 + j] = k[i * n + j] + (i == j ? lambda : 0);
+            }
+        }
+        double[] kht = new double[10 * 40];
+        double[] dh = new double[10];
+        for (int h = 0; h < 10; h++) {
+            for (int j = 0; j < 40; j++) {
+                kht[h * 40 + j] = k[he[h] * n + j];
+            }
+            dh[h] = k[he[h] * n + he[h]];
+        }
+        double[] y = targets(n, 1, 3);
+        Spectral.Predictions p = Spectral.heldOut(SymmetricEigen.decompose(ktt, 40, SymmetricEigen.lapack()),
+                java.util.Arrays.copyOf(y, 40), 1, kht, 10, dh, new double[] {lambda});
+        double[] f = explicitFit(k, n, y, 1, tr, he, lambda);
+        for (int h = 0; h < 10; h++) {
+            double[] b = java.util.Arrays.copyOfRange(kht, h * 40, h * 40 + 40);
+            double[] x = solve(a, 40, b, 1);
+            double v = dh[h] + lambda;
+            for (int j = 0; j < 40; j++) {
+                v -= b[j] * x[j];
+            }
+            assertEquals(v, p.variances()[0][h], 1e-8 * v, "variance of held-out row " + h);
+            assertEquals(f[h], p.values()[0][h], 1e-9 * Math.max(1, Math.abs(f[h])), "prediction of held-out row " + h);
+        }
+    }
 }

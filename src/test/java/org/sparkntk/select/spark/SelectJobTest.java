@@ -192,7 +192,7 @@ class SelectJobTest {
     }
 
     @Test
-    void holdoutRmseEqualsRegressOnTheSameSplit() throws Exception {
+    void holdoutAndValidationRmseEqualRegressOnTheSameSplit() throws Exception {
         Path out = dir.resolve("holdout");
         StringWriter err = new StringWriter();
         assertEquals(0, run(err, "select", "--train", dir.resolve("train.parquet").toString(), "--label-col", "y1", "--depths", "2",
@@ -204,8 +204,16 @@ class SelectJobTest {
         }
         write(dir.resolve("h-train.parquet").toString(), kept);
         write(dir.resolve("h-test.parquet").toString(), held);
+        // the same split as a separate validation set: train on h-train, score h-test
+        Path outVal = dir.resolve("validation");
+        assertEquals(0, run(err, "select", "--train", dir.resolve("h-train.parquet").toString(), "--label-col", "y1", "--depths", "2",
+                "--kernels", "nngp", "--ridges", "1e-2", "--validation", dir.resolve("h-test.parquet").toString(), "--output",
+                outVal.toString()), err.toString());
+        Row val = table(outVal).get(0);
         List<Row> rows = table(out);
         for (Row row : rows) {
+            assertEquals(row.getDouble(row.fieldIndex("score")), val.getDouble(val.fieldIndex("score")), 1e-10, "--validation = --holdout");
+            assertEquals(row.getDouble(row.fieldIndex("lambda")), val.getDouble(val.fieldIndex("lambda")), 1e-14);
             double ridge = row.getDouble(row.fieldIndex("ridge"));
             Path r = dir.resolve("regress-" + ridge);
             assertEquals(0, run(err, "regress", "--train", dir.resolve("h-train.parquet").toString(), "--test",
