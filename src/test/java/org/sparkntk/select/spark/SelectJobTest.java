@@ -228,6 +228,48 @@ class SelectJobTest {
     }
 
     @Test
+    void maxRowsSelectsOnTheStratifiedSubsample() throws Exception {
+        Path out = dir.resolve("subsample");
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(err, "select", "--train", dir.resolve("train.parquet").toString(), "--label-col", "label", "--depths", "2",
+                "--kernels", "ntk", "--ridges", "1e-2", "--bias-stds", "0.1", "--loo", "--max-rows", "61", "--seed", "7",
+                "--block-size", "16", "--output", out.toString()), err.toString());
+        int[] keep = Folds.subsample(label, N, 61, 7L);
+        double[] full = kernel(2, true, 0.1);
+        int m = keep.length;
+        double[] k = new double[m * m];
+        double trace = 0;
+        for (int a = 0; a < m; a++) {
+            for (int b = 0; b < m; b++) {
+                k[a * m + b] = full[keep[a] * N + keep[b]];
+            }
+            trace += k[a * m + a];
+        }
+        double lambda = 1e-2 * trace / m;
+        double[] yc = new double[m * 3];
+        for (int a = 0; a < m; a++) {
+            for (int c = 0; c < 3; c++) {
+                yc[a * 3 + c] = (c == label[keep[a]] ? 1 : 0) - 1.0 / 3;
+            }
+        }
+        int right = 0;
+        for (int i = 0; i < m; i++) {
+            final int skip = i;
+            int[] tr = java.util.stream.IntStream.range(0, m).filter(j -> j != skip).toArray();
+            double[] f = org.sparkntk.select.SpectralTest.explicitFit(k, m, yc, 3, tr, new int[] {i}, lambda);
+            int arg = f[0] >= f[1] && f[0] >= f[2] ? 0 : (f[1] >= f[2] ? 1 : 2);
+            right += arg == label[keep[i]] ? 1 : 0;
+        }
+        Row row = table(out).get(0);
+        assertEquals(lambda, row.getDouble(row.fieldIndex("lambda")), 1e-12 * lambda);
+        assertEquals((double) right / m, row.getDouble(row.fieldIndex("score")), 1e-12);
+        assertEquals(m, row.getInt(row.fieldIndex("folds")));
+        Map<?, ?> sub = (Map<?, ?>) json(out.resolve("selection.json")).get("subsample");
+        assertEquals(Boolean.TRUE, sub.get("subsampled"));
+        assertEquals(61, sub.get("rows"));
+    }
+
+    @Test
     void badInputExitsTwoAndWritesNothing() {
         String train = dir.resolve("train.parquet").toString();
         String[][] cases = {
