@@ -21,10 +21,10 @@ import picocli.CommandLine.Option;
 
 /** {@code ntk select}: model selection over depths, kernels, ridges and bias/weight stds from one kernel pass. */
 @Command(name = "select", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Model selection for NTK/NNGP kernel regression: scores every (weight std, bias std, kernel, depth, ridge)",
-                "by leave-one-out, K-fold, a holdout or a validation set, with one kernel pass per (weight std, bias std) and one",
-                "eigendecomposition per (kernel, depth) for all ridges. Writes OUT/selection/ (Parquet), OUT/selection.png and",
-                "OUT/selection.json (last; the best configuration)."})
+        description = {"Model selection for NTK/NNGP kernel regression: scores every (weight std, bias std, kernel, depth, ridge)"
+                + " by leave-one-out, K-fold, a holdout or a validation set, with one kernel pass per (weight std, bias std) and one"
+                + " eigendecomposition per (kernel, depth) for all ridges.",
+                "Writes OUT/selection/ (Parquet), OUT/selection.png and OUT/selection.json (last; the best configuration). docs/select.md."})
 final class SelectCommand implements Callable<Integer> {
 
     @Option(names = "--train", required = true, paramLabel = "TRAIN", description = "Training Parquet (features and labels).")
