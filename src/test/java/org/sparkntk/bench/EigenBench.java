@@ -27,6 +27,23 @@ public final class EigenBench {
             double s = (System.nanoTime() - t0) / 1e9;
             System.out.printf(Locale.ROOT, "dsyevd n=%d: %.2f s, %.2f GFLOP/s (9 n^3), lambda_max %.4g%n", n, s,
                     SymmetricEigen.flops(n) / s / 1e9, e.values()[n - 1]);
+            if (System.getProperty("evr") != null) {
+                double[] b = matrix(n, 7);
+                double[] w = new double[n];
+                double[] z = new double[n * n];
+                int[] isuppz = new int[2 * n];
+                org.netlib.util.intW m = new org.netlib.util.intW(0);
+                org.netlib.util.intW info = new org.netlib.util.intW(0);
+                double[] wq = new double[1];
+                int[] iwq = new int[1];
+                l.dsyevr("V", "A", "U", n, b, n, 0, 0, 0, 0, 0, m, w, z, n, isuppz, wq, -1, iwq, -1, info);
+                double[] work = new double[(int) wq[0]];
+                int[] iwork = new int[iwq[0]];
+                long t1 = System.nanoTime();
+                l.dsyevr("V", "A", "U", n, b, n, 0, 0, 0, 0, 0, m, w, z, n, isuppz, work, work.length, iwork, iwork.length, info);
+                double s2 = (System.nanoTime() - t1) / 1e9;
+                System.out.printf(Locale.ROOT, "dsyevr n=%d: %.2f s (info %d), lambda_max %.4g%n", n, s2, info.val, w[n - 1]);
+            }
         }
     }
 
