@@ -282,7 +282,6 @@ class SelectJobTest {
             {"--folds", "121"}, {"'folds' is 121 but must be <= 120, the number of training rows"},
             {"--holdout", "1"}, {"'holdout' is 1.0 but must be in (0, 1), the fraction of training rows held out"},
             {"--loo", "--folds", "3"}, {"give one of --loo, --folds, --holdout, --validation, not several (got --loo, --folds)"},
-            {"--loo", "--metric", "rmse"}, {"'metric' is rmse but the task is classification; use --metric accuracy"},
             {"--loo", "--metric", "nll"}, {"'metric' is nll but the task is classification; use --metric accuracy (nll is"},
             {"--loo", "--refit"}, {"'refit' needs --test TEST: the refitted model is scored on it"},
             {"--loo", "--max-rows", "100", "--max-driver-memory", "0.0002"}, {"'max-rows' is 100 but the driver can factor the kernel of at most 90 training rows here (0.00 GB of 0.00 GB for the dense matrix and the eigendecomposition's workspace); lower --max-rows or give the driver more memory"},
