@@ -37,8 +37,8 @@ public record SelectSpec(String train, List<String> labelCols, String featuresCo
         if (maxRows != null && maxRows < 2) {
             throw new UserError("'max-rows' is " + maxRows + " but must be >= 2");
         }
-        if (blockSize < 1) {
-            throw new UserError("'block-size' is " + blockSize + " but must be > 0");
+        if (blockSize < 1 || blockSize > org.sparkntk.options.KernelConfig.MAX_BLOCK_SIZE) {
+            throw new UserError("'block-size' is " + blockSize + " but must be > 0 and <= " + org.sparkntk.options.KernelConfig.MAX_BLOCK_SIZE);
         }
         weightStds = List.copyOf(weightStds);
         biasStds = List.copyOf(biasStds);
