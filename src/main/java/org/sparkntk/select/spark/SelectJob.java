@@ -194,7 +194,7 @@ public final class SelectJob {
             int[] keep = Folds.subsample(classAll, n, m, s.seed());
             if (m < n) {
                 log.accept(String.format(Locale.ROOT, "selecting on a %s subsample of %d of %d training rows (seed %d; %s);"
-                        + " the best depth and ridge transfer well to the full set", classify ? "stratified" : "random", m, n, s.seed(),
+                        + " the best depth and trace-scaled ridge usually transfer to the full set (--refit trains on all rows)", classify ? "stratified" : "random", m, n, s.seed(),
                         subsampleReason));
             }
             int total = m + nVal;
