@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 ImportIdxCommand.class,
                 RegressCommand.class,
+                SelectCommand.class,
                 SolveCommand.class,
                 PredictCommand.class,
                 CommandLine.HelpCommand.class,
