@@ -137,6 +137,13 @@ public final class NystromOperator implements RectangularOperator {
         }
     }
 
+    /**
+     * Depth of the reduction of the per-partition M x k sums: at depth 2 the executors add them up
+     * in about sqrt(P) groups first, so the driver receives O(sqrt(P)) arrays instead of one per
+     * partition (P ~ N / block size: 10^4 partitions at N = 10^7).
+     */
+    static final int TREE_DEPTH = 2;
+
     /** Passes over K_nM so far. */
     public int passes() {
         return passes;
@@ -185,7 +192,7 @@ public final class NystromOperator implements RectangularOperator {
                     }
                 }
                 return List.of(acc).iterator();
-            }).reduce(TileOperator::addInto);
+            }).treeReduce(TileOperator::addInto, TREE_DEPTH);
             System.arraycopy(sum, 0, out, 0, mk);
         } finally {
             bv.destroy();
@@ -216,7 +223,7 @@ public final class NystromOperator implements RectangularOperator {
                     }
                 }
                 return List.of(acc).iterator();
-            }).reduce(TileOperator::addInto);
+            }).treeReduce(TileOperator::addInto, TREE_DEPTH);
             System.arraycopy(sum, 0, out, 0, mk);
         } finally {
             bu.destroy();
