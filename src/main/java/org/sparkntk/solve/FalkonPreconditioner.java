@@ -49,6 +49,7 @@ public final class FalkonPreconditioner {
         if (kmm.length != (long) m * m) {
             throw new IllegalArgumentException("K_MM must be " + m + " x " + m);
         }
+        long t0 = System.nanoTime();
         double[] diag = new double[m];
         double mean = 0;
         for (int i = 0; i < m; i++) {
@@ -122,8 +123,8 @@ public final class FalkonPreconditioner {
             }
         }
         if (log != null) {
-            log.accept(String.format(Locale.ROOT, "nystrom: preconditioner factored (M = %d, jitter %.3g, lambda / N = %.3g)",
-                    m, jitter, shift));
+            log.accept(String.format(Locale.ROOT, "nystrom: preconditioner factored in %.1f s (M = %d: T, T T^T and A, M^3"
+                    + " flops; jitter %.3g, lambda / N = %.3g)", (System.nanoTime() - t0) / 1e9, m, jitter, shift));
         }
         return new FalkonPreconditioner(m, kmm, a, jitter);
     }
