@@ -227,4 +227,33 @@ class NystromSolverTest {
         assertFalse(plain.result().allConverged(), "plain CG: " + plain.result());
         assertEquals(400, plain.result().iterations());
     }
+
+    @Test
+    void aSavedStateResumesToTheSameSolution() {
+        int n = 200;
+        int m = 30;
+        int k = 2;
+        double[][] x = points(n, 4, 8);
+        double[] y = targets(x, k, 9);
+        int[] idx = new int[m];
+        for (int i = 0; i < m; i++) {
+            idx[i] = i * 6;
+        }
+        double[][] c = rowsOf(x, idx);
+        double[] knm = rbf(x, c, 2.0);
+        double[] kmm = rbf(c, c, 2.0);
+        double lambda = 1e-3;
+        NystromSolver.Options opt = new NystromSolver.Options(1e-10, 500, true);
+        Solution whole = NystromSolver.solve(new DenseRectangular(knm, n, m), kmm.clone(), lambda, y, k, opt, "t", null, null, null);
+        PcgState[] saved = new PcgState[1];
+        Solution cut = NystromSolver.solve(new DenseRectangular(knm, n, m), kmm.clone(), lambda, y, k,
+                new NystromSolver.Options(1e-10, 4, true), "t", (st, r) -> saved[0] = st.copy(), null, null);
+        assertFalse(cut.result().allConverged());
+        assertEquals(4, saved[0].iteration());
+        Solution resumed = NystromSolver.solve(new DenseRectangular(knm, n, m), kmm.clone(), lambda, y, k, opt, "t", null, saved[0],
+                null);
+        assertTrue(resumed.result().allConverged(), resumed.result().toString());
+        assertEquals(whole.result().iterations(), resumed.result().iterations());
+        assertTrue(relDiff(resumed.x(), whole.x()) < 1e-12, "resumed differs by " + relDiff(resumed.x(), whole.x()));
+    }
 }
