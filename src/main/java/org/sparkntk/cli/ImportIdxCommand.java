@@ -16,6 +16,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkntk.io.Idx;
+import org.sparkntk.io.Shifts;
 import org.sparkntk.spec.UserError;
 import org.sparkntk.options.SparkOptions;
 import picocli.CommandLine.Command;
@@ -25,7 +26,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code ntk import-idx}: MNIST-style IDX files to Parquet with columns id BIGINT (the image's
  * index in the file, 0-based), features ARRAY&lt;DOUBLE&gt; (pixels row by row, each divided by 255,
- * so in [0, 1] for ubyte images) and label INT.
+ * so in [0, 1] for ubyte images) and label INT. With {@code --augment shifts:K} every image is
+ * followed by its K one-pixel shifts ({@link Shifts}: id 10 i + s, columns source BIGINT = i and
+ * shift INT = s), generated on the executors from the broadcast IDX bytes.
  */
 @Command(name = "import-idx", mixinStandardHelpOptions = true,
         description = "Convert IDX images and labels (MNIST / Fashion-MNIST, gzip or not) to Parquet: id BIGINT, "
@@ -48,6 +51,11 @@ final class ImportIdxCommand implements Callable<Integer> {
             description = "Divide every pixel by S (default ${DEFAULT-VALUE}: ubyte pixels to [0, 1]).")
     double scale;
 
+    @Option(names = "--augment", defaultValue = "none", paramLabel = "none|shifts:4|shifts:8",
+            description = "Add each image's one-pixel shifts (zero fill) in 4 or 8 directions: N x 5 or N x 9 rows, id 10 i + s"
+                    + " for shift s of image i (s = 0: the image), columns source and shift (default ${DEFAULT-VALUE}).")
+    String augment;
+
     @Option(names = "--overwrite", description = "Replace OUTPUT if it exists.")
     boolean overwrite;
 
@@ -62,6 +70,7 @@ final class ImportIdxCommand implements Callable<Integer> {
         if (limit != null && limit < 1) {
             throw new UserError("'limit' is " + limit + " but must be >= 1");
         }
+        int shifts = Shifts.parse(augment);
         Configuration hconf = new Configuration();
         Idx.Array img = readIdx(hconf, images, "--images");
         Idx.Array lab = readIdx(hconf, labels, "--labels");
@@ -75,10 +84,25 @@ final class ImportIdxCommand implements Callable<Integer> {
             throw new UserError("--images has " + img.count() + " items but --labels has " + lab.count());
         }
         int n = limit == null ? img.count() : Math.min(limit, img.count());
+        int side = shifts == 0 ? 0 : Shifts.side(java.util.Arrays.copyOfRange(img.dims(), 1, img.dims().length), img.itemSize(),
+                "--images " + images);
         Path out = new Path(output);
         FileSystem fs = out.getFileSystem(hconf);
         if (fs.exists(out) && !overwrite) {
             throw new UserError("'" + output + "' exists; pass --overwrite to replace it");
+        }
+        if (shifts > 0) {
+            try (SparkOptions.Session session = sparkOptions.session("spark-ntk import-idx")) {
+                writeAugmented(session.spark(), img, lab, n, side, shifts, scale, out, fs);
+            }
+            StringBuilder dirs = new StringBuilder();
+            for (int s = 0; s < shifts; s++) {
+                dirs.append(s == 0 ? "" : ", ").append(s + 1).append(' ').append(Shifts.NAMES[s]);
+            }
+            System.out.println("import-idx: " + n + " images x " + (shifts + 1) + " = " + (long) n * (shifts + 1) + " rows, "
+                    + img.itemSize() + " features (pixel / " + fmt(scale) + "), id 10 i + s (s = 0 the image, " + dirs
+                    + "), labels from " + labels + " -> " + output);
+            return 0;
         }
         StructType schema = new StructType()
                 .add("id", DataTypes.LongType, false)
@@ -112,6 +136,56 @@ final class ImportIdxCommand implements Callable<Integer> {
                 throw new IOException("could not rename " + staging + " to " + out);
             }
         } finally {
+            if (fs.exists(staging)) {
+                fs.delete(staging, true);
+            }
+        }
+    }
+
+    /** The images and their shifts, generated per partition from the broadcast IDX bytes, written like {@link #write}. */
+    private static void writeAugmented(SparkSession spark, Idx.Array img, Idx.Array lab, int n, int side, int shifts, double scale,
+                                       Path out, FileSystem fs) throws IOException {
+        StructType schema = new StructType()
+                .add("id", DataTypes.LongType, false)
+                .add("features", DataTypes.createArrayType(DataTypes.DoubleType, false), false)
+                .add("label", DataTypes.IntegerType, false)
+                .add("source", DataTypes.LongType, false)
+                .add("shift", DataTypes.IntegerType, false);
+        Path staging = new Path(out.getParent(), "." + out.getName() + ".staging-" + System.nanoTime());
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        org.apache.spark.broadcast.Broadcast<Idx.Array[]> b = jsc.broadcast(new Idx.Array[] {img, lab});
+        try {
+            int slices = Math.max(1, Math.min(64, (int) ((long) n * (shifts + 1) / 20000 + 1)));
+            List<Integer> starts = new ArrayList<>();
+            for (int s = 0; s < slices; s++) {
+                starts.add((int) ((long) n * s / slices));
+            }
+            org.apache.spark.api.java.JavaRDD<Row> rows = jsc.parallelize(starts, slices).flatMap(start -> {
+                Idx.Array im = b.value()[0];
+                Idx.Array lb = b.value()[1];
+                int idx = starts.indexOf(start);
+                int end = idx + 1 < starts.size() ? starts.get(idx + 1) : n;
+                List<Row> rs = new ArrayList<>((end - start) * (shifts + 1));
+                for (int i = start; i < end; i++) {
+                    double[] x = im.item(i, scale);
+                    int label = lb.intValue(i);
+                    rs.add(RowFactory.create(Shifts.id(i, 0), x, label, (long) i, 0));
+                    for (int s = 1; s <= shifts; s++) {
+                        int[] dir = Shifts.DIRECTIONS[s - 1];
+                        rs.add(RowFactory.create(Shifts.id(i, s), Shifts.shift(x, side, dir[0], dir[1]), label, (long) i, s));
+                    }
+                }
+                return rs.iterator();
+            });
+            spark.createDataFrame(rows, schema).write().mode(SaveMode.ErrorIfExists).parquet(staging.toString());
+            if (fs.exists(out)) {
+                fs.delete(out, true);
+            }
+            if (!fs.rename(staging, out)) {
+                throw new IOException("could not rename " + staging + " to " + out);
+            }
+        } finally {
+            b.destroy();
             if (fs.exists(staging)) {
                 fs.delete(staging, true);
             }

@@ -93,7 +93,7 @@ final class RegressCommand implements Callable<Integer> {
                 KernelTiles.Kind.parse(kernelKind), task.trim().toLowerCase(java.util.Locale.ROOT), solver.ridge(),
                 solver.solverKind(), solver.tol(), solver.maxIter, solver.preconditionerRank(), matrixFree,
                 blockSize, overwrite, solver.checkpointEvery, solver.maxDriverBytes(), Normalize.parse(normalize),
-                solver.cachePrecision());
+                solver.cachePrecision(), solver.nystrom());
         try (SparkOptions.Session s = spark.session("spark-ntk regress")) {
             RegressJob.run(s.spark(), req);
         }

@@ -62,6 +62,10 @@ final class SolveCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         solver.validate();
+        if (solver.solverKind() == org.sparkntk.regress.SolverChoice.Kind.NYSTROM) {
+            throw new org.sparkntk.spec.UserError("'solver' nystrom works with 'ntk regress' only: it computes K(X, C) from the"
+                    + " features, and 'ntk solve' reads a stored Gram; use cholesky, pcg or auto here");
+        }
         List<String> cols = Arrays.stream(labelCol.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         org.sparkntk.regress.KernelTiles.Kind.parse(name);
         Fitter.Options fo = new Fitter.Options(solver.ridge(), solver.solverKind(), solver.tol(), solver.maxIter,

@@ -18,9 +18,24 @@ public final class SolverOptions {
             description = "absolute: lambda as given; trace: lambda * trace(K) / N (Neural Tangents' convention). Default ${DEFAULT-VALUE}.")
     String ridgeScale;
 
-    @Option(names = "--solver", defaultValue = "auto", paramLabel = "auto|cholesky|pcg",
-            description = "auto: cholesky when dense K takes <= 40%% of the driver heap, else pcg (default ${DEFAULT-VALUE}).")
+    @Option(names = "--solver", defaultValue = "auto", paramLabel = "auto|cholesky|pcg|nystrom",
+            description = "auto: cholesky when dense K fits the driver and is estimated faster, else pcg; nystrom: Nystrom"
+                    + " kernel ridge regression on --centers M centres with FALKON's preconditioner (regress only;"
+                    + " docs/nystrom.md). Default ${DEFAULT-VALUE}.")
     String solver;
+
+    @Option(names = "--centers", paramLabel = "M",
+            description = "Number of Nystrom centres, 1 <= M <= N (with --solver nystrom only): K(X, C) is N x M.")
+    Integer centers;
+
+    @Option(names = "--center-selection", paramLabel = "uniform|rpcholesky",
+            description = "How the centres are picked from the training rows: uniform sampling (default) or randomly"
+                    + " pivoted Cholesky (with --solver nystrom only).")
+    String centerSelection;
+
+    @Option(names = "--seed", paramLabel = "S",
+            description = "Seed of the centre selection (with --solver nystrom only; default 42): the same seed picks the same centres.")
+    Long seed;
 
     @Option(names = "--tol", defaultValue = "auto", paramLabel = "TOL|auto",
             description = "PCG stops an output when ||r|| <= TOL ||y||; auto: 1e-3 for classification (the argmax settles"
@@ -79,6 +94,24 @@ public final class SolverOptions {
         return SolverChoice.Kind.parse(solver);
     }
 
+    /** The Nystrom settings, or null for the exact solvers; refuses centre options without --solver nystrom. */
+    org.sparkntk.regress.NystromSettings nystrom() {
+        boolean asked = solverKind() == SolverChoice.Kind.NYSTROM;
+        if (!asked) {
+            String given = centers != null ? "centers" : centerSelection != null ? "center-selection" : seed != null ? "seed" : null;
+            if (given != null) {
+                throw new UserError("'" + given + "' applies to --solver nystrom only, but the solver is " + solverKind());
+            }
+            return null;
+        }
+        if (centers == null) {
+            throw new UserError("--solver nystrom needs --centers M (the number of Nystrom centres, 1 <= M <= N)");
+        }
+        return new org.sparkntk.regress.NystromSettings(centers, org.sparkntk.regress.Centers.Selection.parse(
+                centerSelection == null ? "uniform" : centerSelection),
+                seed == null ? org.sparkntk.regress.NystromSettings.DEFAULT_SEED : seed);
+    }
+
     int preconditionerRank() {
         return RegressRequest.parsePreconditioner(preconditioner);
     }
@@ -105,5 +138,6 @@ public final class SolverOptions {
         ridge();
         solverKind();
         preconditionerRank();
+        nystrom();
     }
 }

@@ -19,7 +19,7 @@ import org.sparkntk.spec.UserError;
 public final class Idx {
 
     /** An IDX array: its type code, dimensions and raw big-endian values. */
-    public record Array(int type, int[] dims, byte[] data) {
+    public record Array(int type, int[] dims, byte[] data) implements java.io.Serializable {
 
         /** Number of items (the first dimension). */
         public int count() {

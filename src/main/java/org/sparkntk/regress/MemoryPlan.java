@@ -185,6 +185,72 @@ public record MemoryPlan(Precision cachePrecision, long cacheBytes, int rank, St
         return new MemoryPlan(prec, cache, rank, reason, drv, lines.toArray(new String[0]));
     }
 
+    /**
+     * The plan of a Nystrom solve (docs/nystrom.md, "Cost model"): K_nM cached on the executors
+     * (N M values, float64 or float32 by the same rule as the exact kernel's cache) or recomputed
+     * per pass; on the driver the two M x M factors of the preconditioner (16 M^2 bytes), the
+     * centres (8 M d), Y (8 N k) and the CG vectors (~12 M k), plus, for rpcholesky selection, the
+     * N x M factor of the selection (8 N M) while it runs.
+     */
+    public static MemoryPlan nystrom(long n, int m, int d, int k, boolean matrixFree, CachePrecision asked,
+                                     boolean rpcholesky, Resources res) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        long values = n * (long) m;
+        long b64 = (long) (8 * values * CACHE_OVERHEAD);
+        long b32 = (long) (4 * values * CACHE_OVERHEAD);
+        Precision prec = null;
+        long cache = 0;
+        long storage = res.storageBytes();
+        boolean known = storage >= 0;
+        if (matrixFree) {
+            lines.add("plan: nystrom, no K_nM cache (--matrix-free): every pass recomputes the " + values + " kernel values");
+        } else {
+            switch (asked) {
+                case FLOAT64 -> {
+                    if (known && b64 > storage) {
+                        throw new UserError(String.format(Locale.ROOT, "K_nM (N = %d x M = %d) needs %s in float64 but %s has %s"
+                                        + " of storage memory; use --cache-precision float32 (%s)%s, --matrix-free, fewer --centers,"
+                                        + " more executors or more memory (%s)", n, m, gb(b64), res.where(), gb(storage), gb(b32),
+                                b32 <= storage ? ", which fits" : "", res.local() ? "-Xmx / NTK_JAVA_OPTS" : "spark.executor.memory"));
+                    }
+                    prec = Precision.FLOAT64;
+                }
+                case FLOAT32 -> prec = Precision.FLOAT32;
+                default -> prec = known && b64 <= storage ? Precision.FLOAT64 : Precision.FLOAT32;
+            }
+            cache = prec == Precision.FLOAT64 ? b64 : b32;
+            if (known && cache > storage) {
+                throw new UserError(String.format(Locale.ROOT, "K_nM (N = %d x M = %d) needs %s even in float32 but %s has %s"
+                                + " of storage memory; use --matrix-free (recompute K_nM every pass), fewer --centers, more"
+                                + " executors or more memory (%s)", n, m, gb(cache), res.where(), gb(storage),
+                        res.local() ? "-Xmx / NTK_JAVA_OPTS" : "spark.executor.memory / spark.executor.instances"));
+            }
+            lines.add(String.format(Locale.ROOT, "plan: nystrom, K_nM cache %s in %s (%s) in the storage memory of %s (%s)%s",
+                    gb(cache), prec.label(), asked == CachePrecision.AUTO ? "auto" : "asked", res.where(),
+                    known ? gb(storage) : "size unknown", asked == CachePrecision.AUTO && prec == Precision.FLOAT32 && known
+                            ? "; float64 would need " + gb(b64) : ""));
+        }
+        long driverFree = res.driverFree() - (res.local() ? cache : 0);
+        long drv = nystromDriverBytes(n, m, d, k);
+        long select = rpcholesky ? pcgDriverBytes(n, 0, m) : 0;
+        long need = Math.max(drv, select + 8L * m * d + 8L * n * k);
+        if (need > driverFree) {
+            throw new UserError(String.format(Locale.ROOT, "the nystrom solve needs %s on the driver (M = %d: 16 M^2 bytes for"
+                    + " the preconditioner%s, plus vectors) but %s are free%s; use fewer --centers or give the driver more"
+                    + " memory (-Xmx / spark.driver.memory)", gb(need), m, rpcholesky ? ", 8 N M for rpcholesky selection" : "",
+                    gb(Math.max(0, driverFree)), res.local() ? " beside the K_nM cache" : ""));
+        }
+        lines.add(String.format(Locale.ROOT, "plan: nystrom preconditioner (two M x M factors, M = %d) %s on the driver%s (%s free)",
+                m, gb(drv), rpcholesky ? String.format(Locale.ROOT, "; rpcholesky selection %s before it", gb(select)) : "",
+                gb(Math.max(0, driverFree))));
+        return new MemoryPlan(prec, cache, 0, "nystrom", need, lines.toArray(new String[0]));
+    }
+
+    /** Driver bytes of a Nystrom solve: 16 M^2 (T and A), 8 M d (centres), 8 N k (Y), 12 x 8 M k (CG vectors). */
+    public static long nystromDriverBytes(long n, int m, int d, int k) {
+        return 16L * m * m + 8L * m * d + 8L * n * k + 12L * 8L * m * k;
+    }
+
     /** The plan for metrics.json. */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();

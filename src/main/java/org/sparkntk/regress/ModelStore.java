@@ -34,6 +34,8 @@ public final class ModelStore {
     public static final String MODEL_JSON = "model.json";
     /** Coefficients folder of a model. */
     public static final String COEFFICIENTS = "coefficients";
+    /** Centres folder of a Nystrom model. */
+    public static final String CENTERS = "centers";
 
     /** What a model says (read back from model.json). */
     public record Model(NetworkSpec spec, KernelTiles.Kind kind, String trainPath, String featuresCol, String idCol,
@@ -78,6 +80,11 @@ public final class ModelStore {
         if (!fs.rename(tmp, coef)) {
             throw new IOException("could not rename " + tmp + " to " + coef);
         }
+        Outputs.writeJson(conf, new Path(dir, MODEL_JSON), manifest(info, fit));
+    }
+
+    /** model.json of a model (the caller adds what its solver needs and writes it last). */
+    static Map<String, Object> manifest(Info info, Fitter.Fit fit) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", "spark-ntk-model");
         m.put("format_version", 1);
@@ -109,8 +116,103 @@ public final class ModelStore {
         m.put("ridge", Map.of("value", info.ridge().value(), "scale", info.ridge().scale().toString(), "lambda", fit.lambda()));
         m.putAll(RegressJob.solverMap(fit));
         m.put("spark_ntk_version", org.sparkntk.spec.BuildInfo.version());
-        Outputs.writeJson(conf, new Path(dir, MODEL_JSON), m);
+        return m;
     }
+
+    /**
+     * Writes a Nystrom model: MODEL/centers/ (Parquet: row BIGINT, the centre's training row; id;
+     * features ARRAY&lt;DOUBLE&gt; as the kernel saw them, after --normalize; beta ARRAY&lt;DOUBLE&gt;)
+     * and model.json last, with format_version 2 and a "centers" section holding M, the selection,
+     * the seed and the SHA-256 fingerprint of the centres and beta ({@link Centers#fingerprint}).
+     */
+    public static void writeNystrom(SparkSession spark, String dir, Info info, Fitter.Fit fit, Centers c) throws IOException {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        int m = c.m();
+        int k = fit.k();
+        int d = c.d();
+        StructType schema = new StructType().add("row", DataTypes.LongType, false).add("id", info.idType(), true)
+                .add("features", DataTypes.createArrayType(DataTypes.DoubleType, false), false)
+                .add("beta", DataTypes.createArrayType(DataTypes.DoubleType, false), false);
+        List<Row> rows = new ArrayList<>(m);
+        long[] rowNumbers = new long[m];
+        for (int i = 0; i < m; i++) {
+            rowNumbers[i] = c.rows()[i];
+            rows.add(RowFactory.create((long) c.rows()[i], c.ids().get(i), java.util.Arrays.copyOfRange(c.x(), i * d, (i + 1) * d),
+                    java.util.Arrays.copyOfRange(fit.alpha(), i * k, (i + 1) * k)));
+        }
+        Path cdir = new Path(dir, CENTERS);
+        Path tmp = new Path(dir, "_centers.tmp");
+        FileSystem fs = cdir.getFileSystem(conf);
+        fs.delete(tmp, true);
+        spark.createDataFrame(rows, schema).coalesce(1).write().parquet(tmp.toString());
+        fs.delete(cdir, true);
+        if (!fs.rename(tmp, cdir)) {
+            throw new IOException("could not rename " + tmp + " to " + cdir);
+        }
+        Map<String, Object> man = manifest(info, fit);
+        man.put("format_version", 2);
+        Map<String, Object> cm = new LinkedHashMap<>();
+        cm.put("path", CENTERS);
+        cm.put("m", m);
+        cm.put("selection", c.selection().toString());
+        cm.put("seed", c.seed());
+        cm.put("fingerprint", Centers.fingerprint(rowNumbers, c.ids(), c.x(), fit.alpha()));
+        man.put("centers", cm);
+        Outputs.writeJson(conf, new Path(dir, MODEL_JSON), man);
+    }
+
+    /** The centres and beta (row-major M x k) of a Nystrom model, refused when missing or changed since the model was made. */
+    @SuppressWarnings("unchecked")
+    public static Map.Entry<Centers, double[]> centers(SparkSession spark, String dir, Model model) throws IOException {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Map<String, Object> cm = (Map<String, Object>) model.json().get("centers");
+        if (cm == null) {
+            throw new UserError("'" + dir + "/" + MODEL_JSON + "' says solver nystrom but has no centers section");
+        }
+        Path cdir = new Path(dir, (String) cm.get("path"));
+        if (!cdir.getFileSystem(conf).exists(cdir)) {
+            throw new UserError("the model's centres '" + cdir + "' are missing; the model is incomplete (run regress again)");
+        }
+        int m = ((Number) cm.get("m")).intValue();
+        int k = model.targets().width();
+        List<Row> rows = spark.read().parquet(cdir.toString()).select("row", "id", "features", "beta").orderBy("row").collectAsList();
+        if (rows.size() != m) {
+            throw new UserError("the model's centres '" + cdir + "' hold " + rows.size() + " rows but model.json says M = " + m
+                    + "; the centres changed since the model was made");
+        }
+        int d = model.d();
+        long[] rn = new long[m];
+        int[] ri = new int[m];
+        List<Object> ids = new ArrayList<>(m);
+        double[] x = new double[m * d];
+        double[] beta = new double[m * k];
+        for (int i = 0; i < m; i++) {
+            Row r = rows.get(i);
+            rn[i] = r.getLong(0);
+            ri[i] = (int) rn[i];
+            ids.add(r.get(1));
+            List<Double> f = r.getList(2);
+            List<Double> b = r.getList(3);
+            if (f.size() != d || b.size() != k) {
+                throw new UserError("the model's centre at row " + rn[i] + " has " + f.size() + " features and " + b.size()
+                        + " coefficients, the model expects " + d + " and " + k + "; the centres changed since the model was made");
+            }
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = f.get(j);
+            }
+            for (int j = 0; j < k; j++) {
+                beta[i * k + j] = b.get(j);
+            }
+        }
+        String fp = Centers.fingerprint(rn, ids, x, beta);
+        if (!fp.equals(cm.get("fingerprint"))) {
+            throw new UserError("the model's centres '" + cdir + "' do not match model.json (fingerprint " + fp + ", recorded "
+                    + cm.get("fingerprint") + "); the centres changed since the model was made");
+        }
+        Centers.Selection sel = Centers.Selection.parse((String) cm.get("selection"));
+        return Map.entry(new Centers(ri, x, d, ids, sel, ((Number) cm.get("seed")).longValue()), beta);
+    }
+
 
     /** The kernel part of model.json and metrics.json. */
     static Map<String, Object> kernelMap(NetworkSpec spec, KernelTiles.Kind kind, int blockSize) {

@@ -27,6 +27,9 @@ public final class PredictJob {
         RegressJob.checkOutput(conf, out, overwrite, RegressJob.METRICS_JSON);
         ModelStore.Model model = ModelStore.read(conf, modelDir);
         int k = model.targets().width();
+        if ("nystrom".equals(model.json().get("solver"))) {
+            return runNystrom(spark, model, modelDir, testPath, out, k, t0, log);
+        }
         LabeledData train = LabeledData.load(spark, model.trainPath(), "the model's training input", model.featuresCol(),
                 model.idCol(), List.of(), false, model.blockSize(), model.normalizer());
         LabeledData test = null;
@@ -77,6 +80,56 @@ public final class PredictJob {
             if (test != null) {
                 test.release();
             }
+        }
+    }
+
+    /** A Nystrom model: scores K(T, C) beta from the stored centres; the training input is not read. */
+    private static Map<String, Object> runNystrom(SparkSession spark, ModelStore.Model model, String modelDir, String testPath,
+                                                  String out, int k, long t0, Consumer<String> log) throws IOException {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Map.Entry<Centers, double[]> cb = ModelStore.centers(spark, modelDir, model);
+        Centers c = cb.getKey();
+        LabeledData test = LabeledData.load(spark, testPath, "--test", model.featuresCol(), model.idCol(), model.labelCols(), false,
+                model.blockSize(), model.normalizer());
+        try {
+            if (test.d() != c.d()) {
+                throw new UserError("the model was trained on " + c.d() + " features per row but --test has " + test.d()
+                        + "; both sets must have the same feature dimension");
+            }
+            double read = Fitter.seconds(t0);
+            long t1 = System.nanoTime();
+            jsc.setJobDescription("predict: test x centre tiles, streamed");
+            double[] scores = NystromOperator.predict(jsc, test.blocks(), c.block(), model.spec(), model.kind(), cb.getValue(), k,
+                    test.n());
+            double pred = Fitter.seconds(t1);
+            long t2 = System.nanoTime();
+            Map<String, Object> quality = Outputs.writePredictions(spark, out, test, model.targets(), model.labelCols(),
+                    model.labelTypes(), scores, k);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("task", model.targets().task().toString());
+            m.put("n_train", model.n());
+            m.put("n_test", test.n());
+            m.put("d", c.d());
+            m.putAll(quality);
+            m.put("model", modelDir);
+            m.put("kernel", model.json().get("kernel"));
+            m.put("ridge", model.json().get("ridge"));
+            for (String key : List.of("solver", "solver_reason", "preconditioner", "iterations", "converged", "relative_residual",
+                    "jitter", "centers")) {
+                m.put(key, model.json().get(key));
+            }
+            Map<String, Double> w = new LinkedHashMap<>();
+            w.put("read_seconds", read);
+            w.put("predict_seconds", pred);
+            w.put("write_seconds", Fitter.seconds(t2));
+            w.put("total_seconds", Fitter.seconds(t0));
+            m.put("wall_seconds", w);
+            Outputs.writeJson(conf, new Path(out, RegressJob.METRICS_JSON), m);
+            RegressJob.printSummary(m, log);
+            return m;
+        } finally {
+            test.release();
         }
     }
 }

@@ -171,6 +171,13 @@ public final class RegressJob {
             if (n != train.n()) {
                 throw new UserError("--train has " + train.n() + " rows; at most " + Integer.MAX_VALUE + " are supported");
             }
+            if (req.nystrom() != null) {
+                timings.put("read_seconds", Fitter.seconds(t0));
+                log.accept(String.format(Locale.ROOT, "train N = %d, test = %d, d = %d, task %s, outputs %d%s", n, test.n(),
+                        train.d(), targets.task(), k, targets.task() == Targets.Task.CLASSIFICATION
+                                ? " (classes " + targets.classes() + ")" : ""));
+                return NystromJob.run(spark, req, train, test, targets, y, k, timings, tStart, log);
+            }
             // early refusal: an explicit cholesky that cannot fit
             if (req.solver() == SolverChoice.Kind.CHOLESKY) {
                 new org.sparkntk.solve.CholeskySolver(req.maxDriverBytes(), log).checkFits(n, k);

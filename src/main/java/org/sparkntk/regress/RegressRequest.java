@@ -15,14 +15,30 @@ import org.sparkntk.solve.Ridge;
  * @param checkpointEvery    save the PCG state every this many iterations (0: never)
  * @param maxDriverBytes     the Cholesky solver refuses above this
  * @param normalize          NONE, L2 or STANDARDIZE (column statistics of --train, applied to --test too), recorded with the model
+ * @param nystrom            the centres of {@code --solver nystrom} (null for the exact solvers)
  */
 public record RegressRequest(String train, String test, List<String> labelCols, String featuresCol, String idCol,
                              String output, NetworkSpec spec, KernelTiles.Kind kind, String task, Ridge ridge,
                              SolverChoice.Kind solver, double tol, int maxIter, int preconditionerRank, boolean matrixFree,
                              int blockSize, boolean overwrite, int checkpointEvery, long maxDriverBytes, Normalize normalize,
-                             MemoryPlan.CachePrecision cachePrecision) {
+                             MemoryPlan.CachePrecision cachePrecision, NystromSettings nystrom) {
+
+    /** An exact solve (no Nystrom settings). */
+    public RegressRequest(String train, String test, List<String> labelCols, String featuresCol, String idCol,
+                          String output, NetworkSpec spec, KernelTiles.Kind kind, String task, Ridge ridge,
+                          SolverChoice.Kind solver, double tol, int maxIter, int preconditionerRank, boolean matrixFree,
+                          int blockSize, boolean overwrite, int checkpointEvery, long maxDriverBytes, Normalize normalize,
+                          MemoryPlan.CachePrecision cachePrecision) {
+        this(train, test, labelCols, featuresCol, idCol, output, spec, kind, task, ridge, solver, tol, maxIter,
+                preconditionerRank, matrixFree, blockSize, overwrite, checkpointEvery, maxDriverBytes, normalize,
+                cachePrecision, null);
+    }
 
     public RegressRequest {
+        if ((solver == SolverChoice.Kind.NYSTROM) != (nystrom != null)) {
+            throw new UserError(nystrom == null ? "--solver nystrom needs --centers M (the number of Nystrom centres)"
+                    : "'centers' applies to --solver nystrom only, but the solver is " + solver);
+        }
         if (labelCols == null || labelCols.isEmpty()) {
             throw new UserError("'label-col' is empty; name the label column (or several numeric columns for multi-output regression)");
         }

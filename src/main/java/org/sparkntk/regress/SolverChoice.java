@@ -4,19 +4,22 @@ import java.util.Locale;
 import org.sparkntk.spec.UserError;
 import org.sparkntk.solve.CholeskySolver;
 
-/** {@code --solver auto|cholesky|pcg} and the reason behind an automatic choice. */
+/** {@code --solver auto|cholesky|pcg|nystrom} and the reason behind an automatic choice. */
 public record SolverChoice(Kind kind, String reason) {
 
     /** The solvers. */
     public enum Kind {
-        AUTO, CHOLESKY, PCG;
+        AUTO, CHOLESKY, PCG,
+        /** Nystrom kernel ridge regression with FALKON's preconditioner (regress only; never chosen by auto). */
+        NYSTROM;
 
         public static Kind parse(String s) {
             return switch (s == null ? "" : s.trim().toLowerCase(Locale.ROOT)) {
                 case "auto" -> AUTO;
                 case "cholesky" -> CHOLESKY;
                 case "pcg" -> PCG;
-                default -> throw new UserError("'solver' is '" + s + "' but must be auto, cholesky or pcg");
+                case "nystrom" -> NYSTROM;
+                default -> throw new UserError("'solver' is '" + s + "' but must be auto, cholesky, pcg or nystrom");
             };
         }
 
@@ -57,6 +60,9 @@ public record SolverChoice(Kind kind, String reason) {
         String needText = String.format(Locale.ROOT, "%.2f GB", need / 1e9);
         if (asked == Kind.CHOLESKY) {
             return new SolverChoice(Kind.CHOLESKY, "asked (--solver cholesky); needs " + needText + " on the driver");
+        }
+        if (asked == Kind.NYSTROM) {
+            return new SolverChoice(Kind.NYSTROM, "asked (--solver nystrom)");
         }
         if (asked == Kind.PCG) {
             return new SolverChoice(Kind.PCG, "asked (--solver pcg)");

@@ -9,7 +9,7 @@ import org.sparkntk.spec.Precision;
  * in float64 or, for a float32 cache, rounded to float32; readers go through {@link #get} /
  * {@link #panel} / {@link #copyRow}, which widen to double.
  *
- * <p>Storage: row panels of {@link #PANEL_ROWS} rows, each its own array. A whole 1024 x 1024 tile
+ * <p>Storage: row panels of at most {@link #PANEL_ROWS} rows and 256 KB, each its own array. A whole 1024 x 1024 tile
  * in one array (4 or 8 MB) is a "humongous" object for G1 at the region sizes of 4-32 GB heaps,
  * which takes whole regions for itself: a float32 tile of 4 MB plus its header occupied an 8 MB
  * region, so a 7.5 GB cache filled 14 GB of a 16 GB heap (docs/benchmarks.md, "Regression at
@@ -19,8 +19,16 @@ public final class TileBlock implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    /** Rows per stored panel; {@link TileOperator#PANEL} reads panels of this height without a copy. */
+    /** Rows per stored panel of a tile up to 1024 columns wide. */
     public static final int PANEL_ROWS = 32;
+
+    /** Values per stored panel at most (256 KB of float64): wider tiles get fewer rows per panel. */
+    static final int PANEL_VALUES = 32768;
+
+    /** Rows per stored panel of a tile {@code cols} wide. */
+    public static int panelRowsFor(int cols) {
+        return Math.max(1, Math.min(PANEL_ROWS, PANEL_VALUES / Math.max(1, cols)));
+    }
 
     private final int blockRow;
     private final int blockCol;
@@ -28,6 +36,7 @@ public final class TileBlock implements Serializable {
     private final long colStart;
     private final int numRows;
     private final int numCols;
+    private final int pr;
     private final double[][] doubles;
     private final float[][] floats;
 
@@ -47,6 +56,7 @@ public final class TileBlock implements Serializable {
         this.colStart = colStart;
         this.numRows = numRows;
         this.numCols = numCols;
+        this.pr = panelRowsFor(numCols);
         this.doubles = doubles;
         this.floats = floats;
     }
@@ -56,18 +66,25 @@ public final class TileBlock implements Serializable {
             throw new IllegalArgumentException("a " + rows + " x " + cols + " tile needs " + (long) rows * cols
                     + " values, got " + values.length);
         }
-        double[][] p = new double[panels(rows)][];
+        int h = panelRowsFor(cols);
+        double[][] p = new double[panels(rows, cols)][];
         for (int q = 0; q < p.length; q++) {
-            int r0 = q * PANEL_ROWS;
-            int r = Math.min(PANEL_ROWS, rows - r0);
+            int r0 = q * h;
+            int r = Math.min(h, rows - r0);
             p[q] = new double[r * cols];
             System.arraycopy(values, r0 * cols, p[q], 0, r * cols);
         }
         return p;
     }
 
-    private static int panels(int rows) {
-        return (rows + PANEL_ROWS - 1) / PANEL_ROWS;
+    private static int panels(int rows, int cols) {
+        int h = panelRowsFor(cols);
+        return (rows + h - 1) / h;
+    }
+
+    /** Rows per stored panel of this tile: {@link #panel} returns such a panel without a copy. */
+    public int panelRows() {
+        return pr;
     }
 
     public int blockRow() {
@@ -106,8 +123,8 @@ public final class TileBlock implements Serializable {
 
     /** Entry (i, j) as a double. */
     public double get(int i, int j) {
-        int idx = (i % PANEL_ROWS) * numCols + j;
-        return doubles != null ? doubles[i / PANEL_ROWS][idx] : floats[i / PANEL_ROWS][idx];
+        int idx = (i % pr) * numCols + j;
+        return doubles != null ? doubles[i / pr][idx] : floats[i / pr][idx];
     }
 
     /** The sum of all values, read panel by panel in storage order (the yardstick of a pass over the cache). */
@@ -131,11 +148,11 @@ public final class TileBlock implements Serializable {
 
     /** Copies row i, widened to double, into {@code dst} at {@code off}. */
     public void copyRow(int i, double[] dst, int off) {
-        int from = (i % PANEL_ROWS) * numCols;
+        int from = (i % pr) * numCols;
         if (doubles != null) {
-            System.arraycopy(doubles[i / PANEL_ROWS], from, dst, off, numCols);
+            System.arraycopy(doubles[i / pr], from, dst, off, numCols);
         } else {
-            float[] f = floats[i / PANEL_ROWS];
+            float[] f = floats[i / pr];
             for (int j = 0; j < numCols; j++) {
                 dst[off + j] = f[from + j];
             }
@@ -151,7 +168,7 @@ public final class TileBlock implements Serializable {
      */
     public double[] panel(int i0, int rows, double[] buf) {
         if (doubles != null && inOnePanel(i0, rows)) {
-            return doubles[i0 / PANEL_ROWS];
+            return doubles[i0 / pr];
         }
         for (int r = 0; r < rows; r++) {
             copyRow(i0 + r, buf, r * numCols);
@@ -161,11 +178,11 @@ public final class TileBlock implements Serializable {
 
     /** Where the rows of {@link #panel} start in the returned array. */
     public int panelOffset(int i0, int rows) {
-        return doubles != null && inOnePanel(i0, rows) ? (i0 % PANEL_ROWS) * numCols : 0;
+        return doubles != null && inOnePanel(i0, rows) ? (i0 % pr) * numCols : 0;
     }
 
-    private static boolean inOnePanel(int i0, int rows) {
-        return i0 / PANEL_ROWS == (i0 + rows - 1) / PANEL_ROWS;
+    private boolean inOnePanel(int i0, int rows) {
+        return i0 / pr == (i0 + rows - 1) / pr;
     }
 
     /** This tile stored at the given precision (float32 rounds each value to nearest). */
@@ -173,7 +190,7 @@ public final class TileBlock implements Serializable {
         if (p == precision()) {
             return this;
         }
-        int np = panels(numRows);
+        int np = panels(numRows, numCols);
         if (p == Precision.FLOAT32) {
             float[][] f = new float[np][];
             for (int q = 0; q < np; q++) {
@@ -199,10 +216,11 @@ public final class TileBlock implements Serializable {
     /** The float32 tile of row-major float64 values, without holding the float64 panels. */
     public static TileBlock float32(int blockRow, int blockCol, long rowStart, long colStart, int numRows, int numCols,
                                     double[] values) {
-        float[][] f = new float[panels(numRows)][];
+        int h = panelRowsFor(numCols);
+        float[][] f = new float[panels(numRows, numCols)][];
         for (int q = 0; q < f.length; q++) {
-            int r0 = q * PANEL_ROWS;
-            int len = Math.min(PANEL_ROWS, numRows - r0) * numCols;
+            int r0 = q * h;
+            int len = Math.min(h, numRows - r0) * numCols;
             f[q] = new float[len];
             int off = r0 * numCols;
             for (int t = 0; t < len; t++) {

@@ -104,9 +104,6 @@ public final class TileOperator implements SymmetricOperator {
         }
     }
 
-    /** Rows per panel: a 32-row panel of a 1024-wide tile (256 KB) stays in cache for its second use. */
-    static final int PANEL = Integer.getInteger("ntk.pcg.panel", TileBlock.PANEL_ROWS);
-
     /** Adds the products of the tiles of one partition into a dense N x k array. */
     static void multiplyInto(Iterator<TileBlock> it, double[] x, int k, double[] acc) {
         BLAS blas = BLAS.getInstance();
@@ -117,8 +114,9 @@ public final class TileOperator implements SymmetricOperator {
     }
 
     /**
-     * yi += K x_J and (off the diagonal) yj += K^T x_I for one tile, panel by panel so that each
-     * panel of K is read from memory once and reused from cache by the transposed product.
+     * yi += K x_J and (off the diagonal) yj += K^T x_I for one tile, stored panel by stored panel
+     * (32 rows of a 1024-wide tile, 256 KB) so that each panel of K is read from memory once and
+     * reused from cache by the transposed product.
      */
     static void tileProduct(BLAS blas, TileBlock t, double[] x, int k, double[] yi, int yiOff, double[] yj, int yjOff) {
         int m = t.numRows();
@@ -126,9 +124,10 @@ public final class TileOperator implements SymmetricOperator {
         int xj = (int) (t.colStart() * k);
         int xi = (int) (t.rowStart() * k);
         boolean both = !t.diagonal();
-        double[] buf = panelBuffer(PANEL * nc); // used only for float32 tiles or panels across stored ones
-        for (int i0 = 0; i0 < m; i0 += PANEL) {
-            int p = Math.min(PANEL, m - i0);
+        int h = t.panelRows();
+        double[] buf = panelBuffer(h * nc); // used only for float32 tiles
+        for (int i0 = 0; i0 < m; i0 += h) {
+            int p = Math.min(h, m - i0);
             // a float32 tile is widened panel by panel; the products accumulate in float64 either way
             double[] kp = t.panel(i0, p, buf);
             int ko = t.panelOffset(i0, p);

@@ -30,6 +30,7 @@ public final class LowRankPreconditioner implements Preconditioner {
     private final double mu;
     private final double[] chol;
     private final String name;
+    private int[] pivots = new int[0];
 
     private LowRankPreconditioner(int n, int rank, double[] f, double mu, String name) {
         this.n = n;
@@ -81,6 +82,11 @@ public final class LowRankPreconditioner implements Preconditioner {
     /** Rank actually reached (lower than asked when K has lower numerical rank). */
     public int rank() {
         return rank;
+    }
+
+    /** The rows picked as pivots, in the order they were accepted (the Nystrom centres of the factor). */
+    public int[] pivots() {
+        return pivots.clone();
     }
 
     /** The shift mu. */
@@ -149,6 +155,7 @@ public final class LowRankPreconditioner implements Preconditioner {
         }
         double mu = shiftFor(lambda, n == 0 ? 0 : trace0 / n);
         double[] f = new double[n * rank];
+        int[] picked = new int[rank];
         Random rnd = new Random(seed);
         int cols = 0;
         int rounds = 0;
@@ -234,6 +241,7 @@ public final class LowRankPreconditioner implements Preconditioner {
                 }
                 for (int q = 0; q < a; q++) {
                     d[s[acc[q]]] = 0.0;
+                    picked[cols + q] = s[acc[q]];
                 }
                 cols += a;
             }
@@ -263,7 +271,9 @@ public final class LowRankPreconditioner implements Preconditioner {
                 System.arraycopy(f, i * rank, fr, i * cols, cols);
             }
         }
-        return new LowRankPreconditioner(n, cols, fr, mu, "rpcholesky");
+        LowRankPreconditioner p = new LowRankPreconditioner(n, cols, fr, mu, "rpcholesky");
+        p.pivots = Arrays.copyOf(picked, cols);
+        return p;
     }
 
     /** A BLAS call on a range of rows [i0, i0 + rows). */

@@ -151,6 +151,38 @@ class GramClusterIT {
     }
 
     @Test
+    @Order(2)
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    void regressNystromOnClusterEqualsLocal() throws Exception {
+        SparkSession spark = ClusterTestSupport.session();
+        Path train = work.resolve("nys-train");
+        Path test = work.resolve("nys-test");
+        ClusterTestSupport.writeLabelled(spark, train, 0, 200, D);
+        ClusterTestSupport.writeLabelled(spark, test, 10_000, 50, D);
+        List<String> args = List.of("regress", "--train", train.toString(), "--test", test.toString(), "--label-col", "label",
+                "--id-col", "id", "--depth", "3", "--solver", "nystrom", "--centers", "60", "--tol", "1e-10", "--ridge", "1e-3",
+                "--block-size", "40");
+        String localOut = work.resolve("nys-local").toString();
+        List<String> local = new ArrayList<>(args);
+        local.addAll(List.of("--output", localOut, "--master", "local[2]"));
+        ClusterTestSupport.Run r = ClusterTestSupport.cli(local.toArray(new String[0]));
+        assertEquals(0, r.code(), r.err());
+        String clusterOut = work.resolve("nys-cluster").toString();
+        List<String> remote = new ArrayList<>(args);
+        remote.addAll(List.of("--output", clusterOut));
+        Path log = work.resolve("driver-nystrom.log");
+        assertEquals(0, cluster.submitAndWait(log, Map.of(), remote, JOB_TIMEOUT), Files.readString(log));
+        List<Row> a = spark.read().parquet(localOut + "/predictions").orderBy("id").collectAsList();
+        List<Row> b = spark.read().parquet(clusterOut + "/predictions").orderBy("id").collectAsList();
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            double x = ((Number) a.get(i).getAs("prediction")).doubleValue();
+            double y = ((Number) b.get(i).getAs("prediction")).doubleValue();
+            assertEquals(x, y, 1e-8 * Math.max(1, Math.abs(x)), "nystrom prediction of id " + a.get(i).getAs("id"));
+        }
+    }
+
+    @Test
     @Order(3)
     @Timeout(value = 600, unit = TimeUnit.SECONDS)
     void executorKilledMidJobStillSucceedsWithSameOutput() throws Exception {

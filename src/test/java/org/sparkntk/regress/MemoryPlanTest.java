@@ -95,4 +95,28 @@ class MemoryPlanTest {
         UserError e = assertThrows(UserError.class, () -> MemoryPlan.CachePrecision.parse("half"));
         assertEquals("'cache-precision' is 'half' but must be auto, float64 or float32", e.getMessage());
     }
+
+    @Test
+    void nystromPlansKnmAndTheDriverFactorsOrRefusesNamingTheFix() {
+        // 60k x 10k: 6e8 values, 4.9 GB float64, 2.45 GB float32; driver 16 M^2 = 1.6 GB + centres and vectors
+        MemoryPlan p = MemoryPlan.nystrom(60000, 10000, 784, 10, false, MemoryPlan.CachePrecision.AUTO, false, local(6, 16));
+        assertEquals(Precision.FLOAT64, p.cachePrecision());
+        assertEquals((long) (8 * 6e8 * 1.02), p.cacheBytes());
+        assertEquals(16L * 10000 * 10000 + 8L * 10000 * 784 + 8L * 60000 * 10 + 96L * 10000 * 10, p.driverBytes());
+        assertTrue(p.lines()[0].contains("K_nM cache 4.90 GB in float64 (auto)"), p.lines()[0]);
+        MemoryPlan p32 = MemoryPlan.nystrom(60000, 10000, 784, 10, false, MemoryPlan.CachePrecision.AUTO, false, local(4, 16));
+        assertEquals(Precision.FLOAT32, p32.cachePrecision());
+        UserError f64 = assertThrows(UserError.class, () -> MemoryPlan.nystrom(60000, 10000, 784, 10, false,
+                MemoryPlan.CachePrecision.FLOAT64, false, local(4, 16)));
+        assertTrue(f64.getMessage().contains("use --cache-precision float32 (2.45 GB), which fits"), f64.getMessage());
+        UserError none = assertThrows(UserError.class, () -> MemoryPlan.nystrom(300000, 10000, 784, 10, false,
+                MemoryPlan.CachePrecision.AUTO, false, local(8, 16)));
+        assertTrue(none.getMessage().contains("use --matrix-free (recompute K_nM every pass), fewer --centers"), none.getMessage());
+        MemoryPlan mf = MemoryPlan.nystrom(300000, 10000, 784, 10, true, MemoryPlan.CachePrecision.AUTO, false, local(8, 16));
+        assertNull(mf.cachePrecision());
+        // M = 40k: 25.6 GB of factors do not fit a 16 GB driver
+        UserError drv = assertThrows(UserError.class, () -> MemoryPlan.nystrom(60000, 40000, 784, 10, true,
+                MemoryPlan.CachePrecision.AUTO, false, local(8, 16)));
+        assertTrue(drv.getMessage().contains("use fewer --centers or give the driver more memory"), drv.getMessage());
+    }
 }

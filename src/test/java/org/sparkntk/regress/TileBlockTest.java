@@ -15,7 +15,12 @@ class TileBlockTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 7, 31, 32, 33, 64, 100})
     void panelsReadBackTheRowMajorValues(int rows) {
-        int cols = 13;
+        check(rows, 13);
+        check(rows, 3000); // wider tiles store fewer rows per panel (10 here)
+    }
+
+    private static void check(int rows, int cols) {
+        assertEquals(cols == 13 ? 32 : 10, TileBlock.panelRowsFor(cols));
         double[] v = new double[rows * cols];
         Random rnd = new Random(rows);
         for (int q = 0; q < v.length; q++) {

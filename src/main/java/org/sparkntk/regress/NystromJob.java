@@ -1,0 +1,211 @@
+package org.sparkntk.regress;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.sparkntk.solve.NystromSolver;
+import org.sparkntk.solve.PcgSolver;
+import org.sparkntk.solve.PcgState;
+import org.sparkntk.solve.Solution;
+import org.sparkntk.solve.Targets;
+import org.sparkntk.spec.Precision;
+
+/**
+ * {@code ntk regress --solver nystrom} after the inputs are read (docs/nystrom.md): memory plan,
+ * diagonal and ridge, centres, K(C, C) and the preconditioner, K_nM tiles (cached or
+ * matrix-free), CG with one Spark job per iteration and checkpoints, predictions streamed from
+ * test x centre tiles, then the model (centres and beta) and metrics.json last.
+ */
+final class NystromJob {
+
+    private NystromJob() {
+    }
+
+    static Map<String, Object> run(SparkSession spark, RegressRequest req, LabeledData train, LabeledData test, Targets targets,
+                                   double[] y, int k, Map<String, Double> timings, long tStart, Consumer<String> log)
+            throws IOException {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        NystromSettings ns = req.nystrom();
+        int n = (int) train.n();
+        ns.checkRows(n);
+        int m = ns.centers();
+        MemoryPlan plan = MemoryPlan.nystrom(n, m, train.d(), k, req.matrixFree(), req.cachePrecision(),
+                ns.selection() == Centers.Selection.RPCHOLESKY, ClusterMemory.probe(spark.sparkContext()));
+        for (String line : plan.lines()) {
+            log.accept(line);
+        }
+        boolean classify = targets.task() == Targets.Task.CLASSIFICATION;
+        double tol = Double.isNaN(req.tol()) ? Fitter.autoTol(classify) : req.tol();
+
+        long t0 = System.nanoTime();
+        jsc.setJobDescription("nystrom: kernel diagonal");
+        double[] diag = KernelTiles.diagonal(train.blocks(), req.spec(), req.kind(), n);
+        double trace = 0;
+        for (double v : diag) {
+            trace += v;
+        }
+        double lambda = req.ridge().lambda(trace, n);
+        log.accept(String.format(Locale.ROOT, "ridge: %s (%s) -> lambda = %.6g (trace(K)/N = %.6g)", req.ridge().value(),
+                req.ridge().scale(), lambda, trace / n));
+        jsc.setJobDescription("nystrom: select " + m + " centres (" + ns.selection() + ")");
+        Centers c = Centers.select(jsc, train, req.spec(), req.kind(), diag, m, ns.selection(), ns.seed(), log);
+        timings.put("centers_seconds", Fitter.seconds(t0));
+        log.accept(String.format(Locale.ROOT, "nystrom: %d centres (%s, seed %d) in %.1f s", m, ns.selection(), ns.seed(),
+                Fitter.seconds(t0)));
+
+        long t1 = System.nanoTime();
+        jsc.setJobDescription("nystrom: K(C, C), " + m + " x " + m);
+        double[] kmm = NystromOperator.kmm(jsc, c, req.spec(), req.kind(), req.blockSize());
+        timings.put("kmm_seconds", Fitter.seconds(t1));
+
+        long t2 = System.nanoTime();
+        Broadcast<FeatureBlock> bc = jsc.broadcast(c.block());
+        JavaRDD<TileBlock> tiles = NystromOperator.tiles(jsc, train.blocks(), bc, req.spec(), req.kind());
+        if (plan.cachePrecision() == Precision.FLOAT32) {
+            tiles = tiles.map(t -> t.withPrecision(Precision.FLOAT32));
+        }
+        try {
+            if (!req.matrixFree()) {
+                tiles = tiles.persist(StorageLevel.MEMORY_AND_DISK());
+                jsc.setJobDescription("nystrom: K_nM tiles (" + n + " x " + m + ")");
+                tiles.count();
+                log.accept(String.format(Locale.ROOT, "nystrom: K_nM (%d x %d) computed and cached (%s, %s) in %.1f s%s", n, m,
+                        plan.cachePrecision().label(), MemoryPlan.gb(plan.cacheBytes()), Fitter.seconds(t2),
+                        RegressJob.spilled(spark, tiles)));
+            } else {
+                log.accept("nystrom: matrix-free, K_nM recomputed on every pass");
+            }
+            timings.put("kernel_seconds", Fitter.seconds(t2));
+
+            NystromOperator op = new NystromOperator(jsc, tiles, n, m, "nystrom");
+            String tag = String.format(Locale.ROOT, "nystrom N=%d M=%d k=%d lambda=%s tol=%s centres=%08x y=%08x diag=%08x", n, m, k,
+                    Double.toString(lambda), Double.toString(tol), Arrays.hashCode(c.rows()), Arrays.hashCode(y),
+                    Arrays.hashCode(diag));
+            PcgState resume = null;
+            try {
+                PcgState saved = Checkpoints.load(conf, req.output());
+                if (saved != null && saved.tag().equals(tag)) {
+                    resume = saved;
+                    log.accept("nystrom: resuming from the checkpoint at iteration " + saved.iteration());
+                } else if (saved != null) {
+                    log.accept("nystrom: ignoring a checkpoint of another problem (" + saved.tag() + ")");
+                }
+            } catch (IOException e) {
+                log.accept("nystrom: unreadable checkpoint ignored (" + e.getMessage() + ")");
+            }
+            long[] last = {System.nanoTime()};
+            java.util.List<Double> perIteration = new java.util.ArrayList<>();
+            int every = req.checkpointEvery();
+            PcgSolver.Listener listener = (st, rr) -> {
+                long now = System.nanoTime();
+                double max = 0;
+                int done = 0;
+                boolean[] dn = st.done();
+                for (int q = 0; q < rr.length; q++) {
+                    max = Math.max(max, rr[q]);
+                    done += dn[q] ? 1 : 0;
+                }
+                log.accept(String.format(Locale.ROOT, "nystrom iteration %d: relative residual max %.3e, outputs done %d/%d, %.2f s",
+                        st.iteration(), max, done, rr.length, (now - last[0]) / 1e9));
+                perIteration.add((now - last[0]) / 1e9);
+                last[0] = now;
+                if (every > 0 && st.iteration() % every == 0) {
+                    try {
+                        Checkpoints.save(conf, req.output(), st);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+            };
+            long t3 = System.nanoTime();
+            jsc.setJobDescription("nystrom: K_nM^T Y");
+            Solution s = NystromSolver.solve(op, kmm, lambda, y, k, new NystromSolver.Options(tol, req.maxIter(), true), tag,
+                    listener, resume, log);
+            kmm = null;
+            timings.put("solve_seconds", Fitter.seconds(t3));
+            if (perIteration.size() > 1) {
+                // the first iteration's interval also holds the factorization and the K_nM^T Y pass
+                java.util.List<Double> rest = new java.util.ArrayList<>(perIteration.subList(1, perIteration.size()));
+                java.util.Collections.sort(rest);
+                timings.put("seconds_per_iteration", rest.get(rest.size() / 2));
+            }
+            log.accept(s.result() + " (" + op.passes() + " passes over K_nM)");
+            if (!s.result().allConverged()) {
+                String w = Fitter.unconvergedWarning(s.result(), tol, req.maxIter(), "falkon")
+                        .replace("a larger --preconditioner nystrom:RANK", "more --centers");
+                log.accept("nystrom: WARNING " + w);
+                org.apache.logging.log4j.LogManager.getLogger(NystromJob.class).warn(w);
+            }
+            SolverChoice choice = SolverChoice.resolve(SolverChoice.Kind.NYSTROM, n, k, req.maxDriverBytes());
+            Fitter.Fit fit = new Fitter.Fit(s.x(), m, k, lambda, trace, s.result(), choice, "falkon", timings, op.passes());
+
+            long t4 = System.nanoTime();
+            jsc.setJobDescription("nystrom: predict (test x centre tiles, streamed)");
+            double[] scores = NystromOperator.predict(jsc, test.blocks(), c.block(), req.spec(), req.kind(), s.x(), k, test.n());
+            timings.put("predict_seconds", Fitter.seconds(t4));
+            long t5 = System.nanoTime();
+            Map<String, Object> quality = Outputs.writePredictions(spark, req.output(), test, targets, req.labelCols(),
+                    train.labelTypes(), scores, k);
+            timings.put("write_seconds", Fitter.seconds(t5));
+            timings.put("total_seconds", Fitter.seconds(tStart));
+
+            Map<String, Object> mm = new LinkedHashMap<>();
+            mm.put("task", targets.task().toString());
+            mm.put("n_train", n);
+            mm.put("n_test", test.n());
+            mm.put("d", train.d());
+            mm.putAll(quality);
+            if (classify) {
+                mm.put("classes", targets.classes());
+                mm.put("encoding", "centred one-hot: 1 - 1/C for the class, -1/C otherwise; prediction = argmax of scores");
+            } else {
+                mm.put("outputs", req.labelCols());
+            }
+            mm.put("kernel", RegressJob.kernelMap(req));
+            mm.put("ridge", Map.of("value", req.ridge().value(), "scale", req.ridge().scale().toString(), "lambda", lambda,
+                    "trace_over_n", trace / n));
+            mm.putAll(RegressJob.solverMap(fit));
+            mm.put("nystrom", nystromMap(ns, s.result().jitter()));
+            mm.put("tol", tol);
+            mm.put("max_iter", req.maxIter());
+            mm.put("memory_plan", plan.toMap());
+            mm.put("train", req.train());
+            mm.put("test", req.test());
+            mm.put("wall_seconds", timings);
+            mm.put("spark_ntk_version", org.sparkntk.spec.BuildInfo.version());
+            ModelStore.writeNystrom(spark, new Path(req.output(), RegressJob.MODEL_DIR).toString(), new ModelStore.Info(req.spec(),
+                    req.kind(), req.blockSize(), req.train(), req.featuresCol(), req.idCol(), train.n(), train.d(), train.ids(),
+                    train.idType(), targets, req.labelCols(), train.labelTypes(), req.ridge(),
+                    "computed by regress from --train and the centres", train.normalizer()), fit, c);
+            Outputs.writeJson(conf, new Path(req.output(), RegressJob.METRICS_JSON), mm);
+            Checkpoints.clear(conf, req.output());
+            RegressJob.printSummary(mm, log);
+            return mm;
+        } finally {
+            tiles.unpersist(false);
+            bc.destroy();
+        }
+    }
+
+    static Map<String, Object> nystromMap(NystromSettings ns, double jitter) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("centers", ns.centers());
+        m.put("center_selection", ns.selection().toString());
+        m.put("seed", ns.seed());
+        m.put("kmm_jitter", jitter);
+        m.put("residual", "of the preconditioned system, ||B^T (b - H beta)|| / ||B^T b|| (docs/nystrom.md)");
+        return m;
+    }
+}

@@ -1,0 +1,256 @@
+package org.sparkntk.regress;
+
+import dev.ludovic.netlib.blas.BLAS;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.solve.RectangularOperator;
+import scala.Tuple2;
+
+/**
+ * K_nM = K(X, C) as one tile per training row block (rows x M, float64 or float32) on the
+ * executors, cached or recomputed per pass: the Nystrom solver's operator. {@link #normal} does
+ * both skinny products of a CG iteration in one Spark job: each tile computes w = K_b v and adds
+ * K_b^T w into a partition's M x k sum, so only M x k per partition comes back to the driver.
+ */
+public final class NystromOperator implements RectangularOperator {
+
+    private final JavaSparkContext jsc;
+    private final JavaRDD<TileBlock> tiles;
+    private final int n;
+    private final int m;
+    private final String label;
+    private int passes;
+
+    /** @param tiles one tile per training row block, numCols = M (see {@link #tiles}) */
+    public NystromOperator(JavaSparkContext jsc, JavaRDD<TileBlock> tiles, int n, int m, String label) {
+        this.jsc = jsc;
+        this.tiles = tiles;
+        this.n = n;
+        this.m = m;
+        this.label = label;
+    }
+
+    /** The K_nM tiles of the training blocks against the centres (lazy: persist them for a cached operator). */
+    public static JavaRDD<TileBlock> tiles(JavaSparkContext jsc, JavaRDD<FeatureBlock> blocks, Broadcast<FeatureBlock> centres,
+                                           NetworkSpec netSpec, KernelTiles.Kind kind) {
+        SpecRef ref = SpecRef.of(netSpec);
+        return blocks.map(b -> {
+            FeatureBlock c = centres.value();
+            return new TileBlock(b.index(), 0, b.start(), 0, b.rows(), c.rows(),
+                    KernelTiles.tile(ref.spec(), kind, b, c, false));
+        });
+    }
+
+    /** K(X, C) as a dense row-major N x |C| array on the driver (for the columns centre selection fetches). */
+    static double[] crossKernel(JavaSparkContext jsc, JavaRDD<FeatureBlock> blocks, FeatureBlock c, NetworkSpec spec,
+                                KernelTiles.Kind kind, int n) {
+        Broadcast<FeatureBlock> bc = jsc.broadcast(c);
+        try {
+            int r = c.rows();
+            double[] out = new double[n * r];
+            for (TileBlock t : tiles(jsc, blocks, bc, spec, kind).collect()) {
+                for (int i = 0; i < t.numRows(); i++) {
+                    t.copyRow(i, out, (int) ((t.rowStart() + i) * r));
+                }
+            }
+            return out;
+        } finally {
+            bc.destroy();
+        }
+    }
+
+    /**
+     * K(C, C) as a full symmetric row-major M x M array, computed in float64 on the executors by
+     * centre block pairs (I &lt;= J), fetched one partition at a time, mirrored on the driver.
+     */
+    public static double[] kmm(JavaSparkContext jsc, Centers c, NetworkSpec netSpec, KernelTiles.Kind kind, int blockSize) {
+        int m = c.m();
+        int d = c.d();
+        int nb = (m + blockSize - 1) / blockSize;
+        List<int[]> pairs = new ArrayList<>();
+        for (int i = 0; i < nb; i++) {
+            for (int j = i; j < nb; j++) {
+                pairs.add(new int[] {i, j});
+            }
+        }
+        Broadcast<FeatureBlock> bc = jsc.broadcast(c.block());
+        SpecRef ref = SpecRef.of(netSpec);
+        try {
+            double[] k = new double[m * m];
+            Iterator<TileBlock> it = jsc.parallelize(pairs, Math.max(1, Math.min(pairs.size(), 4 * jsc.defaultParallelism())))
+                    .map(p -> {
+                        FeatureBlock all = bc.value();
+                        FeatureBlock a = slice(all, p[0], blockSize);
+                        FeatureBlock b = slice(all, p[1], blockSize);
+                        return new TileBlock(p[0], p[1], a.start(), b.start(), a.rows(), b.rows(),
+                                KernelTiles.tile(ref.spec(), kind, a, b, p[0] == p[1]));
+                    }).toLocalIterator();
+            while (it.hasNext()) {
+                TileBlock t = it.next();
+                for (int i = 0; i < t.numRows(); i++) {
+                    t.copyRow(i, k, (int) ((t.rowStart() + i) * m + t.colStart()));
+                }
+            }
+            org.sparkntk.tile.Gemm.mirrorUpper(k, m);
+            return k;
+        } finally {
+            bc.destroy();
+        }
+    }
+
+    private static FeatureBlock slice(FeatureBlock all, int index, int blockSize) {
+        int start = index * blockSize;
+        int rows = Math.min(blockSize, all.rows() - start);
+        double[] x = java.util.Arrays.copyOfRange(all.x(), start * all.d(), (start + rows) * all.d());
+        return new FeatureBlock(index, start, rows, all.d(), x);
+    }
+
+    /**
+     * Scores K(T, C) beta for the test blocks, each task computing its test x centre tile and
+     * dropping it. Returns row-major nTest x k in test row order.
+     */
+    public static double[] predict(JavaSparkContext jsc, JavaRDD<FeatureBlock> test, FeatureBlock centres, NetworkSpec spec,
+                                   KernelTiles.Kind kind, double[] beta, int k, long nTest) {
+        Broadcast<FeatureBlock> bc = jsc.broadcast(centres);
+        Broadcast<double[]> bb = jsc.broadcast(beta);
+        SpecRef ref = SpecRef.of(spec);
+        try {
+            List<Tuple2<Long, double[]>> parts = test.map(t -> {
+                FeatureBlock c = bc.value();
+                double[] kt = KernelTiles.tile(ref.spec(), kind, t, c, false);
+                double[] y = new double[t.rows() * k];
+                // y^T (k x rows) = beta^T (k x M) K^T
+                BLAS.getInstance().dgemm("N", "N", k, t.rows(), c.rows(), 1.0, bb.value(), k, kt, c.rows(), 0.0, y, k);
+                return new Tuple2<>(t.start(), y);
+            }).collect();
+            double[] scores = new double[(int) (nTest * k)];
+            for (Tuple2<Long, double[]> p : parts) {
+                System.arraycopy(p._2(), 0, scores, (int) (p._1() * k), p._2().length);
+            }
+            return scores;
+        } finally {
+            bc.destroy();
+            bb.destroy();
+        }
+    }
+
+    /**
+     * Depth of the reduction of the per-partition M x k sums: at depth 2 the executors add them up
+     * in about sqrt(P) groups first, so the driver receives O(sqrt(P)) arrays instead of one per
+     * partition (P ~ N / block size: 10^4 partitions at N = 10^7).
+     */
+    static final int TREE_DEPTH = 2;
+
+    /** Passes over K_nM so far. */
+    public int passes() {
+        return passes;
+    }
+
+    @Override
+    public int rows() {
+        return n;
+    }
+
+    @Override
+    public int cols() {
+        return m;
+    }
+
+    @Override
+    public void normal(double[] v, int k, double[] out) {
+        passes++;
+        jsc.setJobDescription(label + ": K_nM^T K_nM v, pass " + passes + " (" + k + " outputs)");
+        Broadcast<double[]> bv = jsc.broadcast(v);
+        int mk = m * k;
+        try {
+            double[] sum = tiles.mapPartitions(it -> {
+                double[] acc = new double[mk];
+                BLAS blas = BLAS.getInstance();
+                double[] x = bv.value();
+                while (it.hasNext()) {
+                    TileBlock t = it.next();
+                    int nc = t.numCols();
+                    int pr = t.panelRows();
+                    double[] buf = new double[pr * nc];
+                    double[] w = new double[pr * k];
+                    for (int i0 = 0; i0 < t.numRows(); i0 += pr) {
+                        int p = Math.min(pr, t.numRows() - i0);
+                        double[] kp = t.panel(i0, p, buf);
+                        int ko = t.panelOffset(i0, p);
+                        // w^T (k x p) = v^T (k x M) K_p^T
+                        blas.dgemm("N", "N", k, p, nc, 1.0, x, 0, k, kp, ko, nc, 0.0, w, 0, k);
+                        // acc^T (k x M) += w^T (k x p) K_p
+                        blas.dgemm("N", "T", k, nc, p, 1.0, w, 0, k, kp, ko, nc, 1.0, acc, 0, k);
+                    }
+                }
+                return List.of(acc).iterator();
+            }).treeReduce(TileOperator::addInto, TREE_DEPTH);
+            System.arraycopy(sum, 0, out, 0, mk);
+        } finally {
+            bv.destroy();
+        }
+    }
+
+    @Override
+    public void applyTranspose(double[] u, int k, double[] out) {
+        passes++;
+        jsc.setJobDescription(label + ": K_nM^T u, pass " + passes);
+        Broadcast<double[]> bu = jsc.broadcast(u);
+        int mk = m * k;
+        try {
+            double[] sum = tiles.mapPartitions(it -> {
+                double[] acc = new double[mk];
+                BLAS blas = BLAS.getInstance();
+                double[] y = bu.value();
+                while (it.hasNext()) {
+                    TileBlock t = it.next();
+                    int nc = t.numCols();
+                    int pr = t.panelRows();
+                    double[] buf = new double[pr * nc];
+                    for (int i0 = 0; i0 < t.numRows(); i0 += pr) {
+                        int p = Math.min(pr, t.numRows() - i0);
+                        double[] kp = t.panel(i0, p, buf);
+                        blas.dgemm("N", "T", k, nc, p, 1.0, y, (int) ((t.rowStart() + i0) * k), k, kp, t.panelOffset(i0, p), nc,
+                                1.0, acc, 0, k);
+                    }
+                }
+                return List.of(acc).iterator();
+            }).treeReduce(TileOperator::addInto, TREE_DEPTH);
+            System.arraycopy(sum, 0, out, 0, mk);
+        } finally {
+            bu.destroy();
+        }
+    }
+
+    @Override
+    public void apply(double[] v, int k, double[] out) {
+        passes++;
+        jsc.setJobDescription(label + ": K_nM v, pass " + passes);
+        Broadcast<double[]> bv = jsc.broadcast(v);
+        try {
+            List<Tuple2<Long, double[]>> parts = tiles.map(t -> {
+                double[] w = new double[t.numRows() * k];
+                int nc = t.numCols();
+                int pr = t.panelRows();
+                double[] buf = new double[pr * nc];
+                for (int i0 = 0; i0 < t.numRows(); i0 += pr) {
+                    int p = Math.min(pr, t.numRows() - i0);
+                    double[] kp = t.panel(i0, p, buf);
+                    BLAS.getInstance().dgemm("N", "N", k, p, nc, 1.0, bv.value(), 0, k, kp, t.panelOffset(i0, p), nc, 0.0,
+                            w, i0 * k, k);
+                }
+                return new Tuple2<>(t.rowStart(), w);
+            }).collect();
+            for (Tuple2<Long, double[]> p : parts) {
+                System.arraycopy(p._2(), 0, out, (int) (p._1() * k), p._2().length);
+            }
+        } finally {
+            bv.destroy();
+        }
+    }
+}
