@@ -504,19 +504,28 @@ public final class BlockedCholesky {
             }
         }
 
+        /**
+         * Longest inner dimension per product: the solves and the residual have k up to N, and the
+         * per-thread buffers (kept by the pool's threads) stay at a few MB by taking k in pieces.
+         */
+        static final int K_CHUNK = 2048;
+
         @Override
         void mulSubNT(int m, int n, int k, double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
                       double[] c, int cOff, int ldc) {
             if (m == 0 || n == 0 || k == 0) {
                 return;
             }
-            double[] ab = buffer(0, (long) m * k);
-            double[] bb = buffer(1, (long) n * k);
-            double[] t = buffer(2, (long) m * n);
-            copyIn(a, aOff, lda, m, k, ab);
-            copyIn(b, bOff, ldb, n, k, bb);
-            gemm.gemmABt(ab, m, bb, n, k, t);
-            subtract(t, m, n, c, cOff, ldc);
+            for (int p0 = 0; p0 < k; p0 += K_CHUNK) {
+                int kc = Math.min(K_CHUNK, k - p0);
+                double[] ab = buffer(0, (long) m * kc);
+                double[] bb = buffer(1, (long) n * kc);
+                double[] t = buffer(2, (long) m * n);
+                copyIn(a, aOff + p0, lda, m, kc, ab);
+                copyIn(b, bOff + p0, ldb, n, kc, bb);
+                gemm.gemmABt(ab, m, bb, n, kc, t);
+                subtract(t, m, n, c, cOff, ldc);
+            }
         }
 
         @Override
@@ -525,18 +534,21 @@ public final class BlockedCholesky {
             if (m == 0 || n == 0 || k == 0) {
                 return;
             }
-            double[] ab = buffer(0, (long) m * k);
-            double[] bt = buffer(1, (long) n * k);
-            double[] t = buffer(2, (long) m * n);
-            copyIn(a, aOff, lda, m, k, ab);
-            for (int p = 0; p < k; p++) {
-                int row = bOff + p * ldb;
-                for (int j = 0; j < n; j++) {
-                    bt[j * k + p] = b[row + j];
+            for (int p0 = 0; p0 < k; p0 += K_CHUNK) {
+                int kc = Math.min(K_CHUNK, k - p0);
+                double[] ab = buffer(0, (long) m * kc);
+                double[] bt = buffer(1, (long) n * kc);
+                double[] t = buffer(2, (long) m * n);
+                copyIn(a, aOff + p0, lda, m, kc, ab);
+                for (int p = 0; p < kc; p++) {
+                    int row = bOff + (p0 + p) * ldb;
+                    for (int j = 0; j < n; j++) {
+                        bt[j * kc + p] = b[row + j];
+                    }
                 }
+                gemm.gemmABt(ab, m, bt, n, kc, t);
+                subtract(t, m, n, c, cOff, ldc);
             }
-            gemm.gemmABt(ab, m, bt, n, k, t);
-            subtract(t, m, n, c, cOff, ldc);
         }
 
         @Override

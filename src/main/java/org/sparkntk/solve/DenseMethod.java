@@ -99,14 +99,15 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
      * two agree within 20% (the JIT compiles the Java kernels during the first ones) or 3 s pass.
      */
     static double[] rates(DenseMethod[] methods, int reps) {
+        int warm = 2 * BlockedCholesky.BLOCK; // two block columns: the panel and tile products run too
         for (DenseMethod m : methods) {
-            double[] small = probe(256);
+            double[] small = probe(warm);
             double[] a = small.clone();
             long until = System.nanoTime() + 3_000_000_000L;
             double prev = Double.NaN;
             for (int w = 0; w < 50 && System.nanoTime() < until; w++) {
                 System.arraycopy(small, 0, a, 0, a.length);
-                double s = factorSeconds(m, a, 256);
+                double s = factorSeconds(m, a, warm);
                 if (w > 1 && Math.abs(s - prev) < 0.2 * prev) {
                     break;
                 }
