@@ -250,9 +250,16 @@ final class BenchCommand implements Runnable {
                 description = "Block size of the blocked factorizations (default ${DEFAULT-VALUE}).")
         int block;
 
+        @Option(names = "--wide", defaultValue = "" + org.sparkntk.solve.BlockedCholesky.WIDE,
+                description = "Columns of one trailing-update product, whole blocks (default ${DEFAULT-VALUE}).")
+        int wide;
+
         @Option(names = "--methods", defaultValue = "lapack,vector,netlib", split = ",",
                 description = "Which to time, of lapack, vector, netlib (default ${DEFAULT-VALUE}).")
         java.util.List<String> methods;
+
+        @Option(names = "--auto", description = "Also print what -Dntk.cholesky=auto picks on this machine (it times a 2048 x 2048 factorization).")
+        boolean auto;
 
         @Override
         public Integer call() {
@@ -283,12 +290,12 @@ final class BenchCommand implements Runnable {
                             throw new UserError("--methods vector: the Vector API is not available: " + TileKernels.vectorUnavailableReason());
                         }
                         org.sparkntk.solve.BlockedCholesky b = org.sparkntk.solve.BlockedCholesky
-                                .withGemm(org.sparkntk.tile.panama.PanamaSupport.gemm(), t).withBlock(block);
+                                .withGemm(org.sparkntk.tile.panama.PanamaSupport.gemm(), t).withBlock(block).withWide(wide);
                         names.add(b.name());
                         kinds.add(b);
                     }
                     case "netlib" -> {
-                        org.sparkntk.solve.BlockedCholesky b = org.sparkntk.solve.BlockedCholesky.nativeBlas(t).withBlock(block);
+                        org.sparkntk.solve.BlockedCholesky b = org.sparkntk.solve.BlockedCholesky.nativeBlas(t).withBlock(block).withWide(wide);
                         names.add(b.name() + (TileKernels.nativeBlas() ? " (native)" : ""));
                         kinds.add(b);
                     }
@@ -296,15 +303,19 @@ final class BenchCommand implements Runnable {
                 }
             }
             System.out.printf(Locale.ROOT, "cholesky N = %d, %d reps after one untimed run each, alternating; %d threads for the"
-                    + " blocked ones, block %d; OPENBLAS_NUM_THREADS=%s%n", n, reps, t, block, System.getenv("OPENBLAS_NUM_THREADS"));
+                    + " blocked ones, block %d, products of %d columns; OPENBLAS_NUM_THREADS=%s%n", n, reps, t, block, wide,
+                    System.getenv("OPENBLAS_NUM_THREADS"));
             double[] orig = org.sparkntk.solve.DenseMethod.probeMatrix(n);
             double[] a = new double[orig.length];
             double[][] secs = new double[kinds.size()][reps];
+            double[][] cpus = new double[kinds.size()][reps]; // process CPU seconds: all threads, meaningful on a loaded machine
+            java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             double[] ref = null; // dpotrf's factor: diagonal and last row, for the difference
             double[] diff = new double[kinds.size()];
             for (int r = -1; r < reps; r++) {
                 for (int m = 0; m < kinds.size(); m++) {
                     System.arraycopy(orig, 0, a, 0, a.length);
+                    long c0 = os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0L;
                     long t0 = System.nanoTime();
                     int info;
                     org.sparkntk.solve.BlockedCholesky b = kinds.get(m);
@@ -316,6 +327,7 @@ final class BenchCommand implements Runnable {
                         info = b.factor(a, n);
                     }
                     double s = (System.nanoTime() - t0) / 1e9;
+                    double cpu = ((os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0L) - c0) / 1e9;
                     if (info != 0) {
                         throw new IllegalStateException(names.get(m) + ": factorization failed at row " + info);
                     }
@@ -335,6 +347,7 @@ final class BenchCommand implements Runnable {
                     }
                     if (r >= 0) {
                         secs[m][r] = s;
+                        cpus[m][r] = cpu;
                     }
                 }
             }
@@ -345,9 +358,14 @@ final class BenchCommand implements Runnable {
                 if (m == 0) {
                     base = med;
                 }
-                System.out.printf(Locale.ROOT, "%-60s median %.3f s (best %.3f), %.1f GFLOP/s, %.2fx %s; max |L - L_dpotrf| on diag and last row %s%n",
-                        names.get(m), med, Tile.min(secs[m]), flops / med / 1e9, base / med, "the first",
+                System.out.printf(Locale.ROOT, "%-60s median %.3f s (best %.3f), %.1f GFLOP/s, %.2fx the first; CPU %.3f s"
+                                + " (%.1f GFLOP per CPU-s); max |L - L_dpotrf| on diag and last row %s%n",
+                        names.get(m), med, Tile.min(secs[m]), flops / med / 1e9, base / med, Tile.median(cpus[m]),
+                        flops / Tile.median(cpus[m]) / 1e9,
                         ref == null ? "n/a" : String.format(Locale.ROOT, "%.1e", diff[m]));
+            }
+            if (auto) {
+                System.out.println("-Dntk.cholesky=auto picks " + org.sparkntk.solve.CholeskySolver.method().describe());
             }
             return 0;
         }

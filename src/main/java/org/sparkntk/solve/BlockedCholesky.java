@@ -27,11 +27,19 @@ public final class BlockedCholesky {
     /** Block columns and tile rows: 256 measured best for both kernels at N = 4000 (docs/benchmarks.md). */
     public static final int BLOCK = 256;
 
+    /** Columns of one trailing-update product (a multiple of the block): wider products pack less per flop. */
+    public static final int WIDE = 1024;
+
     private final Kernels kernels;
     private final int threads;
     private final int block;
+    private final int wide;
 
     BlockedCholesky(Kernels kernels, int threads, int block) {
+        this(kernels, threads, block, WIDE);
+    }
+
+    BlockedCholesky(Kernels kernels, int threads, int block, int wide) {
         if (threads < 1) {
             throw new IllegalArgumentException("'threads' is " + threads + " but must be >= 1");
         }
@@ -41,6 +49,7 @@ public final class BlockedCholesky {
         this.kernels = kernels;
         this.threads = threads;
         this.block = block;
+        this.wide = wide;
     }
 
     /** Products by netlib's BLAS (native OpenBLAS when installed) called from {@code threads} threads. */
@@ -55,7 +64,12 @@ public final class BlockedCholesky {
 
     /** As {@link #withGemm(Gemm, int)} or {@link #nativeBlas(int)} with another block size (benchmarks). */
     public BlockedCholesky withBlock(int b) {
-        return new BlockedCholesky(kernels, threads, b);
+        return new BlockedCholesky(kernels, threads, b, wide);
+    }
+
+    /** With trailing-update products of {@code w} columns (rounded down to whole blocks, at least one; benchmarks). */
+    public BlockedCholesky withWide(int w) {
+        return new BlockedCholesky(kernels, threads, block, w);
     }
 
     /** For logs: the kernels, e.g. "blocked java cholesky (vector-512 (12x16 kernel) gemm, 2 threads)". */
@@ -98,24 +112,33 @@ public final class BlockedCholesky {
                 int i0 = r0 + c * nb;
                 kernels.panel(d, a, diagOff, kb, i0 * n + col, Math.min(nb, n - i0), n);
             });
-            // trailing tiles (I, J), J <= I, row-major numbered
-            final int tiles = chunks * (chunks + 1) / 2;
-            Fanout.run(tiles, threads, t -> {
-                int bi = (int) ((Math.sqrt(8.0 * t + 1) - 1) / 2);
-                while (bi * (bi + 1) / 2 > t) {
-                    bi--;
+            // trailing update: per row block I, the diagonal tile and the columns left of it in
+            // pieces of `wide` columns; tasks listed from the last row block (the longest) down
+            final int wideBlocks = Math.max(1, wide / nb);
+            int count = 0;
+            for (int bi = 0; bi < chunks; bi++) {
+                count += 1 + (bi + wideBlocks - 1) / wideBlocks;
+            }
+            final int[] task = new int[count * 2];
+            int q = 0;
+            for (int bi = chunks - 1; bi >= 0; bi--) {
+                for (int bj = 0; bj < bi; bj += wideBlocks) {
+                    task[q++] = bi;
+                    task[q++] = bj;
                 }
-                while ((bi + 1) * (bi + 2) / 2 <= t) {
-                    bi++;
-                }
-                int bj = t - bi * (bi + 1) / 2;
+                task[q++] = bi;
+                task[q++] = bi;
+            }
+            Fanout.run(count, threads, t -> {
+                int bi = task[2 * t];
+                int bj = task[2 * t + 1];
                 int i0 = r0 + bi * nb;
                 int j0 = r0 + bj * nb;
                 int rows = Math.min(nb, n - i0);
-                int cols = Math.min(nb, n - j0);
                 if (bi == bj) {
                     kernels.mulSubLower(rows, kb, a, i0 * n + col, n, a, i0 * n + i0, n);
                 } else {
+                    int cols = Math.min(wideBlocks, bi - bj) * nb;
                     kernels.mulSubNT(rows, cols, kb, a, i0 * n + col, n, a, j0 * n + col, n, a, i0 * n + j0, n);
                 }
             });

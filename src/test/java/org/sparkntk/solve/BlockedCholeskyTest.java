@@ -144,13 +144,14 @@ class BlockedCholeskyTest {
         List<Arguments> out = new ArrayList<>();
         for (String k : new String[] {"netlib", "vector"}) {
             for (int n : new int[] {1, 2, 7, 13, 103, 257, 1031}) {
-                out.add(Arguments.of(k, n, BlockedCholesky.BLOCK, 2));
+                out.add(Arguments.of(k, n, BlockedCholesky.BLOCK, BlockedCholesky.WIDE, 2));
             }
             for (int n : new int[] {13, 103, 257}) {
-                out.add(Arguments.of(k, n, 16, 3)); // many block and tile boundaries, more threads than cores
+                // many block boundaries, trailing rows in products of 3 blocks and a ragged rest, more threads than cores
+                out.add(Arguments.of(k, n, 16, 48, 3));
             }
         }
-        out.add(Arguments.of("scalar", 103, 7, 1));
+        out.add(Arguments.of("scalar", 103, 7, 7, 1));
         return out.stream();
     }
 
@@ -171,14 +172,14 @@ class BlockedCholeskyTest {
         assertTrue(worst <= rel * scale, what + ": max difference " + worst + " is above " + rel + " x " + scale);
     }
 
-    @ParameterizedTest(name = "{0} N={1} block={2} threads={3}")
+    @ParameterizedTest(name = "{0} N={1} block={2} wide={3} threads={4}")
     @MethodSource("cases")
-    void agreesWithLapackAndATextbookCholesky(String kernel, int n, int block, int threads) {
+    void agreesWithLapackAndATextbookCholesky(String kernel, int n, int block, int wide, int threads) {
         if (kernel.equals("vector")) {
             assertNull(TileKernels.vectorUnavailableReason(), "the test JVM runs with --add-modules jdk.incubator.vector");
         }
         Problem p = problem(n);
-        BlockedCholesky chol = kernel(kernel, threads).withBlock(block);
+        BlockedCholesky chol = kernel(kernel, threads).withBlock(block).withWide(wide);
         double[] a = p.a().clone();
         assertEquals(0, chol.factor(a, n));
         // the factor itself, entry by entry, and the strict upper triangle untouched
