@@ -258,7 +258,7 @@ final class BenchCommand implements Runnable {
                 description = "Which to time, of lapack, vector, netlib (default ${DEFAULT-VALUE}).")
         java.util.List<String> methods;
 
-        @Option(names = "--auto", description = "Also print what -Dntk.cholesky=auto picks on this machine (it times a 2048 x 2048 factorization).")
+        @Option(names = "--auto", description = "Also print what -Dntk.cholesky=auto picks on this machine (it times a 3072 x 3072 factorization).")
         boolean auto;
 
         @Override

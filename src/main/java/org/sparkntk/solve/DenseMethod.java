@@ -16,8 +16,13 @@ import org.sparkntk.tile.TileKernels;
  */
 public record DenseMethod(String name, BlockedCholesky blocked, double flops, String reason) {
 
-    /** Size of the timed factorization when picking (the rate grows with N; this is a floor for larger N). */
-    static final int PROBE_N = 2048;
+    /**
+     * Size of the timed factorization when picking. The rates grow with N, the blocked one's
+     * faster (its serial diagonal blocks weigh less): at N = 2000 it was about half its N = 10k rate
+     * per core, so a smaller probe would pick LAPACK where the blocked one wins at the sizes that
+     * take time. About 0.2 s a run with native LAPACK.
+     */
+    static final int PROBE_N = 3072;
 
     /** netlib's LAPACK dpotrf/dpotrs, as netlib loaded it (native or its Java port). */
     public static DenseMethod lapack() {
@@ -54,7 +59,7 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
 
     /**
      * {@code auto}: the blocked method without native LAPACK; with it, whichever of the two
-     * factored a {@link #PROBE_N} matrix faster (best of 3, alternating) on the driver's cores;
+     * factored a {@link #PROBE_N} matrix faster (best of 2, alternating) on the driver's cores;
      * {@code lapack} or {@code blocked} force one (its rate still measured).
      */
     static DenseMethod pick(String want) {
@@ -63,23 +68,23 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
         switch (want) {
             case "lapack": {
                 DenseMethod m = lapack();
-                return m.with(rate(m, 3), "forced by " + prop);
+                return m.with(rate(m, 2), "forced by " + prop);
             }
             case "blocked": {
                 DenseMethod m = blocked(cores);
-                return m.with(rate(m, 3), "forced by " + prop);
+                return m.with(rate(m, 2), "forced by " + prop);
             }
             case "auto": {
                 if (!nativeLapack()) {
                     DenseMethod m = blocked(cores);
-                    return m.with(rate(m, 3), "netlib has no native LAPACK; its Java port runs about 1.8 GFLOP/s");
+                    return m.with(rate(m, 2), "netlib has no native LAPACK; its Java port runs about 1.8 GFLOP/s");
                 }
                 DenseMethod l = lapack();
                 DenseMethod b = blocked(cores);
                 if (cores == 1) {
-                    return l.with(rate(l, 3), "native LAPACK, one driver core");
+                    return l.with(rate(l, 2), "native LAPACK, one driver core");
                 }
-                double[] rates = rates(new DenseMethod[] {l, b}, 3);
+                double[] rates = rates(new DenseMethod[] {l, b}, 2);
                 String why = String.format(Locale.ROOT, "measured at N = %d: blocked on %d threads %.1f GFLOP/s,"
                         + " lapack dpotrf on 1 thread %.1f GFLOP/s", PROBE_N, cores, rates[1] / 1e9, rates[0] / 1e9);
                 return rates[1] > rates[0] ? b.with(rates[1], why) : l.with(rates[0], why);
@@ -95,44 +100,45 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
 
     /**
      * Best rate (N^3 / 3 flops per second of factorization) of each method over {@code reps}
-     * alternating runs on one diagonally dominant matrix, after warm-up runs on a small one until
-     * two agree within 20% (the JIT compiles the Java kernels during the first ones) or 3 s pass.
+     * alternating runs on one diagonally dominant matrix. Before, warm-up runs on a 512 x 512
+     * matrix: for the blocked method at least 0.5 s and until a run is within 20% of the best
+     * (the JIT compiles the Vector API kernels during the first runs, which are 10x slower), at
+     * most 4 s; their best rate sizes the timed matrix so that a slow method (netlib's Java
+     * LAPACK) takes about 0.2 s a run instead of seconds.
      */
     static double[] rates(DenseMethod[] methods, int reps) {
-        int warm = 2 * BlockedCholesky.BLOCK; // two block columns: the panel and tile products run too
+        int warm = 2 * BlockedCholesky.BLOCK; // two block columns: the panel and trailing products run too
+        int n = PROBE_N;
+        double[] small = probe(warm);
+        double[] a = small.clone();
         for (DenseMethod m : methods) {
-            double[] small = probe(warm);
-            double[] a = small.clone();
-            long until = System.nanoTime() + 3_000_000_000L;
-            double prev = Double.NaN;
-            for (int w = 0; w < 50 && System.nanoTime() < until; w++) {
+            long start = System.nanoTime();
+            long minEnd = start + (m.blocked() == null ? 0L : 500_000_000L);
+            long maxEnd = start + 4_000_000_000L;
+            double best = Double.POSITIVE_INFINITY;
+            for (int runs = 1; ; runs++) {
                 System.arraycopy(small, 0, a, 0, a.length);
                 double s = factorSeconds(m, a, warm);
-                if (w > 1 && Math.abs(s - prev) < 0.2 * prev) {
+                best = Math.min(best, s);
+                long now = System.nanoTime();
+                if (now > maxEnd || (now > minEnd && runs >= 3 && s < 1.2 * best)) {
                     break;
                 }
-                prev = s;
             }
-        }
-        // slow methods (netlib's Java LAPACK) on a smaller matrix, so the pick stays under ~1 s
-        int n = PROBE_N;
-        for (DenseMethod m : methods) {
-            double[] a = probe(512);
-            double s = factorSeconds(m, a, 512);
-            double r = 512.0 * 512 * 512 / 3 / s;
-            n = Math.min(n, Math.max(512, (int) Math.cbrt(3 * 0.2 * r)));
+            double r = (double) warm * warm * warm / 3 / best;
+            n = Math.min(n, Math.max(warm, (int) Math.cbrt(3 * 0.2 * r)));
         }
         double[] orig = probe(n);
-        double[] a = new double[orig.length];
-        double[] best = new double[methods.length];
+        a = new double[orig.length];
+        double[] bestRate = new double[methods.length];
         for (int r = 0; r < reps; r++) {
             for (int i = 0; i < methods.length; i++) {
                 System.arraycopy(orig, 0, a, 0, a.length);
                 double s = factorSeconds(methods[i], a, n);
-                best[i] = Math.max(best[i], (double) n * n * n / 3 / s);
+                bestRate[i] = Math.max(bestRate[i], (double) n * n * n / 3 / s);
             }
         }
-        return best;
+        return bestRate;
     }
 
     private static double factorSeconds(DenseMethod m, double[] a, int n) {
