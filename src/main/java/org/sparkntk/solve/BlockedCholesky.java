@@ -77,6 +77,11 @@ public final class BlockedCholesky {
         return "blocked java cholesky (" + kernels.name() + ", " + threads + (threads == 1 ? " thread" : " threads") + ")";
     }
 
+    /** True when the products go through a Java {@link Gemm} (which the JIT must compile first), false for netlib's BLAS. */
+    public boolean javaGemm() {
+        return kernels instanceof GemmKernels;
+    }
+
     /** Threads the products run on. */
     public int threads() {
         return threads;

@@ -58,8 +58,9 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
     }
 
     /**
-     * {@code auto}: the blocked method without native LAPACK; with it, whichever of the two
-     * factored a {@link #PROBE_N} matrix faster (best of 2, alternating) on the driver's cores;
+     * {@code auto}: the blocked method without native LAPACK; with it, whichever of LAPACK
+     * dpotrf, the blocked one with native dgemm and the blocked one with the Vector API GEMM
+     * factored a {@link #PROBE_N} matrix fastest (best of 2, alternating) on the driver's cores;
      * {@code lapack} or {@code blocked} force one (its rate still measured).
      */
     static DenseMethod pick(String want) {
@@ -80,14 +81,24 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
                     return m.with(rate(m, 2), "netlib has no native LAPACK; its Java port runs about 1.8 GFLOP/s");
                 }
                 DenseMethod l = lapack();
-                DenseMethod b = blocked(cores);
                 if (cores == 1) {
                     return l.with(rate(l, 2), "native LAPACK, one driver core");
                 }
-                double[] rates = rates(new DenseMethod[] {l, b}, 2);
-                String why = String.format(Locale.ROOT, "measured at N = %d: blocked on %d threads %.1f GFLOP/s,"
-                        + " lapack dpotrf on 1 thread %.1f GFLOP/s", PROBE_N, cores, rates[1] / 1e9, rates[0] / 1e9);
-                return rates[1] > rates[0] ? b.with(rates[1], why) : l.with(rates[0], why);
+                // the blocked one with this JVM's GEMM (native dgemm here), and with the Vector API
+                // GEMM when that is not the same: per core it beat native dgemm from two threads
+                java.util.List<DenseMethod> all = new java.util.ArrayList<>(java.util.List.of(l, blocked(cores)));
+                if (!all.get(1).blocked().javaGemm() && TileKernels.vectorUnavailableReason() == null) {
+                    all.add(blocked(BlockedCholesky.withGemm(org.sparkntk.tile.panama.PanamaSupport.gemm(), cores)));
+                }
+                DenseMethod[] ms = all.toArray(new DenseMethod[0]);
+                double[] rates = rates(ms, 2);
+                StringBuilder why = new StringBuilder("measured at N = " + probeSize(ms) + ":");
+                int best = 0;
+                for (int i = 0; i < ms.length; i++) {
+                    why.append(i == 0 ? " " : ", ").append(ms[i].name()).append(String.format(Locale.ROOT, " %.1f GFLOP/s", rates[i] / 1e9));
+                    best = rates[i] > rates[best] ? i : best;
+                }
+                return ms[best].with(rates[best], why.toString());
             }
             default:
                 throw new IllegalArgumentException(prop + " but must be one of auto, lapack, blocked");
@@ -103,9 +114,16 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
      * alternating runs on one diagonally dominant matrix. Before, warm-up runs on a 512 x 512
      * matrix: for the blocked method at least 0.5 s and until a run is within 20% of the best
      * (the JIT compiles the Vector API kernels during the first runs, which are 10x slower), at
-     * most 4 s; their best rate sizes the timed matrix so that a slow method (netlib's Java
-     * LAPACK) takes about 0.2 s a run instead of seconds.
+     * most 4 s. When LAPACK's best warm-up rate says a run at {@link #PROBE_N} would take over a
+     * second (netlib's Java LAPACK), the timed matrix is shrunk to about 0.2 s a run.
      */
+    private static final ThreadLocal<Integer> LAST_PROBE = ThreadLocal.withInitial(() -> PROBE_N);
+
+    /** The size {@link #rates} timed last on this thread (smaller than {@link #PROBE_N} for a slow method). */
+    private static int probeSize(DenseMethod[] unused) {
+        return LAST_PROBE.get();
+    }
+
     static double[] rates(DenseMethod[] methods, int reps) {
         int warm = 2 * BlockedCholesky.BLOCK; // two block columns: the panel and trailing products run too
         int n = PROBE_N;
@@ -113,7 +131,7 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
         double[] a = small.clone();
         for (DenseMethod m : methods) {
             long start = System.nanoTime();
-            long minEnd = start + (m.blocked() == null ? 0L : 500_000_000L);
+            long minEnd = start + (m.blocked() == null ? 0L : m.blocked().javaGemm() ? 500_000_000L : 100_000_000L);
             long maxEnd = start + 4_000_000_000L;
             double best = Double.POSITIVE_INFINITY;
             for (int runs = 1; ; runs++) {
@@ -126,8 +144,12 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
                 }
             }
             double r = (double) warm * warm * warm / 3 / best;
-            n = Math.min(n, Math.max(warm, (int) Math.cbrt(3 * 0.2 * r)));
+            if (m.blocked() == null && (double) PROBE_N * PROBE_N * PROBE_N / 3 / r > 1.0) {
+                // netlib's Java LAPACK: seconds a run at PROBE_N; its rate hardly changes with N
+                n = Math.min(n, Math.max(warm, (int) Math.cbrt(3 * 0.2 * r)));
+            }
         }
+        LAST_PROBE.set(n);
         double[] orig = probe(n);
         a = new double[orig.length];
         double[] bestRate = new double[methods.length];
