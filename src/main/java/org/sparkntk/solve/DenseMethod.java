@@ -64,25 +64,30 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
      * {@code lapack} or {@code blocked} force one (its rate still measured).
      */
     static DenseMethod pick(String want) {
+        return pick(want, PROBE_N);
+    }
+
+    /** As {@link #pick(String)}, timing an N = {@code probeN} matrix (tests: a small one). */
+    static DenseMethod pick(String want, int probeN) {
         int cores = Fanout.cores();
         String prop = "-D" + CholeskySolver.METHOD_PROPERTY + "=" + want;
         switch (want) {
             case "lapack": {
                 DenseMethod m = lapack();
-                return m.with(rate(m, 2), "forced by " + prop);
+                return m.with(rate(m, 2, probeN), "forced by " + prop);
             }
             case "blocked": {
                 DenseMethod m = blocked(cores);
-                return m.with(rate(m, 2), "forced by " + prop);
+                return m.with(rate(m, 2, probeN), "forced by " + prop);
             }
             case "auto": {
                 if (!nativeLapack()) {
                     DenseMethod m = blocked(cores);
-                    return m.with(rate(m, 2), "netlib has no native LAPACK; its Java port runs about 1.8 GFLOP/s");
+                    return m.with(rate(m, 2, probeN), "netlib has no native LAPACK; its Java port runs about 1.8 GFLOP/s");
                 }
                 DenseMethod l = lapack();
                 if (cores == 1) {
-                    return l.with(rate(l, 2), "native LAPACK, one driver core");
+                    return l.with(rate(l, 2, probeN), "native LAPACK, one driver core");
                 }
                 // the blocked one with this JVM's GEMM (native dgemm here), and with the Vector API
                 // GEMM when that is not the same: per core it beat native dgemm from two threads
@@ -91,8 +96,8 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
                     all.add(blocked(BlockedCholesky.withGemm(org.sparkntk.tile.panama.PanamaSupport.gemm(), cores)));
                 }
                 DenseMethod[] ms = all.toArray(new DenseMethod[0]);
-                double[] rates = rates(ms, 2);
-                StringBuilder why = new StringBuilder("measured at N = " + probeSize(ms) + ":");
+                double[] rates = rates(ms, 2, probeN);
+                StringBuilder why = new StringBuilder("measured at N = " + lastProbe() + ":");
                 int best = 0;
                 for (int i = 0; i < ms.length; i++) {
                     why.append(i == 0 ? " " : ", ").append(ms[i].name()).append(String.format(Locale.ROOT, " %.1f GFLOP/s", rates[i] / 1e9));
@@ -105,8 +110,8 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
         }
     }
 
-    private static double rate(DenseMethod m, int reps) {
-        return rates(new DenseMethod[] {m}, reps)[0];
+    private static double rate(DenseMethod m, int reps, int probeN) {
+        return rates(new DenseMethod[] {m}, reps, probeN)[0];
     }
 
     /**
@@ -119,14 +124,14 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
      */
     private static final ThreadLocal<Integer> LAST_PROBE = ThreadLocal.withInitial(() -> PROBE_N);
 
-    /** The size {@link #rates} timed last on this thread (smaller than {@link #PROBE_N} for a slow method). */
-    private static int probeSize(DenseMethod[] unused) {
+    /** The size {@link #rates} timed last on this thread (smaller than asked for a slow LAPACK). */
+    private static int lastProbe() {
         return LAST_PROBE.get();
     }
 
-    static double[] rates(DenseMethod[] methods, int reps) {
-        int warm = 2 * BlockedCholesky.BLOCK; // two block columns: the panel and trailing products run too
-        int n = PROBE_N;
+    static double[] rates(DenseMethod[] methods, int reps, int probeN) {
+        int warm = Math.min(probeN, 2 * BlockedCholesky.BLOCK); // two block columns: the panel and trailing products run too
+        int n = probeN;
         double[] small = probe(warm);
         double[] a = small.clone();
         for (DenseMethod m : methods) {
@@ -144,7 +149,7 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
                 }
             }
             double r = (double) warm * warm * warm / 3 / best;
-            if (m.blocked() == null && (double) PROBE_N * PROBE_N * PROBE_N / 3 / r > 1.0) {
+            if (m.blocked() == null && (double) probeN * probeN * probeN / 3 / r > 1.0) {
                 // netlib's Java LAPACK: seconds a run at PROBE_N; its rate hardly changes with N
                 n = Math.min(n, Math.max(warm, (int) Math.cbrt(3 * 0.2 * r)));
             }
