@@ -52,7 +52,23 @@ public final class CholeskySolver {
 
     /** The dense method this JVM uses, with its measured rate and why it was picked (measured once, on first use). */
     public static DenseMethod method() {
-        return MethodHolder.METHOD;
+        DenseMethod m = MethodHolder.METHOD;
+        picked = m;
+        return m;
+    }
+
+    /** Below this N a solve does not time the methods (about a second) unless they were timed already. */
+    static final int TIME_FROM = 4000;
+
+    private static volatile DenseMethod picked;
+
+    /** {@link #method()}, or for a small N before anything was timed the rule's method untimed. */
+    static DenseMethod methodFor(int n) {
+        DenseMethod m = picked;
+        if (m != null || n >= TIME_FROM) {
+            return method();
+        }
+        return DenseMethod.untimed(System.getProperty(METHOD_PROPERTY, "auto"));
     }
 
     /** Picks the method once per JVM, on first use (the pick times both methods when native LAPACK is there). */
@@ -91,7 +107,7 @@ public final class CholeskySolver {
      * @param lambda ridge, >= 0
      */
     public Solution solve(double[] k, int n, double lambda, double[] y, int nrhs) {
-        return solve(k, n, lambda, y, nrhs, method());
+        return solve(k, n, lambda, y, nrhs, methodFor(n));
     }
 
     /** As {@link #solve(double[], int, double, double[], int)} by a given method (tests, benchmarks). */

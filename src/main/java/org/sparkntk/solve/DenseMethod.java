@@ -110,6 +110,18 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
         }
     }
 
+    /** The method {@link #pick} would use, without timing (for small N): LAPACK when native under auto. */
+    static DenseMethod untimed(String want) {
+        String why = "not timed for a small N";
+        return switch (want) {
+            case "lapack" -> lapack().with(Double.NaN, why + ", forced by -D" + CholeskySolver.METHOD_PROPERTY + "=lapack");
+            case "blocked" -> blocked(Fanout.cores()).with(Double.NaN, why + ", forced by -D" + CholeskySolver.METHOD_PROPERTY + "=blocked");
+            case "auto" -> nativeLapack() ? lapack().with(Double.NaN, why + ", native LAPACK")
+                    : blocked(Fanout.cores()).with(Double.NaN, why + ", no native LAPACK");
+            default -> pick(want, PROBE_N); // throws the message for a bad value
+        };
+    }
+
     private static double rate(DenseMethod m, int reps, int probeN) {
         return rates(new DenseMethod[] {m}, reps, probeN)[0];
     }

@@ -341,6 +341,11 @@ class BlockedCholeskyTest {
         DenseMethod blocked = DenseMethod.pick("blocked", 600);
         assertNotNull(blocked.blocked());
         assertEquals(Fanout.cores(), blocked.blocked().threads());
+        // a small N is not worth timing: the rule's method, untimed
+        DenseMethod small = DenseMethod.untimed("auto");
+        assertEquals(DenseMethod.nativeLapack(), small.blocked() == null, small.describe());
+        assertTrue(Double.isNaN(small.flops()));
+        assertNotNull(DenseMethod.untimed("blocked").blocked());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DenseMethod.pick("fast"));
         assertEquals("-Dntk.cholesky=fast but must be one of auto, lapack, blocked", e.getMessage());
     }
