@@ -159,7 +159,9 @@ public final class BlockedCholesky {
      * @return X, row-major n x nrhs
      */
     public double[] solve(double[] l, int n, double[] y, int nrhs) {
-        double[] t = new double[n * nrhs]; // X^T, row-major nrhs x n: each output's vector contiguous
+        // X^T, row-major nrhs x n: each output's vector contiguous; n spare values at the end
+        // because netlib's bounds check asks for whole leading dimensions from an offset
+        double[] t = new double[n * nrhs + n];
         for (int i = 0; i < n; i++) {
             for (int c = 0; c < nrhs; c++) {
                 t[c * n + i] = y[i * nrhs + c];
@@ -238,8 +240,8 @@ public final class BlockedCholesky {
      * the full symmetric n x n array; the product K X on all threads.
      */
     public double[] residual(double[] k, int n, double shift, double[] x, double[] y, int nrhs) {
-        double[] xt = new double[n * nrhs];
-        double[] rt = new double[n * nrhs];
+        double[] xt = new double[n * nrhs + n]; // + n: see solve
+        double[] rt = new double[n * nrhs + n];
         for (int i = 0; i < n; i++) {
             for (int c = 0; c < nrhs; c++) {
                 xt[c * n + i] = x[i * nrhs + c];
