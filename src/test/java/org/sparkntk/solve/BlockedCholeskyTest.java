@@ -320,6 +320,20 @@ class BlockedCholeskyTest {
                 + " has NaN/Inf or is badly broken", e2.getMessage());
     }
 
+    /** The memory refusal is the solver's, before any work, whatever the method. */
+    @Test
+    void blockedMethodRefusesAboveTheMemoryLimitLikeLapack() {
+        int n = 103;
+        double[] a = problem(n).a().clone();
+        CholeskySolver small = new CholeskySolver(1000, null);
+        for (DenseMethod m : new DenseMethod[] {DenseMethod.lapack(), DenseMethod.blocked(kernel("vector", 2))}) {
+            UserError e = assertThrows(UserError.class, () -> small.solve(a, n, 0.1, new double[n], 1, m));
+            assertEquals("the cholesky solver needs 0.00 GB on the driver for N = 103 (8 N^2 bytes for K), above the limit"
+                    + " of 0.00 GB; use --solver pcg, or raise the driver memory (-Xmx / NTK_JAVA_OPTS)", e.getMessage());
+        }
+        assertArrayEquals(problem(n).a(), a, "nothing was touched");
+    }
+
     /** The picks on a 600 x 600 probe (the solver's own times 3072 x 3072, too slow for a unit test). */
     @Test
     void methodIsPickedAndMeasured() {
