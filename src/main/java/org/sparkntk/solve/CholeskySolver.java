@@ -11,16 +11,17 @@ import org.netlib.util.intW;
  * picked once per JVM ({@link #method()}): LAPACK dpotrf/dpotrs through netlib (native LAPACK
  * when installed, one BLAS thread on the driver), or the {@link BlockedCholesky} in Java with
  * its products on every driver core (the project's Vector API GEMM without native BLAS, native
- * dgemm with it). Without native LAPACK the blocked one is used; with it, both are timed on this
- * machine and the faster is used. {@code -Dntk.cholesky=auto|lapack|blocked} forces one.
+ * dgemm or the Vector API GEMM with it). Without native LAPACK the blocked one is used; with it,
+ * the candidates are timed on this machine ({@link DenseMethod#pick}) and the fastest is used.
+ * {@code -Dntk.cholesky=auto|lapack|blocked} forces one.
  *
  * <p>Memory: the N x N matrix is factored in place; only one triangle and the diagonal are
  * overwritten, and they are restored from the untouched other triangle and a saved diagonal, so
  * jitter retries and the residual check need no second N x N copy.
  *
- * <p>Jitter: when dpotrf reports that K + lambda I is not numerically positive definite, the
- * shift is raised by 1e-12 * mean(diag K), then x10 per retry (at most {@link #MAX_JITTER_RETRIES}
- * times), and the jitter used is reported in the result.
+ * <p>Jitter: when the factorization finds K + lambda I not numerically positive definite (a pivot
+ * &lt;= 0 or NaN), the shift is raised by 1e-12 * mean(diag K), then x10 per retry (at most
+ * {@link #MAX_JITTER_RETRIES} times), and the jitter used is reported in the result.
  */
 public final class CholeskySolver {
 
@@ -71,7 +72,7 @@ public final class CholeskySolver {
         return DenseMethod.untimed(System.getProperty(METHOD_PROPERTY, "auto"));
     }
 
-    /** Picks the method once per JVM, on first use (the pick times both methods when native LAPACK is there). */
+    /** Picks the method once per JVM, on first use (timing the candidates when native LAPACK is there). */
     private static final class MethodHolder {
         static final DenseMethod METHOD = DenseMethod.pick(System.getProperty(METHOD_PROPERTY, "auto"));
     }

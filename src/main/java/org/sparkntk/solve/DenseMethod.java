@@ -126,6 +126,13 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
         return rates(new DenseMethod[] {m}, reps, probeN)[0];
     }
 
+    private static final ThreadLocal<Integer> LAST_PROBE = ThreadLocal.withInitial(() -> PROBE_N);
+
+    /** The size {@link #rates} timed last on this thread (smaller than asked for a slow LAPACK). */
+    private static int lastProbe() {
+        return LAST_PROBE.get();
+    }
+
     /**
      * Best rate (N^3 / 3 flops per second of factorization) of each method over {@code reps}
      * alternating runs on one diagonally dominant matrix. Before, warm-up runs on a 512 x 512
@@ -134,13 +141,6 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
      * most 4 s. When LAPACK's best warm-up rate says a run at {@link #PROBE_N} would take over a
      * second (netlib's Java LAPACK), the timed matrix is shrunk to about 0.2 s a run.
      */
-    private static final ThreadLocal<Integer> LAST_PROBE = ThreadLocal.withInitial(() -> PROBE_N);
-
-    /** The size {@link #rates} timed last on this thread (smaller than asked for a slow LAPACK). */
-    private static int lastProbe() {
-        return LAST_PROBE.get();
-    }
-
     static double[] rates(DenseMethod[] methods, int reps, int probeN) {
         int warm = Math.min(probeN, 2 * BlockedCholesky.BLOCK); // two block columns: the panel and trailing products run too
         int n = probeN;
