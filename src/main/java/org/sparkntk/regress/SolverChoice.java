@@ -76,24 +76,22 @@ public record SolverChoice(Kind kind, String reason) {
         return new SolverChoice(Kind.PCG, "auto: dense K would fit (" + needText + ") but is slower: " + est);
     }
 
-    /** The slowest dense method's rate (the blocked Java Cholesky with the scalar GEMM), for deciding without measuring. */
-    static final double SLOWEST_CHOLESKY_FLOPS = 1e9;
-
     /**
      * As {@link #resolve(Kind, long, int, long, double)} at the measured rate of this JVM's dense
      * Cholesky ({@link CholeskySolver#method()}, timed once per JVM), which is measured only when
      * it can change the answer: not for an explicit solver, a K that does not fit, or a small N
-     * where the dense solve wins even at {@link #SLOWEST_CHOLESKY_FLOPS}.
+     * where the dense solve wins even at the floor of the rates ({@link org.sparkntk.solve.DenseMethod#floorFlops()}).
      */
     public static SolverChoice resolve(Kind asked, long n, int k, long maxDriverBytes) {
         if (asked != Kind.AUTO || n * n > Integer.MAX_VALUE - 8 || CholeskySolver.bytesNeeded(n, k) > maxDriverBytes) {
             return resolve(asked, n, k, maxDriverBytes, Double.NaN);
         }
-        Cost slow = Cost.estimate(n, k, SLOWEST_CHOLESKY_FLOPS);
+        double floor = org.sparkntk.solve.DenseMethod.floorFlops();
+        Cost slow = Cost.estimate(n, k, floor);
         if (slow.dense() <= slow.pcg()) {
             return new SolverChoice(Kind.CHOLESKY, String.format(Locale.ROOT, "auto: dense K (N = %d) needs %.2f GB, within the"
                     + " driver's %.2f GB; estimated %.0f s dense even at %.0f GFLOP/s against %.0f s PCG", n,
-                    CholeskySolver.bytesNeeded(n, k) / 1e9, maxDriverBytes / 1e9, slow.dense(), SLOWEST_CHOLESKY_FLOPS / 1e9, slow.pcg()));
+                    CholeskySolver.bytesNeeded(n, k) / 1e9, maxDriverBytes / 1e9, slow.dense(), floor / 1e9, slow.pcg()));
         }
         org.sparkntk.solve.DenseMethod m = CholeskySolver.method();
         SolverChoice c = resolve(asked, n, k, maxDriverBytes, m.flops());

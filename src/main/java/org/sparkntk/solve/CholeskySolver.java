@@ -58,8 +58,11 @@ public final class CholeskySolver {
         return m;
     }
 
-    /** Below this N a solve does not time the methods (about a second) unless they were timed already. */
-    static final int TIME_FROM = 4000;
+    /**
+     * Below this N a solve does not time the methods (1-2 s on an idle 2-core machine, more than
+     * a dense solve of that size) unless they were timed already.
+     */
+    static final int TIME_FROM = 8000;
 
     private static volatile DenseMethod picked;
 

@@ -43,6 +43,16 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
         return new DenseMethod(b.name(), b, Double.NaN, "");
     }
 
+    /**
+     * A floor for the rate of the method {@link #pick} would choose, known without timing: 10
+     * GFLOP/s with native LAPACK or the Vector API (the slowest such rate measured, the blocked
+     * Vector API one at N = 2000 at load average 19; docs/benchmarks.md), else 1 GFLOP/s (the
+     * blocked one on the scalar GEMM).
+     */
+    public static double floorFlops() {
+        return nativeLapack() || TileKernels.vectorUnavailableReason() == null ? 10e9 : 1e9;
+    }
+
     /** True when netlib loaded a native LAPACK. */
     public static boolean nativeLapack() {
         return LAPACK.getInstance() instanceof NativeLAPACK;
@@ -64,7 +74,9 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
      * {@code lapack} or {@code blocked} force one (its rate still measured).
      */
     static DenseMethod pick(String want) {
-        return pick(want, PROBE_N);
+        long t0 = System.nanoTime();
+        DenseMethod m = pick(want, PROBE_N);
+        return m.with(m.flops(), m.reason() + String.format(Locale.ROOT, "; timed in %.2f s", (System.nanoTime() - t0) / 1e9));
     }
 
     /** As {@link #pick(String)}, timing an N = {@code probeN} matrix (tests: a small one). */
@@ -138,7 +150,7 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
      * alternating runs on one diagonally dominant matrix. Before, warm-up runs on a 512 x 512
      * matrix: for the blocked method at least 0.5 s and until a run is within 20% of the best
      * (the JIT compiles the Vector API kernels during the first runs, which are 10x slower), at
-     * most 4 s. When LAPACK's best warm-up rate says a run at {@link #PROBE_N} would take over a
+     * most 1.5 s. When LAPACK's best warm-up rate says a run at {@link #PROBE_N} would take over a
      * second (netlib's Java LAPACK), the timed matrix is shrunk to about 0.2 s a run.
      */
     static double[] rates(DenseMethod[] methods, int reps, int probeN) {
@@ -149,7 +161,7 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
         for (DenseMethod m : methods) {
             long start = System.nanoTime();
             long minEnd = start + (m.blocked() == null ? 0L : m.blocked().javaGemm() ? 500_000_000L : 100_000_000L);
-            long maxEnd = start + 4_000_000_000L;
+            long maxEnd = start + 1_500_000_000L;
             double best = Double.POSITIVE_INFINITY;
             for (int runs = 1; ; runs++) {
                 System.arraycopy(small, 0, a, 0, a.length);
