@@ -83,6 +83,7 @@ public record SolverChoice(Kind kind, String reason) {
      * where the dense solve wins even at the floor of the rates ({@link org.sparkntk.solve.DenseMethod#floorFlops()}).
      */
     public static SolverChoice resolve(Kind asked, long n, int k, long maxDriverBytes) {
+        CholeskySolver.wanted(); // a bad -Dntk.cholesky is refused here, before any work
         if (asked != Kind.AUTO || n * n > Integer.MAX_VALUE - 8 || CholeskySolver.bytesNeeded(n, k) > maxDriverBytes) {
             return resolve(asked, n, k, maxDriverBytes, Double.NaN);
         }

@@ -53,6 +53,7 @@ public final class CholeskySolver {
 
     /** The dense method this JVM uses, with its measured rate and why it was picked (measured once, on first use). */
     public static DenseMethod method() {
+        wanted();
         DenseMethod m = MethodHolder.METHOD;
         picked = m;
         return m;
@@ -72,7 +73,16 @@ public final class CholeskySolver {
         if (m != null || n >= TIME_FROM) {
             return method();
         }
-        return DenseMethod.untimed(System.getProperty(METHOD_PROPERTY, "auto"));
+        return DenseMethod.untimed(wanted());
+    }
+
+    /** The -Dntk.cholesky value, refused (exit 2) before anything is picked when it is not one of the three. */
+    public static String wanted() {
+        String want = System.getProperty(METHOD_PROPERTY, "auto");
+        if (!java.util.List.of("auto", "lapack", "blocked").contains(want)) {
+            throw new UserError("-D" + METHOD_PROPERTY + "=" + want + " but must be one of auto, lapack, blocked");
+        }
+        return want;
     }
 
     /** Picks the method once per JVM, on first use (timing the candidates when native LAPACK is there). */

@@ -362,5 +362,17 @@ class BlockedCholeskyTest {
         assertNotNull(DenseMethod.untimed("blocked").blocked());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DenseMethod.pick("fast"));
         assertEquals("-Dntk.cholesky=fast but must be one of auto, lapack, blocked", e.getMessage());
+        String old = System.getProperty(CholeskySolver.METHOD_PROPERTY);
+        System.setProperty(CholeskySolver.METHOD_PROPERTY, "fast");
+        try {
+            UserError u = assertThrows(UserError.class, CholeskySolver::wanted);
+            assertEquals("-Dntk.cholesky=fast but must be one of auto, lapack, blocked", u.getMessage());
+        } finally {
+            if (old == null) {
+                System.clearProperty(CholeskySolver.METHOD_PROPERTY);
+            } else {
+                System.setProperty(CholeskySolver.METHOD_PROPERTY, old);
+            }
+        }
     }
 }
