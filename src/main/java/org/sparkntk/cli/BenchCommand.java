@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
 
 /** {@code ntk bench tile}: times the tile kernel's steps on this machine (GEMM and the layer recursion). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Micro-benchmarks of the tile kernel on this machine.",
-        subcommands = {BenchCommand.Tile.class})
+        description = "Micro-benchmarks of the tile kernel and the dense solve on this machine.",
+        subcommands = {BenchCommand.Tile.class, BenchCommand.Cholesky.class})
 final class BenchCommand implements Runnable {
 
     @CommandLine.Spec
@@ -222,6 +222,152 @@ final class BenchCommand implements Runnable {
 
         private static String esc(String s) {
             return s.replace("\\", "\\\\").replace("\"", "\\\"");
+        }
+    }
+
+    /**
+     * Dense Cholesky factorizations of one N x N matrix, side by side and alternating: netlib's
+     * LAPACK dpotrf (one BLAS thread, as on the driver), the blocked Java factorization with the
+     * Vector API GEMM, and the blocked one with netlib's dgemm (native when installed).
+     */
+    @Command(name = "cholesky", mixinStandardHelpOptions = true,
+            description = {"Time the dense Cholesky factorization of one N x N positive definite matrix: netlib LAPACK dpotrf",
+                    "(one BLAS thread), the blocked Java factorization with the Vector API GEMM, and the blocked one with",
+                    "netlib's dgemm, alternating, one untimed run of each first. Reports the median and best seconds and",
+                    "GFLOP/s (N^3 / 3 flops), and the largest difference of each factor from dpotrf's."})
+    static final class Cholesky implements Callable<Integer> {
+
+        @Option(names = "--n", defaultValue = "4000", description = "Matrix size N (default ${DEFAULT-VALUE}).")
+        int n;
+
+        @Option(names = "--threads", defaultValue = "0", description = "Threads of the blocked factorizations (default: the machine's cores).")
+        int threads;
+
+        @Option(names = "--reps", defaultValue = "5", description = "Timed repetitions of each; the median is reported (default ${DEFAULT-VALUE}).")
+        int reps;
+
+        @Option(names = "--block", defaultValue = "" + org.sparkntk.solve.BlockedCholesky.BLOCK,
+                description = "Block size of the blocked factorizations (default ${DEFAULT-VALUE}).")
+        int block;
+
+        @Option(names = "--wide", defaultValue = "" + org.sparkntk.solve.BlockedCholesky.WIDE,
+                description = "Columns of one trailing-update product, whole blocks (default ${DEFAULT-VALUE}).")
+        int wide;
+
+        @Option(names = "--methods", defaultValue = "lapack,vector,netlib", split = ",",
+                description = "Which to time, of lapack, vector, netlib (default ${DEFAULT-VALUE}).")
+        java.util.List<String> methods;
+
+        @Option(names = "--auto", description = "Also print what -Dntk.cholesky=auto picks on this machine (it times a 3072 x 3072 factorization).")
+        boolean auto;
+
+        @Override
+        public Integer call() {
+            if (n < 1 || n > 46340) {
+                throw new UserError("'n' is " + n + " but must be in 1..46340");
+            }
+            if (threads < 0) {
+                throw new UserError("'threads' is " + threads + " but must be >= 1 (0: the machine's cores)");
+            }
+            if (reps < 1) {
+                throw new UserError("'reps' is " + reps + " but must be >= 1");
+            }
+            if (block < 1) {
+                throw new UserError("'block' is " + block + " but must be >= 1");
+            }
+            int t = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+            java.util.List<String> names = new java.util.ArrayList<>();
+            java.util.List<org.sparkntk.solve.BlockedCholesky> kinds = new java.util.ArrayList<>();
+            for (String m : methods) {
+                switch (m) {
+                    case "lapack" -> {
+                        names.add("lapack dpotrf (" + (org.sparkntk.solve.DenseMethod.nativeLapack() ? "native" : "netlib java port")
+                                + ", 1 thread)");
+                        kinds.add(null);
+                    }
+                    case "vector" -> {
+                        if (TileKernels.vectorUnavailableReason() != null) {
+                            throw new UserError("--methods vector: the Vector API is not available: " + TileKernels.vectorUnavailableReason());
+                        }
+                        org.sparkntk.solve.BlockedCholesky b = org.sparkntk.solve.BlockedCholesky
+                                .withGemm(org.sparkntk.tile.panama.PanamaSupport.gemm(), t).withBlock(block).withWide(wide);
+                        names.add(b.name());
+                        kinds.add(b);
+                    }
+                    case "netlib" -> {
+                        org.sparkntk.solve.BlockedCholesky b = org.sparkntk.solve.BlockedCholesky.nativeBlas(t).withBlock(block).withWide(wide);
+                        names.add(b.name() + (TileKernels.nativeBlas() ? " (native)" : ""));
+                        kinds.add(b);
+                    }
+                    default -> throw new UserError("'methods' has '" + m + "' but must be lapack, vector or netlib");
+                }
+            }
+            System.out.printf(Locale.ROOT, "cholesky N = %d, %d reps after one untimed run each, alternating; %d threads for the"
+                    + " blocked ones, block %d, products of %d columns; OPENBLAS_NUM_THREADS=%s%n", n, reps, t, block, wide,
+                    System.getenv("OPENBLAS_NUM_THREADS"));
+            double[] orig = org.sparkntk.solve.DenseMethod.probeMatrix(n);
+            double[] a = new double[orig.length];
+            double[][] secs = new double[kinds.size()][reps];
+            double[][] cpus = new double[kinds.size()][reps]; // process CPU seconds: all threads, meaningful on a loaded machine
+            java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            double[] ref = null; // dpotrf's factor: diagonal and last row, for the difference
+            double[] diff = new double[kinds.size()];
+            for (int r = -1; r < reps; r++) {
+                for (int m = 0; m < kinds.size(); m++) {
+                    System.arraycopy(orig, 0, a, 0, a.length);
+                    long c0 = os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0L;
+                    long t0 = System.nanoTime();
+                    int info;
+                    org.sparkntk.solve.BlockedCholesky b = kinds.get(m);
+                    if (b == null) {
+                        org.netlib.util.intW w = new org.netlib.util.intW(0);
+                        dev.ludovic.netlib.lapack.LAPACK.getInstance().dpotrf("L", n, a, n, w);
+                        info = w.val;
+                    } else {
+                        info = b.factor(a, n);
+                    }
+                    double s = (System.nanoTime() - t0) / 1e9;
+                    double cpu = ((os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0L) - c0) / 1e9;
+                    if (info != 0) {
+                        throw new IllegalStateException(names.get(m) + ": factorization failed at row " + info);
+                    }
+                    // the factor's diagonal and last row: column-major lower (dpotrf) or row-major lower (blocked)
+                    double[] sample = new double[2 * n];
+                    for (int i = 0; i < n; i++) {
+                        sample[i] = a[i * n + i];
+                        sample[n + i] = b == null ? a[(n - 1) + i * n] : a[(n - 1) * n + i];
+                    }
+                    if (b == null && ref == null) {
+                        ref = sample;
+                    }
+                    if (ref != null) {
+                        for (int i = 0; i < sample.length; i++) {
+                            diff[m] = Math.max(diff[m], Math.abs(sample[i] - ref[i]));
+                        }
+                    }
+                    if (r >= 0) {
+                        secs[m][r] = s;
+                        cpus[m][r] = cpu;
+                    }
+                }
+            }
+            double flops = (double) n * n * n / 3;
+            double base = Double.NaN;
+            for (int m = 0; m < kinds.size(); m++) {
+                double med = Tile.median(secs[m]);
+                if (m == 0) {
+                    base = med;
+                }
+                System.out.printf(Locale.ROOT, "%-60s median %.3f s (best %.3f), %.1f GFLOP/s, %.2fx the first; CPU %.3f s"
+                                + " (%.1f GFLOP per CPU-s); max |L - L_dpotrf| on diag and last row %s%n",
+                        names.get(m), med, Tile.min(secs[m]), flops / med / 1e9, base / med, Tile.median(cpus[m]),
+                        flops / Tile.median(cpus[m]) / 1e9,
+                        ref == null ? "n/a" : String.format(Locale.ROOT, "%.1e", diff[m]));
+            }
+            if (auto) {
+                System.out.println("-Dntk.cholesky=auto picks " + org.sparkntk.solve.CholeskySolver.method().describe());
+            }
+            return 0;
         }
     }
 }

@@ -309,6 +309,7 @@ public final class RegressJob {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("solver", fit.choice().kind().toString());
         m.put("solver_reason", fit.choice().reason());
+        m.put("solver_method", fit.result().solver());
         m.put("preconditioner", fit.preconditioner());
         m.put("iterations", fit.result().iterations());
         m.put("passes_over_k", fit.passes());

@@ -82,8 +82,26 @@ public record SolverChoice(Kind kind, String reason) {
         return new SolverChoice(Kind.PCG, "auto: dense K would fit (" + needText + ") but is slower: " + est);
     }
 
-    /** As {@link #resolve(Kind, long, int, long, double)} at the rate of this JVM's dense Cholesky. */
+    /**
+     * As {@link #resolve(Kind, long, int, long, double)} at the measured rate of this JVM's dense
+     * Cholesky ({@link CholeskySolver#method()}, timed once per JVM), which is measured only when
+     * it can change the answer: not for an explicit solver, a K that does not fit, or a small N
+     * where the dense solve wins even at the floor of the rates ({@link org.sparkntk.solve.DenseMethod#floorFlops()}).
+     */
     public static SolverChoice resolve(Kind asked, long n, int k, long maxDriverBytes) {
-        return resolve(asked, n, k, maxDriverBytes, CholeskySolver.expectedFlops());
+        CholeskySolver.wanted(); // a bad -Dntk.cholesky is refused here, before any work
+        if (asked != Kind.AUTO || n * n > Integer.MAX_VALUE - 8 || CholeskySolver.bytesNeeded(n, k) > maxDriverBytes) {
+            return resolve(asked, n, k, maxDriverBytes, Double.NaN);
+        }
+        double floor = org.sparkntk.solve.DenseMethod.floorFlops();
+        Cost slow = Cost.estimate(n, k, floor);
+        if (slow.dense() <= slow.pcg()) {
+            return new SolverChoice(Kind.CHOLESKY, String.format(Locale.ROOT, "auto: dense K (N = %d) needs %.2f GB, within the"
+                    + " driver's %.2f GB; estimated %.0f s dense even at %.0f GFLOP/s against %.0f s PCG", n,
+                    CholeskySolver.bytesNeeded(n, k) / 1e9, maxDriverBytes / 1e9, slow.dense(), floor / 1e9, slow.pcg()));
+        }
+        org.sparkntk.solve.DenseMethod m = CholeskySolver.method();
+        SolverChoice c = resolve(asked, n, k, maxDriverBytes, m.flops());
+        return new SolverChoice(c.kind(), c.reason() + "; dense method " + m.describe());
     }
 }

@@ -7,21 +7,29 @@ import org.sparkntk.spec.UserError;
 import org.netlib.util.intW;
 
 /**
- * Dense direct solve of (K + lambda I) X = Y for all outputs at once with LAPACK dpotrf/dpotrs
- * (netlib, the library MLlib uses: native LAPACK when installed, else its Java port).
+ * Dense direct solve of (K + lambda I) X = Y for all outputs at once, by one of two methods
+ * picked once per JVM ({@link #method()}): LAPACK dpotrf/dpotrs through netlib (native LAPACK
+ * when installed, one BLAS thread on the driver), or the {@link BlockedCholesky} in Java with
+ * its products on every driver core (the project's Vector API GEMM without native BLAS, native
+ * dgemm or the Vector API GEMM with it). Without native LAPACK the blocked one is used; with it,
+ * the candidates are timed on this machine ({@link DenseMethod#pick}) and the fastest is used.
+ * {@code -Dntk.cholesky=auto|lapack|blocked} forces one.
  *
- * <p>Memory: the N x N matrix is factored in place; only the lower triangle and the diagonal
- * are overwritten, and they are restored from the untouched strict upper triangle and a saved
- * diagonal, so jitter retries and the residual check need no second N x N copy.
+ * <p>Memory: the N x N matrix is factored in place; only one triangle and the diagonal are
+ * overwritten, and they are restored from the untouched other triangle and a saved diagonal, so
+ * jitter retries and the residual check need no second N x N copy.
  *
- * <p>Jitter: when dpotrf reports that K + lambda I is not numerically positive definite, the
- * shift is raised by 1e-12 * mean(diag K), then x10 per retry (at most {@link #MAX_JITTER_RETRIES}
- * times), and the jitter used is reported in the result.
+ * <p>Jitter: when the factorization finds K + lambda I not numerically positive definite (a pivot
+ * &lt;= 0 or NaN), the shift is raised by 1e-12 * mean(diag K), then x10 per retry (at most
+ * {@link #MAX_JITTER_RETRIES} times), and the jitter used is reported in the result.
  */
 public final class CholeskySolver {
 
     /** Retries before giving up (1e-12 .. 1e-1 times the mean diagonal). */
     public static final int MAX_JITTER_RETRIES = 12;
+
+    /** System property that forces the method: auto (default), lapack or blocked. */
+    public static final String METHOD_PROPERTY = "ntk.cholesky";
 
     private final long maxBytes;
     private final Consumer<String> log;
@@ -36,12 +44,50 @@ public final class CholeskySolver {
     }
 
     /**
-     * The factorization's expected rate on this driver in flop/s, for choosing between a dense and an
-     * iterative solve (docs/benchmarks.md): native LAPACK dpotrf ~40 GFLOP/s on one BLAS thread,
-     * netlib's Java port ~1.8 GFLOP/s.
+     * The factorization's rate on this driver in flop/s, for choosing between a dense and an
+     * iterative solve: measured once per JVM for the method that will run ({@link #method()}).
      */
     public static double expectedFlops() {
-        return LAPACK.getInstance() instanceof dev.ludovic.netlib.lapack.NativeLAPACK ? 40e9 : 1.8e9;
+        return method().flops();
+    }
+
+    /** The dense method this JVM uses, with its measured rate and why it was picked (measured once, on first use). */
+    public static DenseMethod method() {
+        wanted();
+        DenseMethod m = MethodHolder.METHOD;
+        picked = m;
+        return m;
+    }
+
+    /**
+     * Below this N a solve does not time the methods (1-2 s on an idle 2-core machine, more than
+     * a dense solve of that size) unless they were timed already.
+     */
+    static final int TIME_FROM = 8000;
+
+    private static volatile DenseMethod picked;
+
+    /** {@link #method()}, or for a small N before anything was timed the rule's method untimed. */
+    static DenseMethod methodFor(int n) {
+        DenseMethod m = picked;
+        if (m != null || n >= TIME_FROM) {
+            return method();
+        }
+        return DenseMethod.untimed(wanted());
+    }
+
+    /** The -Dntk.cholesky value, refused (exit 2) before anything is picked when it is not one of the three. */
+    public static String wanted() {
+        String want = System.getProperty(METHOD_PROPERTY, "auto");
+        if (!java.util.List.of("auto", "lapack", "blocked").contains(want)) {
+            throw new UserError("-D" + METHOD_PROPERTY + "=" + want + " but must be one of auto, lapack, blocked");
+        }
+        return want;
+    }
+
+    /** Picks the method once per JVM, on first use (timing the candidates when native LAPACK is there). */
+    private static final class MethodHolder {
+        static final DenseMethod METHOD = DenseMethod.pick(System.getProperty(METHOD_PROPERTY, "auto"));
     }
 
     /** Driver bytes a dense solve of N samples and k outputs needs: K, Y, X and the residual. */
@@ -75,6 +121,11 @@ public final class CholeskySolver {
      * @param lambda ridge, >= 0
      */
     public Solution solve(double[] k, int n, double lambda, double[] y, int nrhs) {
+        return solve(k, n, lambda, y, nrhs, methodFor(n));
+    }
+
+    /** As {@link #solve(double[], int, double, double[], int)} by a given method (tests, benchmarks). */
+    public Solution solve(double[] k, int n, double lambda, double[] y, int nrhs, DenseMethod method) {
         if (!(lambda >= 0) || Double.isInfinite(lambda)) {
             throw new UserError("'ridge' is " + lambda + " but must be >= 0 and finite");
         }
@@ -89,6 +140,24 @@ public final class CholeskySolver {
             meanDiag += diag[i];
         }
         meanDiag = n == 0 ? 0 : meanDiag / n;
+        BlockedCholesky blocked = method.blocked();
+        return blocked == null ? lapack(k, n, lambda, y, nrhs, diag, meanDiag, method)
+                : blocked(blocked, k, n, lambda, y, nrhs, diag, meanDiag, method);
+    }
+
+    /** The next jitter after a failed factorization, or a UserError when the retries are spent. */
+    private double nextJitter(double jitter, int retry, double meanDiag, String why) {
+        if (retry == MAX_JITTER_RETRIES || !(meanDiag > 0)) {
+            throw new UserError("K + lambda I is not positive definite even with a jitter of " + jitter
+                    + " (mean diagonal " + meanDiag + "); the kernel matrix has NaN/Inf or is badly broken");
+        }
+        double next = jitter == 0 ? 1e-12 * meanDiag : jitter * 10;
+        log.accept("cholesky: K + lambda I not numerically positive definite (" + why + "); retrying with jitter " + next);
+        return next;
+    }
+
+    private Solution lapack(double[] k, int n, double lambda, double[] y, int nrhs, double[] diag, double meanDiag,
+                            DenseMethod method) {
         LAPACK lapack = LAPACK.getInstance();
         double jitter = 0;
         int retry = 0;
@@ -99,6 +168,13 @@ public final class CholeskySolver {
                 }
                 intW info = new intW(0);
                 lapack.dpotrf("L", n, k, Math.max(n, 1), info);
+                // OpenBLAS's dpotrf tests pivots with <= 0 only, so a NaN passes: look at the diagonal
+                for (int i = 0; info.val == 0 && i < n; i++) {
+                    double d = k[i * n + i];
+                    if (!(d > 0) || d == Double.POSITIVE_INFINITY) {
+                        info.val = i + 1;
+                    }
+                }
                 if (info.val == 0) {
                     break;
                 }
@@ -106,14 +182,8 @@ public final class CholeskySolver {
                     throw new IllegalStateException("dpotrf: illegal argument " + (-info.val));
                 }
                 restore(k, n, diag);
-                if (retry == MAX_JITTER_RETRIES || !(meanDiag > 0)) {
-                    throw new UserError("K + lambda I is not positive definite even with a jitter of " + jitter
-                            + " (mean diagonal " + meanDiag + "); the kernel matrix has NaN/Inf or is badly broken");
-                }
-                jitter = jitter == 0 ? 1e-12 * meanDiag : jitter * 10;
+                jitter = nextJitter(jitter, retry, meanDiag, "dpotrf info " + info.val);
                 retry++;
-                log.accept("cholesky: K + lambda I not numerically positive definite (dpotrf info " + info.val
-                        + "); retrying with jitter " + jitter);
             }
             // column-major B (n x nrhs) = Y; dpotrs overwrites it with X
             double[] b = new double[n * nrhs];
@@ -137,13 +207,66 @@ public final class CholeskySolver {
             }
             restore(k, n, diag);
             double[] res = residual(k, n, lambda, x, y, nrhs);
-            boolean[] conv = new boolean[nrhs];
-            for (int c = 0; c < nrhs; c++) {
-                conv[c] = Double.isFinite(res[c]);
-            }
-            return new Solution(x, n, nrhs, new SolveResult("cholesky", conv, 0, res, jitter));
+            return solution(x, n, nrhs, res, jitter, method);
         } finally {
             restore(k, n, diag);
+        }
+    }
+
+    private Solution blocked(BlockedCholesky chol, double[] k, int n, double lambda, double[] y, int nrhs, double[] diag,
+                             double meanDiag, DenseMethod method) {
+        double jitter = 0;
+        int retry = 0;
+        try {
+            while (true) {
+                for (int i = 0; i < n; i++) {
+                    k[i * n + i] = diag[i] + lambda + jitter;
+                }
+                int info = chol.factor(k, n);
+                if (info == 0) {
+                    break;
+                }
+                restoreLower(k, n, diag);
+                jitter = nextJitter(jitter, retry, meanDiag, "pivot of row " + info + " not positive");
+                retry++;
+            }
+            double[] x = chol.solve(k, n, y, nrhs);
+            restoreLower(k, n, diag);
+            double[] res = chol.residual(k, n, lambda, x, y, nrhs);
+            return solution(x, n, nrhs, res, jitter, method);
+        } finally {
+            restoreLower(k, n, diag);
+        }
+    }
+
+    private static Solution solution(double[] x, int n, int nrhs, double[] res, double jitter, DenseMethod method) {
+        boolean[] conv = new boolean[nrhs];
+        for (int c = 0; c < nrhs; c++) {
+            conv[c] = Double.isFinite(res[c]);
+        }
+        return new Solution(x, n, nrhs, new SolveResult("cholesky (" + method.name() + ")", conv, 0, res, jitter));
+    }
+
+    /**
+     * Copies the row-major strict upper triangle onto the lower one (which {@link BlockedCholesky}
+     * overwrites) in cache-sized blocks, and puts the original diagonal back.
+     */
+    static void restoreLower(double[] k, int n, double[] diag) {
+        final int bs = 16;
+        for (int i0 = 0; i0 < n; i0 += bs) {
+            int i1 = Math.min(n, i0 + bs);
+            for (int j0 = 0; j0 <= i0; j0 += bs) {
+                int j1 = Math.min(n, j0 + bs);
+                for (int i = i0; i < i1; i++) {
+                    int row = i * n;
+                    for (int j = j0; j < Math.min(j1, i); j++) {
+                        k[row + j] = k[j * n + i];
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            k[i * n + i] = diag[i];
         }
     }
 

@@ -64,7 +64,7 @@ public final class LowRankPreconditioner implements Preconditioner {
         }
         java.util.List<double[]> parts = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         // F row-major N x R with ld R is F^T column-major (R x N): F^T F = A A^T with A = F^T
-        parallelRows(n, (i0, rows) -> {
+        Fanout.rows(n, (i0, rows) -> {
             double[] p = new double[rank * rank];
             BLAS.getInstance().dsyrk("L", "N", rank, rows, 1.0, f, i0 * rank, rank, 0.0, p, 0, rank);
             parts.add(p);
@@ -180,7 +180,7 @@ public final class LowRankPreconditioner implements Preconditioner {
                 }
                 int c0 = cols;
                 int ld = rank;
-                parallelRows(n, (i0, rows) -> BLAS.getInstance().dgemm("T", "N", m, rows, c0, -1.0, fs, 0, c0,
+                Fanout.rows(n, (i0, rows) -> BLAS.getInstance().dgemm("T", "N", m, rows, c0, -1.0, fs, 0, c0,
                         f, i0 * ld, ld, 1.0, g, i0 * m, m));
             }
             // pivots accepted in draw order, each against the residual left by those before it
@@ -226,7 +226,7 @@ public final class LowRankPreconditioner implements Preconditioner {
                     }
                 }
                 int na = a;
-                parallelRows(n, (i0, rows) -> BLAS.getInstance().dtrsm("L", "L", "N", "N", na, rows, 1.0, lc, 0, na,
+                Fanout.rows(n, (i0, rows) -> BLAS.getInstance().dtrsm("L", "L", "N", "N", na, rows, 1.0, lc, 0, na,
                         x, i0 * na, na));
                 for (int i = 0; i < n; i++) {
                     double dd = d[i];
@@ -274,32 +274,6 @@ public final class LowRankPreconditioner implements Preconditioner {
         LowRankPreconditioner p = new LowRankPreconditioner(n, cols, fr, mu, "rpcholesky");
         p.pivots = Arrays.copyOf(picked, cols);
         return p;
-    }
-
-    /** A BLAS call on a range of rows [i0, i0 + rows). */
-    @FunctionalInterface
-    interface RowRange {
-        void run(int i0, int rows);
-    }
-
-    /**
-     * Splits rows 0..n-1 into one contiguous range per driver core and runs them in parallel:
-     * netlib's native BLAS runs single-threaded here (OPENBLAS_NUM_THREADS=1 for the Spark tasks),
-     * and the Java fallback is single-threaded too.
-     */
-    static void parallelRows(int n, RowRange op) {
-        int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), n / 256));
-        if (threads == 1) {
-            op.run(0, n);
-            return;
-        }
-        java.util.stream.IntStream.range(0, threads).parallel().forEach(t -> {
-            int i0 = (int) ((long) n * t / threads);
-            int i1 = (int) ((long) n * (t + 1) / threads);
-            if (i1 > i0) {
-                op.run(i0, i1 - i0);
-            }
-        });
     }
 
     /** b draws with replacement from the distribution d / sum, duplicates dropped, in draw order. */

@@ -57,4 +57,25 @@ class BenchCommandTest {
         r = run(2, "bench", "tile", "--depth", "1");
         assertTrue(r[1].contains("'depth' is 1 but must be in 2.."), r[1]);
     }
+
+    /** One line per method, each naming it, with its factor's difference from dpotrf's (numbers not checked beyond rounding). */
+    @Test
+    void choleskyTimesEachMethodAgainstDpotrf() {
+        String[] r = run(0, "bench", "cholesky", "--n", "300", "--reps", "1", "--block", "64", "--threads", "2");
+        String out = r[0];
+        assertTrue(out.contains("cholesky N = 300, 1 reps"), out);
+        String[] lines = out.strip().split("\n");
+        assertEquals(4, lines.length, out);
+        assertTrue(lines[1].startsWith("lapack dpotrf ("), lines[1]);
+        assertTrue(lines[2].startsWith("blocked java cholesky (vector-"), lines[2]);
+        assertTrue(lines[3].startsWith("blocked java cholesky (netlib "), lines[3]);
+        for (int i = 1; i < 4; i++) {
+            String diff = lines[i].substring(lines[i].lastIndexOf(' ') + 1);
+            assertTrue(Double.parseDouble(diff) < 1e-13, lines[i]);
+        }
+        r = run(2, "bench", "cholesky", "--n", "0");
+        assertTrue(r[1].contains("'n' is 0 but must be in 1..46340"), r[1]);
+        r = run(2, "bench", "cholesky", "--methods", "lapack,fast");
+        assertTrue(r[1].contains("'methods' has 'fast' but must be lapack, vector or netlib"), r[1]);
+    }
 }

@@ -1,0 +1,230 @@
+package org.sparkntk.solve;
+
+import dev.ludovic.netlib.lapack.LAPACK;
+import dev.ludovic.netlib.lapack.NativeLAPACK;
+import java.util.Locale;
+import java.util.Random;
+import org.netlib.util.intW;
+import org.sparkntk.tile.Gemm;
+import org.sparkntk.tile.NetlibGemm;
+import org.sparkntk.tile.TileKernels;
+
+/**
+ * How {@link CholeskySolver} factors: LAPACK dpotrf/dpotrs (one BLAS thread), or a
+ * {@link BlockedCholesky} ({@code blocked} not null); with the rate measured on this machine
+ * ({@code flops}, NaN until measured) and why it was picked.
+ */
+public record DenseMethod(String name, BlockedCholesky blocked, double flops, String reason) {
+
+    /**
+     * Size of the timed factorization when picking. The rates grow with N, the blocked one's
+     * faster (its serial diagonal blocks weigh less): at N = 2000 it was about half its N = 10k rate
+     * per core, so a smaller probe would pick LAPACK where the blocked one wins at the sizes that
+     * take time. About 0.2 s a run with native LAPACK.
+     */
+    static final int PROBE_N = 3072;
+
+    /** netlib's LAPACK dpotrf/dpotrs, as netlib loaded it (native or its Java port). */
+    public static DenseMethod lapack() {
+        String kind = nativeLapack() ? "native" : "netlib java port";
+        return new DenseMethod("lapack dpotrf, " + kind + ", 1 thread", null, Double.NaN, "");
+    }
+
+    /** The blocked Java factorization with this JVM's GEMM ({@link TileKernels#gemm()}) on {@code threads} threads. */
+    public static DenseMethod blocked(int threads) {
+        Gemm g = TileKernels.gemm();
+        BlockedCholesky b = g instanceof NetlibGemm && TileKernels.nativeBlas()
+                ? BlockedCholesky.nativeBlas(threads) : BlockedCholesky.withGemm(g, threads);
+        return blocked(b);
+    }
+
+    /** A given blocked factorization. */
+    public static DenseMethod blocked(BlockedCholesky b) {
+        return new DenseMethod(b.name(), b, Double.NaN, "");
+    }
+
+    /**
+     * A floor for the rate of the method {@link #pick} would choose, known without timing: 10
+     * GFLOP/s with native LAPACK or the Vector API (the slowest such rate measured, the blocked
+     * Vector API one at N = 2000 at load average 19; docs/benchmarks.md), else 1 GFLOP/s (the
+     * blocked one on the scalar GEMM).
+     */
+    public static double floorFlops() {
+        return nativeLapack() || TileKernels.vectorUnavailableReason() == null ? 10e9 : 1e9;
+    }
+
+    /** True when netlib loaded a native LAPACK. */
+    public static boolean nativeLapack() {
+        return LAPACK.getInstance() instanceof NativeLAPACK;
+    }
+
+    /** For logs: name, rate and reason. */
+    public String describe() {
+        return String.format(Locale.ROOT, "%s, %.1f GFLOP/s (%s)", name, flops / 1e9, reason);
+    }
+
+    DenseMethod with(double rate, String why) {
+        return new DenseMethod(name, blocked, rate, why);
+    }
+
+    /**
+     * {@code auto}: the blocked method without native LAPACK; with it, whichever of LAPACK
+     * dpotrf, the blocked one with native dgemm and the blocked one with the Vector API GEMM
+     * factored a {@link #PROBE_N} matrix fastest (best of 2, alternating) on the driver's cores;
+     * {@code lapack} or {@code blocked} force one (its rate still measured).
+     */
+    static DenseMethod pick(String want) {
+        long t0 = System.nanoTime();
+        DenseMethod m = pick(want, PROBE_N);
+        return m.with(m.flops(), m.reason() + String.format(Locale.ROOT, "; timed in %.2f s", (System.nanoTime() - t0) / 1e9));
+    }
+
+    /** As {@link #pick(String)}, timing an N = {@code probeN} matrix (tests: a small one). */
+    static DenseMethod pick(String want, int probeN) {
+        int cores = Fanout.cores();
+        String prop = "-D" + CholeskySolver.METHOD_PROPERTY + "=" + want;
+        switch (want) {
+            case "lapack": {
+                DenseMethod m = lapack();
+                return m.with(rate(m, 2, probeN), "forced by " + prop);
+            }
+            case "blocked": {
+                DenseMethod m = blocked(cores);
+                return m.with(rate(m, 2, probeN), "forced by " + prop);
+            }
+            case "auto": {
+                if (!nativeLapack()) {
+                    DenseMethod m = blocked(cores);
+                    return m.with(rate(m, 2, probeN), "netlib has no native LAPACK; its Java port runs about 1.8 GFLOP/s");
+                }
+                DenseMethod l = lapack();
+                if (cores == 1) {
+                    return l.with(rate(l, 2, probeN), "native LAPACK, one driver core");
+                }
+                // the blocked one with this JVM's GEMM (native dgemm here), and with the Vector API
+                // GEMM when that is not the same: per core it beat native dgemm from two threads
+                java.util.List<DenseMethod> all = new java.util.ArrayList<>(java.util.List.of(l, blocked(cores)));
+                if (!all.get(1).blocked().javaGemm() && TileKernels.vectorUnavailableReason() == null) {
+                    all.add(blocked(BlockedCholesky.withGemm(org.sparkntk.tile.panama.PanamaSupport.gemm(), cores)));
+                }
+                DenseMethod[] ms = all.toArray(new DenseMethod[0]);
+                double[] rates = rates(ms, 2, probeN);
+                StringBuilder why = new StringBuilder("measured at N = " + lastProbe() + ":");
+                int best = 0;
+                for (int i = 0; i < ms.length; i++) {
+                    why.append(i == 0 ? " " : ", ").append(ms[i].name()).append(String.format(Locale.ROOT, " %.1f GFLOP/s", rates[i] / 1e9));
+                    best = rates[i] > rates[best] ? i : best;
+                }
+                return ms[best].with(rates[best], why.toString());
+            }
+            default:
+                throw new IllegalArgumentException(prop + " but must be one of auto, lapack, blocked");
+        }
+    }
+
+    /** The method {@link #pick} would use, without timing (for small N): LAPACK when native under auto. */
+    static DenseMethod untimed(String want) {
+        String why = "not timed for a small N";
+        return switch (want) {
+            case "lapack" -> lapack().with(Double.NaN, why + ", forced by -D" + CholeskySolver.METHOD_PROPERTY + "=lapack");
+            case "blocked" -> blocked(Fanout.cores()).with(Double.NaN, why + ", forced by -D" + CholeskySolver.METHOD_PROPERTY + "=blocked");
+            case "auto" -> nativeLapack() ? lapack().with(Double.NaN, why + ", native LAPACK")
+                    : blocked(Fanout.cores()).with(Double.NaN, why + ", no native LAPACK");
+            default -> pick(want, PROBE_N); // throws the message for a bad value
+        };
+    }
+
+    private static double rate(DenseMethod m, int reps, int probeN) {
+        return rates(new DenseMethod[] {m}, reps, probeN)[0];
+    }
+
+    private static final ThreadLocal<Integer> LAST_PROBE = ThreadLocal.withInitial(() -> PROBE_N);
+
+    /** The size {@link #rates} timed last on this thread (smaller than asked for a slow LAPACK). */
+    private static int lastProbe() {
+        return LAST_PROBE.get();
+    }
+
+    /**
+     * Best rate (N^3 / 3 flops per second of factorization) of each method over {@code reps}
+     * alternating runs on one diagonally dominant matrix. Before, warm-up runs on a 512 x 512
+     * matrix: for the blocked method at least 0.5 s and until a run is within 20% of the best
+     * (the JIT compiles the Vector API kernels during the first runs, which are 10x slower), at
+     * most 1.5 s. When LAPACK's best warm-up rate says a run at {@link #PROBE_N} would take over a
+     * second (netlib's Java LAPACK), the timed matrix is shrunk to about 0.2 s a run.
+     */
+    static double[] rates(DenseMethod[] methods, int reps, int probeN) {
+        int warm = Math.min(probeN, 2 * BlockedCholesky.BLOCK); // two block columns: the panel and trailing products run too
+        int n = probeN;
+        double[] small = probe(warm);
+        double[] a = small.clone();
+        for (DenseMethod m : methods) {
+            long start = System.nanoTime();
+            long minEnd = start + (m.blocked() == null ? 0L : m.blocked().javaGemm() ? 500_000_000L : 100_000_000L);
+            long maxEnd = start + 1_500_000_000L;
+            double best = Double.POSITIVE_INFINITY;
+            for (int runs = 1; ; runs++) {
+                System.arraycopy(small, 0, a, 0, a.length);
+                double s = factorSeconds(m, a, warm);
+                best = Math.min(best, s);
+                long now = System.nanoTime();
+                if (now > maxEnd || (now > minEnd && runs >= 3 && s < 1.2 * best)) {
+                    break;
+                }
+            }
+            double r = (double) warm * warm * warm / 3 / best;
+            if (m.blocked() == null && (double) probeN * probeN * probeN / 3 / r > 1.0) {
+                // netlib's Java LAPACK: seconds a run at PROBE_N; its rate hardly changes with N
+                n = Math.min(n, Math.max(warm, (int) Math.cbrt(3 * 0.2 * r)));
+            }
+        }
+        LAST_PROBE.set(n);
+        double[] orig = probe(n);
+        a = new double[orig.length];
+        double[] bestRate = new double[methods.length];
+        for (int r = 0; r < reps; r++) {
+            for (int i = 0; i < methods.length; i++) {
+                System.arraycopy(orig, 0, a, 0, a.length);
+                double s = factorSeconds(methods[i], a, n);
+                bestRate[i] = Math.max(bestRate[i], (double) n * n * n / 3 / s);
+            }
+        }
+        return bestRate;
+    }
+
+    private static double factorSeconds(DenseMethod m, double[] a, int n) {
+        long t0 = System.nanoTime();
+        int info;
+        if (m.blocked() == null) {
+            intW w = new intW(0);
+            LAPACK.getInstance().dpotrf("L", n, a, n, w);
+            info = w.val;
+        } else {
+            info = m.blocked().factor(a, n);
+        }
+        double s = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
+        if (info != 0) {
+            throw new IllegalStateException("cholesky timing: the probe matrix was not factored (" + m.name() + ", info " + info + ")");
+        }
+        return s;
+    }
+
+    /** A symmetric matrix with off-diagonal entries in (-1, 1) / n and 2 on the diagonal: positive definite by Gershgorin. */
+    public static double[] probeMatrix(int n) {
+        return probe(n);
+    }
+
+    static double[] probe(int n) {
+        Random r = new Random(42);
+        double[] a = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            a[i * n + i] = 2;
+            for (int j = 0; j < i; j++) {
+                double v = (2 * r.nextDouble() - 1) / n;
+                a[i * n + j] = v;
+                a[j * n + i] = v;
+            }
+        }
+        return a;
+    }
+}
