@@ -1,5 +1,6 @@
 package org.sparkntk.cli;
 
+import org.sparkntk.spec.KernelKind;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -63,7 +64,7 @@ final class SolveCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         solver.validate();
         List<String> cols = Arrays.stream(labelCol.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-        org.sparkntk.regress.KernelTiles.Kind.parse(name);
+        KernelKind.parse("name", name);
         Fitter.Options fo = new Fitter.Options(solver.ridge(), solver.solverKind(), solver.tol(), solver.maxIter,
                 solver.preconditionerRank(), solver.checkpointEvery, solver.maxDriverBytes(), output);
         SolveJob.Request req = new SolveJob.Request(kernelDir, labels, cols, idCol, output, name.trim().toLowerCase(java.util.Locale.ROOT),

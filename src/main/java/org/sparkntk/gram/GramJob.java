@@ -28,6 +28,8 @@ import org.sparkntk.spec.BuildInfo;
 import org.sparkntk.io.HadoopConf;
 import org.sparkntk.io.IndexFiles;
 import org.sparkntk.spec.KernelKind;
+import org.sparkntk.spec.KernelSpec;
+import org.sparkntk.tile.Diagonal;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.io.KernelManifest;
 import org.sparkntk.spec.Precision;
@@ -296,8 +298,7 @@ public final class GramJob {
         Thread t = new Thread(() -> {
             try {
                 long t0 = System.nanoTime();
-                int tiles = org.sparkntk.tile.Tiles.warmUp(k.spec(), k.depthArray(), k.kernels().contains(KernelKind.NTK),
-                        k.kernels().contains(KernelKind.NNGP), WARM_UP_MILLIS);
+                int tiles = org.sparkntk.tile.Tiles.warmUp(k.kernel(), WARM_UP_MILLIS);
                 LOG.debug("tile kernel warm-up: {} small tiles in {} ms", tiles, (System.nanoTime() - t0) / 1_000_000);
             } catch (RuntimeException e) {
                 LOG.debug("tile kernel warm-up failed (harmless): {}", e.toString());
@@ -345,11 +346,9 @@ public final class GramJob {
      * kernel checks its rows as well (Tiles.compute).
      */
     private void checkOverflow(InputTable t, String label) {
-        KernelConfig k = req.kernel();
-        int[] depths = k.depthArray();
-        NetworkSpec spec = k.spec();
-        String what = org.sparkntk.tile.Diagonal.overflow(spec, t.maxSquaredNorm(), t.d(), depths[depths.length - 1],
-                k.kernels().contains(KernelKind.NTK));
+        KernelSpec k = req.kernel().kernel();
+        NetworkSpec spec = k.network();
+        String what = Diagonal.overflow(spec, t.maxSquaredNorm(), t.d(), k.deepest(), k.has(KernelKind.NTK));
         if (what != null) {
             throw new UserError(label + t.maxNormRow() + " (squared norm "
                     + String.format(java.util.Locale.ROOT, "%.3g", t.maxSquaredNorm()) + ") makes the kernel overflow"
@@ -365,11 +364,9 @@ public final class GramJob {
      * task. (--normalize standardize: the norms are known only row by row; Tiles.compute checks.)
      */
     private void checkUnitNormOverflow(int d) {
-        KernelConfig k = req.kernel();
-        int[] depths = k.depthArray();
-        NetworkSpec spec = k.spec();
-        String what = org.sparkntk.tile.Diagonal.overflow(spec, 1.0, d, depths[depths.length - 1],
-                k.kernels().contains(KernelKind.NTK));
+        KernelSpec k = req.kernel().kernel();
+        NetworkSpec spec = k.network();
+        String what = Diagonal.overflow(spec, 1.0, d, k.deepest(), k.has(KernelKind.NTK));
         if (what != null) {
             throw new UserError("--normalize l2 scales every row to unit norm, and at unit norm the kernel overflows double"
                     + " precision: " + what + " (activation " + spec.activation().name() + ", 'weight-std' "
@@ -426,22 +423,18 @@ public final class GramJob {
             int execCores = sc.getConf().getInt("spark.executor.cores", 1);
             taskHeap = mem / Math.max(1, execCores);
         }
-        int b = BlockSizing.choose(n, n2, symmetric, d, k.outputs(), k.precision() == Precision.FLOAT32 ? 4 : 8, taskHeap, cores);
+        int outputs = k.kernel().outputs();
+        int b = BlockSizing.choose(n, n2, symmetric, d, outputs, k.kernel().precision() == Precision.FLOAT32 ? 4 : 8, taskHeap,
+                cores);
         LOG.info("block size {} (from d={}, {} outputs per tile, {} MiB heap per task, {} cores; --block-size overrides)",
-                b, d, k.outputs(), taskHeap >> 20, cores);
+                b, d, outputs, taskHeap >> 20, cores);
         return b;
     }
 
     private KernelManifest planManifest(KernelConfig k, GramPlan plan, InputTable in, InputTable in2) {
-        List<String> kernels = new ArrayList<>();
-        for (KernelKind kk : k.kernels()) {
-            kernels.add(kk.label());
-        }
-        return new KernelManifest(KernelManifest.FORMAT_VERSION, plan.symmetric(), k.spec().activation().name(),
-                k.spec().weightStd(), k.spec().biasStd(), k.depths(), kernels, k.precision().label(), plan.n(),
-                plan.symmetric() ? null : plan.n2(), in.d(), plan.blockSize(), plan.rowBlocks(), plan.colBlocks(),
-                plan.tileCount(), in.info(), in2 == null ? null : in2.info(), req.input().normalize().label(),
-                BuildInfo.version(), null, null, null, null, Instant.now().toString());
+        return KernelManifest.plan(k.kernel(), plan.symmetric(), plan.n(), plan.symmetric() ? null : plan.n2(), in.d(),
+                plan.blockSize(), plan.rowBlocks(), plan.colBlocks(), plan.tileCount(), in.info(), in2 == null ? null : in2.info(),
+                req.input().normalize().label(), BuildInfo.version(), Instant.now().toString());
     }
 
     /**
@@ -537,9 +530,8 @@ public final class GramJob {
         SparkContext sc = spark.sparkContext();
         LongAccumulator tilesDone = sc.longAccumulator("spark-ntk tiles");
         LongAccumulator entriesDone = sc.longAccumulator("spark-ntk entries");
-        TileTask task = new TileTask(new HadoopConf(conf), rows, cols, tilesDir.toString(), k.spec(),
-                k.depthArray(), k.kernels().contains(KernelKind.NTK), k.kernels().contains(KernelKind.NNGP), k.precision(),
-                plan.symmetric(), tilesDone, entriesDone);
+        TileTask task = new TileTask(new HadoopConf(conf), rows, cols, tilesDir.toString(), k.kernel(), plan.symmetric(),
+                tilesDone, entriesDone);
         long todoEntries = 0;
         for (BlockPair p : todo) {
             todoEntries += (long) plan.rowsIn(p.row()) * plan.colsIn(p.col());

@@ -1,5 +1,6 @@
 package org.sparkntk.regress;
 
+import org.sparkntk.spec.KernelKind;
 import java.util.List;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.options.Normalize;
@@ -17,7 +18,7 @@ import org.sparkntk.solve.Ridge;
  * @param normalize          NONE, L2 or STANDARDIZE (column statistics of --train, applied to --test too), recorded with the model
  */
 public record RegressRequest(String train, String test, List<String> labelCols, String featuresCol, String idCol,
-                             String output, NetworkSpec spec, KernelTiles.Kind kind, String task, Ridge ridge,
+                             String output, NetworkSpec spec, KernelKind kind, String task, Ridge ridge,
                              SolverChoice.Kind solver, double tol, int maxIter, int preconditionerRank, boolean matrixFree,
                              int blockSize, boolean overwrite, int checkpointEvery, long maxDriverBytes, Normalize normalize,
                              MemoryPlan.CachePrecision cachePrecision) {

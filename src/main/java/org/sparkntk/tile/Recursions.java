@@ -1,6 +1,7 @@
 package org.sparkntk.tile;
 
 import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.spec.KernelSpec;
 
 /** Shared argument checks and the symmetric-tile finish for {@link Recursion} implementations. */
 public final class Recursions {
@@ -43,19 +44,9 @@ public final class Recursions {
         }
     }
 
-    /** Depths must be strictly increasing within 1..depth. */
+    /** Depths must be strictly increasing within 1..depth ({@link KernelSpec#checkDepths}). */
     public static void checkDepths(int[] depths, int depth) {
-        if (depths == null || depths.length == 0) {
-            throw new IllegalArgumentException("'depths' is empty; give at least one depth in 1.." + depth);
-        }
-        for (int k = 0; k < depths.length; k++) {
-            if (depths[k] < 1 || depths[k] > depth) {
-                throw new IllegalArgumentException("'depths' contains " + depths[k] + " but each must be in 1.." + depth);
-            }
-            if (k > 0 && depths[k] <= depths[k - 1]) {
-                throw new IllegalArgumentException("'depths' must be strictly increasing, got " + depths[k - 1] + " then " + depths[k]);
-            }
-        }
+        KernelSpec.checkDepths(depths == null ? null : java.util.Arrays.stream(depths).boxed().toList(), depth);
     }
 
     /**

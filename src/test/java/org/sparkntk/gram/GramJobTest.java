@@ -1,5 +1,9 @@
 package org.sparkntk.gram;
 
+import org.sparkntk.truth.Specs;
+
+import org.sparkntk.tile.Rows;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -146,7 +150,7 @@ class GramJobTest {
         double[] f = flat(xr);
         double[][] ntk = {new double[N * N], new double[N * N]};
         double[][] nngp = {new double[N * N], new double[N * N]};
-        Tiles.compute(spec, f, N, f, N, D, true, new int[] {1, 3}, ntk, nngp);
+        Tiles.compute(Specs.of(spec, new int[] {1, 3}, ntk, nngp), new Rows(f, N, D), new Rows(f, N, D), true, ntk, nngp);
         double[][] k3 = TileStore.dense(conf, out, "ntk", 3);
         double[][] g3 = TileStore.dense(conf, out, "nngp", 3);
         double[][] k1 = TileStore.dense(conf, out, "ntk", 1);
@@ -242,7 +246,7 @@ class GramJobTest {
         NetworkSpec spec = new NetworkSpec(3, Activations.parse("erf"), 1.0, 0.1);
         double[][] ntk = {new double[N * n2]};
         double[][] nngp = {new double[N * n2]};
-        Tiles.compute(spec, flat(x), N, flat(y), n2, D, false, new int[] {3}, ntk, nngp);
+        Tiles.compute(Specs.of(spec, new int[] {3}, ntk, nngp), new Rows(flat(x), N, D), new Rows(flat(y), n2, D), false, ntk, nngp);
         double[][] k = TileStore.dense(conf, out, "ntk", 3);
         double[][] g = TileStore.dense(conf, out, "nngp", 3);
         for (int i = 0; i < N; i++) {
