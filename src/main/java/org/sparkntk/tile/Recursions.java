@@ -91,14 +91,4 @@ public final class Recursions {
             }
         }
     }
-
-    /** The unblocked mirror, kept for the benchmark that justifies {@link #fill}. */
-    static void fillColumns(double[] out, double[] diag, int l, int m) {
-        for (int i = 0; i < m; i++) {
-            out[i * m + i] = diag[l * m + i];
-            for (int j = i + 1; j < m; j++) {
-                out[j * m + i] = out[i * m + j];
-            }
-        }
-    }
 }

@@ -37,7 +37,11 @@ import org.sparkntk.tile.panama.PanamaRecursion;
  */
 class VectorRecursionTest {
 
-    static final String[] CLOSED = {"relu", "leaky_relu:0.1", "abs", "abrelu:-0.5,2", "erf", "gelu", "sin", "cos", "identity"};
+    /** Every closed-form activation the parser accepts (parameters filled in), so a new one cannot escape. */
+    static final String[] CLOSED = org.sparkntk.kernel.Activations.NAMES.stream()
+            .map(n -> n.replace("A,B", "-0.5,2").replace("ALPHA", "0.1"))
+            .filter(n -> org.sparkntk.kernel.Activations.parse(n).closedForm())
+            .toArray(String[]::new);
     static final int[][] DEPTHS = {{1}, {4}, {1, 2, 5}};
 
     enum Mode { NTK, NNGP, BOTH }
