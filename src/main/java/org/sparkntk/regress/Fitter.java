@@ -1,5 +1,6 @@
 package org.sparkntk.regress;
 
+import org.sparkntk.io.JobLabel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
@@ -114,8 +115,7 @@ public final class Fitter {
             CholeskySolver chol = new CholeskySolver(opt.maxDriverBytes(), log);
             chol.checkFits(n, k);
             long t0 = System.nanoTime();
-            jsc.setJobDescription("cholesky: assemble K on the driver");
-            double[] dense = assemble(jsc, tiles, n);
+            double[] dense = JobLabel.call(jsc.sc(), "cholesky: assemble K on the driver", () -> assemble(jsc, tiles, n));
             timings.put("assemble_seconds", seconds(t0));
             long t1 = System.nanoTime();
             Solution s = chol.solve(dense, n, lambda, y, k);

@@ -1,5 +1,6 @@
 package org.sparkntk.regress;
 
+import org.sparkntk.io.JobLabel;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -141,16 +142,14 @@ public final class RegressJob {
         checkOutput(conf, req.output(), req.overwrite(), METRICS_JSON);
         Map<String, Double> timings = new LinkedHashMap<>();
         long t0 = System.nanoTime();
-        jsc.setJobDescription("regress: read --train");
-        LabeledData train = LabeledData.load(spark, req.train(), "--train", req.featuresCol(), req.idCol(), req.labelCols(), true, req.blockSize(),
-                req.normalize());
+        LabeledData train = JobLabel.call(jsc.sc(), "regress: read --train", () -> LabeledData.load(spark, req.train(), "--train",
+                req.featuresCol(), req.idCol(), req.labelCols(), true, req.blockSize(), req.normalize()));
         LabeledData test = null;
         JavaRDD<FeatureBlock[]> pairs = null;
         JavaRDD<TileBlock> tiles = null;
         try {
-            jsc.setJobDescription("regress: read --test");
-            test = LabeledData.load(spark, req.test(), "--test", req.featuresCol(), req.idCol(), req.labelCols(), false, req.blockSize(),
-                    train.normalizer());
+            test = JobLabel.call(jsc.sc(), "regress: read --test", () -> LabeledData.load(spark, req.test(), "--test",
+                    req.featuresCol(), req.idCol(), req.labelCols(), false, req.blockSize(), train.normalizer()));
             if (test.d() != train.d()) {
                 throw new UserError("--train has " + train.d() + " features per row but --test has " + test.d()
                         + "; both sets must have the same feature dimension");
@@ -193,17 +192,17 @@ public final class RegressJob {
             long t1 = System.nanoTime();
             int nb = (n + req.blockSize() - 1) / req.blockSize();
             int partitions = Math.max(jsc.defaultParallelism(), Math.min(nb * (nb + 1) / 2, 4 * jsc.defaultParallelism()));
-            jsc.setJobDescription("regress: kernel diagonal");
-            double[] diag = KernelTiles.diagonal(train.blocks(), req.spec(), req.kind(), n);
+            double[] diag = JobLabel.call(jsc.sc(), "regress: kernel diagonal",
+                    () -> KernelTiles.diagonal(train.blocks(), req.spec(), req.kind(), n));
             pairs = KernelTiles.blockPairs(train.blocks(), partitions);
             tiles = KernelTiles.tiles(pairs, req.spec(), req.kind());
             if (plan.cachePrecision() == org.sparkntk.spec.Precision.FLOAT32) {
                 tiles = tiles.map(t -> t.withPrecision(org.sparkntk.spec.Precision.FLOAT32));
             }
             if (!req.matrixFree()) {
-                tiles = tiles.persist(StorageLevel.MEMORY_AND_DISK());
-                jsc.setJobDescription("regress: " + req.kind().label() + " tiles (" + nb * (nb + 1) / 2 + ")");
-                tiles.count();
+                JavaRDD<TileBlock> cached = tiles.persist(StorageLevel.MEMORY_AND_DISK());
+                tiles = cached;
+                JobLabel.call(jsc.sc(), "regress: " + req.kind().label() + " tiles (" + nb * (nb + 1) / 2 + ")", cached::count);
                 pairs.unpersist(false);
                 log.accept(String.format(Locale.ROOT, "kernel: %d tiles of %d x %d computed and cached (%s, %s) in %.1f s%s",
                         nb * (nb + 1) / 2, req.blockSize(), req.blockSize(),
@@ -211,8 +210,7 @@ public final class RegressJob {
                         MemoryPlan.gb(plan.cachePrecision() == null ? 8 * MemoryPlan.upperTriangleValues(n, req.blockSize())
                                 : plan.cacheBytes()), Fitter.seconds(t1), spilled(spark, tiles)));
             } else {
-                jsc.setJobDescription("regress: stage block pairs");
-                pairs.count();
+                JobLabel.call(jsc.sc(), "regress: stage block pairs", pairs::count);
                 log.accept("kernel: matrix-free, tiles recomputed on every pass");
             }
             timings.put("kernel_seconds", Fitter.seconds(t1));
@@ -221,10 +219,11 @@ public final class RegressJob {
             timings.putAll(fit.timings());
 
             long t2 = System.nanoTime();
-            jsc.setJobDescription("regress: predict (test x train tiles, streamed)");
             int tp = Math.max(jsc.defaultParallelism(), 2 * jsc.defaultParallelism());
-            double[] scores = KernelTiles.predict(jsc, test.blocks(), train.blocks(), req.spec(), req.kind(), fit.alpha(), k,
-                    test.n(), test.blockSize(), tp);
+            LabeledData testSet = test;
+            double[] scores = JobLabel.call(jsc.sc(), "regress: predict (test x train tiles, streamed)",
+                    () -> KernelTiles.predict(jsc, testSet.blocks(), train.blocks(), req.spec(), req.kind(), fit.alpha(), k,
+                            testSet.n(), testSet.blockSize(), tp));
             timings.put("predict_seconds", Fitter.seconds(t2));
 
             long t3 = System.nanoTime();

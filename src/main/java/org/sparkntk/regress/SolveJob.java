@@ -1,5 +1,6 @@
 package org.sparkntk.regress;
 
+import org.sparkntk.io.JobLabel;
 import org.sparkntk.spec.KernelKind;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -147,8 +148,7 @@ public final class SolveJob {
                 })
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            jsc.setJobDescription("solve: read and cache the tiles");
-            tiles.count();
+            JobLabel.call(jsc.sc(), "solve: read and cache the tiles", tiles::count);
             double load = Fitter.seconds(t1);
             TileOperator op = new TileOperator(jsc, tiles, n, m.blockSize(), "solve");
             double[] diag = op.diagonal();

@@ -29,6 +29,7 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkntk.io.JobLabel;
 import org.sparkntk.io.KernelManifest;
 import org.sparkntk.io.TileStore;
 import org.sparkntk.kernel.Activations;
@@ -317,5 +318,29 @@ class GramJobTest {
         assertEquals(0, over.code(), over.err());
         assertEquals(3, SparkTestSupport.tileFiles(Path.of(out)).size());
         assertEquals(List.of(1), KernelManifest.readKernel(conf, out).depths());
+    }
+
+    /** The job-label helper: jobs run under the label, and the label before is back afterwards, also after a failure. */
+    @Test
+    void jobLabelIsSetForTheJobAndRestored() throws java.io.IOException {
+        org.apache.spark.SparkContext sc = spark.sparkContext();
+        org.apache.spark.api.java.JavaSparkContext jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(sc);
+        sc.setJobDescription(null);
+        String inside = JobLabel.call(sc, "outer", () -> {
+            List<String> seen = JobLabel.call(sc, "inner", () -> jsc.parallelize(List.of(1, 2), 1)
+                    .map(x -> org.apache.spark.TaskContext.get().getLocalProperty(JobLabel.DESCRIPTION)).collect());
+            assertEquals(List.of("inner", "inner"), seen);
+            return sc.getLocalProperty(JobLabel.DESCRIPTION);
+        });
+        assertEquals("outer", inside);
+        assertEquals(null, sc.getLocalProperty(JobLabel.DESCRIPTION));
+        sc.setJobDescription("before");
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> JobLabel.run(sc, "failing", () -> {
+                    throw new java.io.IOException("disk");
+                }));
+        assertEquals("disk", e.getMessage());
+        assertEquals("before", sc.getLocalProperty(JobLabel.DESCRIPTION));
+        sc.setJobDescription(null);
     }
 }
