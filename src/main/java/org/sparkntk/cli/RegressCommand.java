@@ -34,11 +34,11 @@ final class RegressCommand implements Callable<Integer> {
             description = "Label column; several numeric columns give multi-output regression.")
     String labelCol;
 
-    @Option(names = "--features-col", defaultValue = "features", paramLabel = "COL",
+    @Option(names = "--" + InputConfig.FEATURES_COL, defaultValue = InputConfig.DEFAULT_FEATURES_COL, paramLabel = "COL",
             description = "Features column: array<double>, array<float> or ML Vector (default ${DEFAULT-VALUE}).")
     String featuresCol;
 
-    @Option(names = "--id-col", paramLabel = "COL", description = "Id column copied to the predictions (default: row number).")
+    @Option(names = "--" + InputConfig.ID_COL, paramLabel = "COL", description = "Id column copied to the predictions (default: row number).")
     String idCol;
 
     @Option(names = "--" + InputConfig.NORMALIZE, defaultValue = InputConfig.DEFAULT_NORMALIZE, paramLabel = "none|l2",
