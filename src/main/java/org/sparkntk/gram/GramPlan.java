@@ -9,7 +9,7 @@ import java.util.Set;
 /**
  * The block layout of a kernel matrix (pure, no Spark): n rows and n2 columns in blocks of
  * {@code blockSize} (the last ragged), and the block pairs to compute: I &lt;= J for a symmetric
- * Gram, all pairs for a cross kernel (docs/design.md, "Plan").
+ * Gram, all pairs for a cross kernel (docs/design.md, "Phases").
  */
 public record GramPlan(long n, long n2, int blockSize, boolean symmetric) {
 

@@ -35,7 +35,7 @@ import org.sparkntk.spec.UserError;
 import scala.Tuple2;
 
 /**
- * Reads one Parquet input into indexed rows and validates it (docs/design.md, "Input"): column
+ * Reads one Parquet input into indexed rows and validates it (docs/design.md, "Phases"): column
  * presence and types on the driver, then one pass over the rows for nulls, NaN/Inf, lengths,
  * and duplicate ids. Rows are indexed in input order, (file path, row index in file): the index
  * is the number of rows in the files whose path sorts first plus the row's position in its file.

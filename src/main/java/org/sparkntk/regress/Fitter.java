@@ -66,7 +66,7 @@ public final class Fitter {
 
     /**
      * Default PCG tolerance for a task: classification only needs the argmax of the scores, which
-     * settles long before the residual is small (benchmarks.md, "Regression at scale": the
+     * settles long before the residual is small (benchmarks.md, "Regression": the
      * accuracy at 1e-3 equals the dense solve's); regression reports rmse and r2 to ~4 digits.
      */
     public static double autoTol(boolean classification) {

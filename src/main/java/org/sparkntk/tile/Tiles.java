@@ -73,7 +73,7 @@ public final class Tiles {
      * has had about {@code millis} ms to compile the kernels, and returns the tiles run. The Vector API
      * code runs ~100x slower until C2 compiles it, so a JVM's first real tile would otherwise pay
      * for the compilation; a gram driver in local mode calls this on a spare thread while it reads
-     * the input (docs/design.md, "Warm-up").
+     * the input (docs/design.md, "Start-up and JIT warm-up").
      */
     public static int warmUp(KernelSpec k, long millis) {
         int m = 192;
