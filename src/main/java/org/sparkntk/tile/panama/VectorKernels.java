@@ -25,7 +25,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorKernels {
 
-    static final VectorSpecies<Double> SP = DoubleVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Double> SP = Species.PREFERRED;
     static final int LANES = SP.length();
     static final int BITS = SP.vectorBitSize();
 
