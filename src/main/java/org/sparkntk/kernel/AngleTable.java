@@ -18,7 +18,10 @@ public final class AngleTable {
     static final int INITIAL_PIECES = 4;
     /** A piece is halved while a series' last three coefficients exceed TAIL times its scale. */
     static final double TAIL = 1e-12;
-    /** Largest difference from the rule at a held-out point, relative to the scale, that a table may have (ntk-math.md, "Angle tables for equal variances"). */
+    /**
+     * Largest difference from the rule at a held-out point, relative to the scale, that a table may
+     * have (ntk-math.md, "Angle tables for equal variances").
+     */
     static final double TOL = 1e-11;
     /** Narrowest piece: pi / 2^MAX_LEVEL. */
     static final int MAX_LEVEL = 14;

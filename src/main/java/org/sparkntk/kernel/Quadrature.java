@@ -225,9 +225,9 @@ public final class Quadrature implements Activation {
     }
 
     /**
-     * E[f(u) f(v)] by the adaptive rule (ntk-math.md, "Quadrature for activations without a closed form") and, when g is not null, E[g(u) g(v)] on
-     * the same nodes into out[1] (the nodes depend on q1, q2, c only; each sum is formed exactly as
-     * it would be alone).
+     * E[f(u) f(v)] by the adaptive rule (ntk-math.md, "Quadrature for activations without a closed
+     * form") and, when g is not null, E[g(u) g(v)] on the same nodes into out[1] (the nodes depend
+     * on q1, q2, c only; each sum is formed exactly as it would be alone).
      */
     private double pairAdaptive(DoubleUnaryOperator f, DoubleUnaryOperator g, double q1, double q2, double cov, double[] out) {
         double s1 = Math.sqrt(q1);

@@ -247,7 +247,8 @@ class GramJobTest {
         NetworkSpec spec = new NetworkSpec(3, Activations.parse("erf"), 1.0, 0.1);
         double[][] ntk = {new double[N * n2]};
         double[][] nngp = {new double[N * n2]};
-        Tiles.compute(Specs.of(spec, new int[] {3}, ntk, nngp), new Rows(flat(x), N, D), new Rows(flat(y), n2, D), false, ntk, nngp);
+        Tiles.compute(Specs.of(spec, new int[] {3}, ntk, nngp), new Rows(flat(x), N, D),
+                new Rows(flat(y), n2, D), false, ntk, nngp);
         double[][] k = TileStore.dense(conf, out, "ntk", 3);
         double[][] g = TileStore.dense(conf, out, "nngp", 3);
         for (int i = 0; i < N; i++) {

@@ -65,7 +65,8 @@ class InputFormsTest {
             System.arraycopy(rows[i], 0, f, i * D, D);
         }
         double[][] k = {new double[n * n]};
-        Tiles.compute(Specs.of(new NetworkSpec(depth, Activations.parse(activation), 1.0, 0.0), new int[] {depth}, k, null), new Rows(f, n, D), new Rows(f, n, D), true, k, null);
+        Tiles.compute(Specs.of(new NetworkSpec(depth, Activations.parse(activation), 1.0, 0.0), new int[] {depth}, k, null), new Rows(f, n, D),
+                new Rows(f, n, D), true, k, null);
         double[][] out = new double[n][n];
         for (int i = 0; i < n; i++) {
             System.arraycopy(k[0], i * n, out[i], 0, n);

@@ -86,7 +86,8 @@ class FitterTest {
         JavaRDD<FeatureBlock> blocks = blocks();
         double[] diag = KernelTiles.diagonal(blocks, spec, KernelKind.NTK, N);
         double[] dense = new double[N * N];
-        Tiles.compute(Specs.of(spec, new int[] {3}, new double[][] {dense}, null), new Rows(x, N, D), new Rows(x, N, D), true, new double[][] {dense}, null);
+        Tiles.compute(Specs.of(spec, new int[] {3}, new double[][] {dense}, null), new Rows(x, N, D),
+                new Rows(x, N, D), true, new double[][] {dense}, null);
         for (int i = 0; i < N; i++) {
             assertEquals(dense[i * N + i], diag[i], 1e-14 * dense[i * N + i], "diagonal " + i);
         }
@@ -185,7 +186,8 @@ class FitterTest {
         Fitter.Fit fit = Fitter.fit(jsc, tiles, N, B, diag, y, 2, opt, s -> { });
         assertTrue(fit.result().allConverged());
         double[] k64 = new double[N * N];
-        Tiles.compute(Specs.of(spec, new int[] {3}, new double[][] {k64}, null), new Rows(x, N, D), new Rows(x, N, D), true, new double[][] {k64}, null);
+        Tiles.compute(Specs.of(spec, new int[] {3}, new double[][] {k64}, null), new Rows(x, N, D),
+                new Rows(x, N, D), true, new double[][] {k64}, null);
         double[] k32 = new double[N * N];
         double[] err = new double[N * N];
         for (int i = 0; i < N * N; i++) {

@@ -52,7 +52,8 @@ class AngleTableRecursionTest {
         String old = System.getProperty(Quadrature.TABLES_PROPERTY);
         System.setProperty(Quadrature.TABLES_PROPERTY, Boolean.toString(tables));
         try {
-            Tiles.compute(Specs.of(spec, DEPTHS, ntk, nngp), new Rows(a, m, D), new Rows(b, n, D), symmetric, ntk, nngp, new ScalarGemm(), new ScalarRecursion(), null);
+            Tiles.compute(Specs.of(spec, DEPTHS, ntk, nngp), new Rows(a, m, D),
+                    new Rows(b, n, D), symmetric, ntk, nngp, new ScalarGemm(), new ScalarRecursion(), null);
         } finally {
             if (old == null) {
                 System.clearProperty(Quadrature.TABLES_PROPERTY);

@@ -151,7 +151,8 @@ class VectorRecursionTest {
         int m = a.length / d;
         double[][] ntk = {new double[m * m], new double[m * m]};
         double[][] nngp = {new double[m * m], new double[m * m]};
-        Tiles.compute(Specs.of(spec, new int[] {500, 1000}, ntk, nngp), new Rows(a, m, d), new Rows(a, m, d), false, ntk, nngp, new ScalarGemm(), new PanamaRecursion(), null);
+        Tiles.compute(Specs.of(spec, new int[] {500, 1000}, ntk, nngp), new Rows(a, m, d),
+                new Rows(a, m, d), false, ntk, nngp, new ScalarGemm(), new PanamaRecursion(), null);
         for (double[][] out : new double[][][] {ntk, nngp}) {
             for (double[] o : out) {
                 for (int k = 0; k < o.length; k++) {
@@ -167,8 +168,10 @@ class VectorRecursionTest {
         double[] a = gaussian(203, 4, 9);
         double[][] one = {new double[203 * 203]};
         double[][] two = {new double[203 * 203]};
-        Tiles.compute(Specs.of(spec, new int[] {4}, one, null), new Rows(a, 203, 4), new Rows(a, 203, 4), true, one, null, new ScalarGemm(), new PanamaRecursion(1), null);
-        Tiles.compute(Specs.of(spec, new int[] {4}, two, null), new Rows(a, 203, 4), new Rows(a, 203, 4), true, two, null, new ScalarGemm(), new PanamaRecursion(3), null);
+        Tiles.compute(Specs.of(spec, new int[] {4}, one, null), new Rows(a, 203, 4),
+                new Rows(a, 203, 4), true, one, null, new ScalarGemm(), new PanamaRecursion(1), null);
+        Tiles.compute(Specs.of(spec, new int[] {4}, two, null), new Rows(a, 203, 4),
+                new Rows(a, 203, 4), true, two, null, new ScalarGemm(), new PanamaRecursion(3), null);
         assertArrayEquals(one[0], two[0]);
     }
 
@@ -178,8 +181,10 @@ class VectorRecursionTest {
         double[] a = gaussian(9, 3, 2);
         double[][] v = {new double[81]};
         double[][] s = {new double[81]};
-        Tiles.compute(Specs.of(spec, new int[] {3}, v, null), new Rows(a, 9, 3), new Rows(a, 9, 3), false, v, null, new ScalarGemm(), new PanamaRecursion(), null);
-        Tiles.compute(Specs.of(spec, new int[] {3}, s, null), new Rows(a, 9, 3), new Rows(a, 9, 3), false, s, null, new ScalarGemm(), new ScalarRecursion(), null);
+        Tiles.compute(Specs.of(spec, new int[] {3}, v, null), new Rows(a, 9, 3),
+                new Rows(a, 9, 3), false, v, null, new ScalarGemm(), new PanamaRecursion(), null);
+        Tiles.compute(Specs.of(spec, new int[] {3}, s, null), new Rows(a, 9, 3),
+                new Rows(a, 9, 3), false, s, null, new ScalarGemm(), new ScalarRecursion(), null);
         assertArrayEquals(s[0], v[0]);
     }
 
@@ -199,8 +204,10 @@ class VectorRecursionTest {
         double[][] vs = mode == Mode.NTK ? null : new double[kk][m * n];
         double[][] st = new double[kk][m * n];
         double[][] ss = new double[kk][m * n];
-        Tiles.compute(Specs.of(spec, depths, vt, vs), new Rows(a, m, d), new Rows(b, n, d), sym, vt, vs, new ScalarGemm(), vector, null);
-        Tiles.compute(Specs.of(spec, depths, st, ss), new Rows(a, m, d), new Rows(b, n, d), sym, st, ss, new ScalarGemm(), new ScalarRecursion(), null);
+        Tiles.compute(Specs.of(spec, depths, vt, vs), new Rows(a, m, d),
+                new Rows(b, n, d), sym, vt, vs, new ScalarGemm(), vector, null);
+        Tiles.compute(Specs.of(spec, depths, st, ss), new Rows(a, m, d),
+                new Rows(b, n, d), sym, st, ss, new ScalarGemm(), new ScalarRecursion(), null);
         double[] qa = Diagonal.variances(spec, Diagonal.squaredNorms(a, m, d), m, d);
         double[] qb = Diagonal.variances(spec, Diagonal.squaredNorms(b, n, d), n, d);
         double[] ta = Diagonal.ntkDiagonal(spec, qa, m);
