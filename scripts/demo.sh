@@ -37,7 +37,7 @@ echo "== 2. gram: NTK and NNGP of a depth-3 ReLU network, Spark local mode"
 
 echo
 echo "== 3. export the NTK as a dense float64 NumPy matrix"
-"$ntk" export --kernel "$work/kernel" --name ntk --depth 3 --format npy --output "$work/ntk.npy"
+"$ntk" export --gram "$work/kernel" --kernel ntk --depth 3 --format npy --output "$work/ntk.npy"
 
 cat <<EOF
 
@@ -51,7 +51,7 @@ In $work/kernel:
 and $work/ntk.npy is the dense 2000 x 2000 NTK (row i = index row i).
 
   numpy:   K = numpy.load("$work/ntk.npy")
-  NNGP:    scripts/ntk export --kernel $work/kernel --name nngp --format npy --output nngp.npy
+  NNGP:    scripts/ntk export --gram $work/kernel --kernel nngp --format npy --output nngp.npy
   DuckDB:  duckdb -c "SELECT kernel, depth, count(*) AS tiles, sum(len(values)) AS entries
              FROM read_parquet('$work/kernel/tiles/*.parquet') GROUP BY ALL ORDER BY ALL"
   Spark:   org.sparkntk.io.KernelMatrices.blockMatrix(spark, "$work/kernel", "ntk", 3)   // MLlib BlockMatrix

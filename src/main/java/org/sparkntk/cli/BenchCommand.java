@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.sparkntk.kernel.Activations;
 import org.sparkntk.kernel.AngleTable;
 import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.options.KernelConfig;
 import org.sparkntk.tile.Diagonal;
 import org.sparkntk.tile.Gemm;
 import org.sparkntk.tile.Recursion;
@@ -43,10 +44,13 @@ final class BenchCommand implements Runnable {
         @Option(names = "--block", defaultValue = "2048", description = "Tile rows = columns (default ${DEFAULT-VALUE}).")
         int block;
 
-        @Option(names = "--depth", defaultValue = "4", description = "Depth L (number of weight layers, >= 2; default ${DEFAULT-VALUE}).")
+        @Option(names = "--" + KernelConfig.DEPTH, defaultValue = "4", description = "Depth L (number of weight layers, >= 2:"
+                + " depth 1 has no layer to time; default ${DEFAULT-VALUE}, the depth of the recorded benchmarks, not gram's "
+                + KernelConfig.DEFAULT_DEPTH_TEXT + ").")
         int depth;
 
-        @Option(names = "--activation", defaultValue = "relu", description = "Activation (default ${DEFAULT-VALUE}).")
+        @Option(names = "--" + KernelConfig.ACTIVATION, defaultValue = KernelConfig.DEFAULT_ACTIVATION,
+                description = "Activation (default ${DEFAULT-VALUE}).")
         String activation;
 
         @Option(names = "--dim", defaultValue = "64", description = "Input dimension for the GEMM (default ${DEFAULT-VALUE}).")

@@ -3,6 +3,9 @@ package org.sparkntk.cli;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.spec.KernelKind;
+import org.sparkntk.spec.KernelSpec;
+import org.sparkntk.tile.Rows;
 import org.sparkntk.tile.Gemm;
 import org.sparkntk.tile.Recursion;
 import org.sparkntk.tile.TileKernels;
@@ -51,10 +54,12 @@ final class DoctorCommand implements Callable<Integer> {
         System.out.printf("gemm probe:     %.1f GFLOP/s (%d x %d x %d, one thread)%n", gflops, b, b, d);
         NetworkSpec spec = NetworkSpec.of(4, "relu");
         double[][] out = {new double[b * b]};
+        KernelSpec k = KernelSpec.of(spec, KernelKind.NTK);
+        Rows rows = new Rows(a, b, d);
         t0 = System.nanoTime();
         reps = 0;
         do {
-            Tiles.compute(spec, a, b, a, b, d, false, new int[] {4}, out, null, gemm, rec);
+            Tiles.compute(k, rows, rows, false, out, null, gemm, rec, null);
             reps++;
         } while ((System.nanoTime() - t0) < half * 1e9);
         double ns = (System.nanoTime() - t0) / ((double) reps * b * b * (spec.depth() - 1));

@@ -16,10 +16,14 @@ import picocli.CommandLine.Option;
                 + " of a cross kernel). Tiles are streamed, so the JVM needs memory for one tile, not the matrix."})
 final class ExportCommand implements Callable<Integer> {
 
-    @Option(names = "--kernel", required = true, paramLabel = "OUT", description = "A gram output directory (any Hadoop path).")
-    String kernelDir;
+    @Option(names = "--" + GramSource.GRAM, paramLabel = "OUT", description = "A gram output directory (any Hadoop path).")
+    String gram;
 
-    @Option(names = "--name", description = "Which kernel: ntk or nngp (default ntk, or the only one computed).")
+    @Option(names = "--kernel", paramLabel = "ntk|nngp", description = "Which kernel (default ntk, or the only one computed). "
+            + "'--kernel OUT' (the folder) still works, deprecated.")
+    String kernel;
+
+    @Option(names = "--name", paramLabel = "ntk|nngp", hidden = true, description = "Deprecated: --kernel.")
     String name;
 
     @Option(names = "--depth", description = "Which depth L (default: the only depth computed; required if several).")
@@ -44,8 +48,9 @@ final class ExportCommand implements Callable<Integer> {
         }
         long max = parseBytes("max-bytes", maxBytes);
         Configuration conf = new Configuration();
-        KernelDir dir = KernelDir.open(kernelDir, conf);
-        String kernel = dir.resolveKernel(name);
+        GramSource src = GramSource.of("export", gram, this.kernel, name);
+        KernelDir dir = KernelDir.open(src.dirOption(), src.dir(), conf);
+        String kernel = dir.resolveKernel(name != null ? "name" : "kernel", src.kernel());
         int l = dir.resolveDepth(depth);
         NpyExport.Result r = NpyExport.export(dir, kernel, l, java.nio.file.Path.of(output), max, overwrite, conf);
         System.out.printf(Locale.ROOT, "export: %s depth %d, %d x %d float64 from %d tiles -> %s (%s, %.1f s)%n",

@@ -107,8 +107,39 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        routeJavaLogging();
         int code = run(args);
         System.exit(code);
+    }
+
+    /**
+     * java.util.logging (netlib's BLAS loader, TileKernels' choice of kernels) goes through SLF4J
+     * to log4j2, so it prints in the one format at the levels of conf/log4j2.properties instead of
+     * JUL's two-line console format. Spark installs the same bridge, but only when its context
+     * starts, after the local-mode warm-up has loaded netlib.
+     */
+    static void routeJavaLogging() {
+        try {
+            org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+            org.slf4j.bridge.SLF4JBridgeHandler.install();
+        } catch (LinkageError e) {
+            // no bridge on the class path: java.util.logging keeps its own console handler
+        }
+    }
+
+    /** {@code ntk --verbose COMMAND}: whole stack traces in the log, and Spark's reports of failed tasks. */
+    @CommandLine.Option(names = "--verbose", description = "Print whole stack traces and Spark's reports of failed tasks.")
+    void verbose(boolean on) {
+        if (on) {
+            System.setProperty("ntk.trace", "full");
+            System.setProperty("ntk.tasks.level", "warn");
+            System.setProperty("ntk.tasks.traces", "NEUTRAL");
+            try {
+                org.apache.logging.log4j.core.config.Configurator.reconfigure();
+            } catch (LinkageError e) {
+                // log4j2 is not the logging backend here: nothing to reconfigure
+            }
+        }
     }
 
     /** Version from the build. */

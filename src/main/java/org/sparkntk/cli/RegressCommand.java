@@ -1,5 +1,6 @@
 package org.sparkntk.cli;
 
+import org.sparkntk.spec.KernelKind;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,11 +34,11 @@ final class RegressCommand implements Callable<Integer> {
             description = "Label column; several numeric columns give multi-output regression.")
     String labelCol;
 
-    @Option(names = "--features-col", defaultValue = "features", paramLabel = "COL",
+    @Option(names = "--" + InputConfig.FEATURES_COL, defaultValue = InputConfig.DEFAULT_FEATURES_COL, paramLabel = "COL",
             description = "Features column: array<double>, array<float> or ML Vector (default ${DEFAULT-VALUE}).")
     String featuresCol;
 
-    @Option(names = "--id-col", paramLabel = "COL", description = "Id column copied to the predictions (default: row number).")
+    @Option(names = "--" + InputConfig.ID_COL, paramLabel = "COL", description = "Id column copied to the predictions (default: row number).")
     String idCol;
 
     @Option(names = "--" + InputConfig.NORMALIZE, defaultValue = InputConfig.DEFAULT_NORMALIZE, paramLabel = "none|l2",
@@ -83,14 +84,14 @@ final class RegressCommand implements Callable<Integer> {
                     + " (choose it with --kernel ntk|nngp), keeps it in float64 and stores no tiles; use 'ntk gram' to store kernels");
         }
         KernelConfig kc = kernel.toConfig();
-        if (kc.depths().size() != 1) {
-            throw new UserError("'depths' lists " + kc.depths() + "; regress uses one depth, give --depth L");
+        if (kc.kernel().depths().size() != 1) {
+            throw new UserError("'depths' lists " + kc.kernel().depths() + "; regress uses one depth, give --depth L");
         }
-        NetworkSpec spec = kc.spec();
+        NetworkSpec spec = kc.kernel().network();
         int blockSize = kernel.blockSizeGiven() ? kc.blockSize() : DEFAULT_BLOCK_SIZE;
         List<String> labels = Arrays.stream(labelCol.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         RegressRequest req = new RegressRequest(train, test, labels, featuresCol, idCol, output, spec,
-                KernelTiles.Kind.parse(kernelKind), task.trim().toLowerCase(java.util.Locale.ROOT), solver.ridge(),
+                KernelKind.parse("kernel", kernelKind), task.trim().toLowerCase(java.util.Locale.ROOT), solver.ridge(),
                 solver.solverKind(), solver.tol(), solver.maxIter, solver.preconditionerRank(), matrixFree,
                 blockSize, overwrite, solver.checkpointEvery, solver.maxDriverBytes(), Normalize.parse(normalize),
                 solver.cachePrecision(), solver.nystrom());

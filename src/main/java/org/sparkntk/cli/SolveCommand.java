@@ -1,8 +1,11 @@
 package org.sparkntk.cli;
 
+import org.sparkntk.spec.KernelKind;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.sparkntk.options.InputConfig;
+import org.sparkntk.options.KernelConfig;
 import org.sparkntk.options.SparkOptions;
 import org.sparkntk.regress.Fitter;
 import org.sparkntk.regress.SolveJob;
@@ -16,8 +19,9 @@ import picocli.CommandLine.Option;
                 "Writes MODEL/coefficients/ (Parquet) and MODEL/model.json (last); use it with 'ntk predict --model MODEL'."})
 final class SolveCommand implements Callable<Integer> {
 
-    @Option(names = "--kernel", required = true, paramLabel = "KDIR", description = "Output folder of 'ntk gram' (a symmetric Gram of the training set).")
-    String kernelDir;
+    @Option(names = "--" + GramSource.GRAM, paramLabel = "GDIR",
+            description = "Output folder of 'ntk gram' (a symmetric Gram of the training set).")
+    String gram;
 
     @Option(names = "--labels", required = true, paramLabel = "TRAIN", description = "Parquet with the labels (usually the Gram's input).")
     String labels;
@@ -25,26 +29,30 @@ final class SolveCommand implements Callable<Integer> {
     @Option(names = "--label-col", required = true, paramLabel = "COL[,COL...]", description = "Label column(s).")
     String labelCol;
 
-    @Option(names = "--id-col", paramLabel = "COL",
+    @Option(names = "--" + InputConfig.ID_COL, paramLabel = "COL",
             description = "Column of TRAIN holding the kernel's ids (default: the Gram's --id-col; without one, rows match by input order).")
     String idCol;
 
     @Option(names = "--output", required = true, paramLabel = "MODEL", description = "Model folder.")
     String output;
 
-    @Option(names = "--name", defaultValue = "ntk", paramLabel = "ntk|nngp", description = "Which stored kernel (default ${DEFAULT-VALUE}).")
+    @Option(names = "--kernel", paramLabel = "ntk|nngp", description = "Which stored kernel (default ntk). "
+            + "'--kernel GDIR' (the folder) still works, deprecated.")
+    String kernel;
+
+    @Option(names = "--name", paramLabel = "ntk|nngp", hidden = true, description = "Deprecated: --kernel.")
     String name;
 
-    @Option(names = "--depth", paramLabel = "L", description = "Which stored depth (default: the deepest).")
+    @Option(names = "--" + KernelConfig.DEPTH, paramLabel = "L", description = "Which stored depth (default: the deepest).")
     Integer depth;
 
-    @Option(names = "--activation", paramLabel = "NAME", description = "If given, must match the kernel's activation.")
+    @Option(names = "--" + KernelConfig.ACTIVATION, paramLabel = "NAME", description = "If given, must match the kernel's activation.")
     String activation;
 
-    @Option(names = "--weight-std", paramLabel = "SIGMA_W", description = "If given, must match the kernel's.")
+    @Option(names = "--" + KernelConfig.WEIGHT_STD, paramLabel = "SIGMA_W", description = "If given, must match the kernel's.")
     Double weightStd;
 
-    @Option(names = "--bias-std", paramLabel = "BETA", description = "If given, must match the kernel's.")
+    @Option(names = "--" + KernelConfig.BIAS_STD, paramLabel = "BETA", description = "If given, must match the kernel's.")
     Double biasStd;
 
     @Option(names = "--task", defaultValue = "auto", paramLabel = "auto|classification|regression", description = "Default ${DEFAULT-VALUE}.")
@@ -67,10 +75,11 @@ final class SolveCommand implements Callable<Integer> {
                     + " features, and 'ntk solve' reads a stored Gram; use cholesky, pcg or auto here");
         }
         List<String> cols = Arrays.stream(labelCol.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-        org.sparkntk.regress.KernelTiles.Kind.parse(name);
+        GramSource src = GramSource.of("solve", gram, kernel, name);
+        String kind = KernelKind.parse("kernel", src.kernel() == null ? "ntk" : src.kernel()).label();
         Fitter.Options fo = new Fitter.Options(solver.ridge(), solver.solverKind(), solver.tol(), solver.maxIter,
                 solver.preconditionerRank(), solver.checkpointEvery, solver.maxDriverBytes(), output);
-        SolveJob.Request req = new SolveJob.Request(kernelDir, labels, cols, idCol, output, name.trim().toLowerCase(java.util.Locale.ROOT),
+        SolveJob.Request req = new SolveJob.Request(src.dir(), labels, cols, idCol, output, kind,
                 depth, activation, weightStd, biasStd, task.trim().toLowerCase(java.util.Locale.ROOT), fo, overwrite);
         try (SparkOptions.Session s = spark.session("spark-ntk solve")) {
             SolveJob.run(s.spark(), req);

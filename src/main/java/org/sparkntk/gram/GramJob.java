@@ -27,7 +27,10 @@ import org.slf4j.LoggerFactory;
 import org.sparkntk.spec.BuildInfo;
 import org.sparkntk.io.HadoopConf;
 import org.sparkntk.io.IndexFiles;
+import org.sparkntk.io.JobLabel;
 import org.sparkntk.spec.KernelKind;
+import org.sparkntk.spec.KernelSpec;
+import org.sparkntk.tile.Diagonal;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.io.KernelManifest;
 import org.sparkntk.spec.Precision;
@@ -76,10 +79,86 @@ public final class GramJob {
         return new GramJob(spark, req).run();
     }
 
+    /**
+     * The job as its plan: check the output, read and check the inputs, plan the tiles, create the
+     * output with {@code _plan.json}, stage the blocks, compute the missing tiles, commit.
+     */
     private GramResult run() throws IOException {
         Thread early = EARLY_WARM_UP.getAndSet(null);
         long t0 = System.nanoTime();
         Map<String, Double> timings = new LinkedHashMap<>();
+        Target target = checkOutput();
+        Thread warm = !spark.sparkContext().master().startsWith("local") ? early : early != null ? early : warmUp(req.kernel());
+        Inputs inputs = readInputs();
+        Path runBlocks = new Path(new Path(target.out(), BLOCKS_DIR), UUID.randomUUID().toString().substring(0, 8));
+        boolean created = false;
+        try {
+            Normalizer norm = checkInputs(inputs);
+            timings.put("read", secs(t0));
+            GramPlan plan = plan(inputs, target);
+            KernelManifest planned = planManifest(req.kernel(), plan, inputs.in(), inputs.in2());
+            checkResumable(target, planned);
+            createOutput(target, planned);
+            created = true;
+            GramPlan.Work work = plan.work(tilesOnDisk(target.out()), req.keepBlocks());
+            Path kernelJson = new Path(target.out(), KernelManifest.KERNEL_JSON);
+            if (req.resume()) {
+                String msg = String.format(Locale.ROOT, "resume: %d of %d tiles already present, computing %d",
+                        work.present().size(), plan.tileCount(), work.todo().size());
+                LOG.info(msg);
+                System.out.println(msg);
+                if (work.todo().isEmpty() && target.fs().exists(kernelJson)) {
+                    KernelManifest done = KernelManifest.read(conf, kernelJson);
+                    return new GramResult(done, target.out().toString(), work.present().size(), 0, secs(t0), 0, 0, 0, 0);
+                }
+            }
+            if (target.fs().exists(kernelJson)) {
+                target.fs().delete(kernelJson, false); // no longer true: some tiles are missing
+            }
+
+            long tsg = System.nanoTime();
+            Staged staged = stageInputs(inputs, norm, plan, target.out(), runBlocks, !work.todo().isEmpty());
+            timings.put("stage", secs(tsg)); // includes writing index/ (the staging tasks write it)
+
+            long tt = System.nanoTime();
+            if (warm != null) {
+                warm.interrupt(); // the tiles compile the kernels themselves from here on
+            }
+            Path tilesDir = new Path(target.out(), TileFiles.TILES_DIR);
+            target.fs().mkdirs(new Path(tilesDir, TileFiles.TMP_DIR));
+            List<TileReport> reports = runTiles(plan, work.todo(), staged.rows(), staged.cols(), tilesDir, work.present().size());
+            timings.put("tiles", secs(tt));
+            return commit(target, plan, planned, work, reports, timings, t0);
+        } finally {
+            inputs.release();
+            BlockFiles.evict(runBlocks.toString());
+            if (created) {
+                target.fs().delete(runBlocks.getParent(), true);
+                target.fs().delete(new Path(new Path(target.out(), TileFiles.TILES_DIR), TileFiles.TMP_DIR), true);
+            }
+        }
+    }
+
+    /** The qualified output folder, whether it exists, and the plan of the run being resumed (or null). */
+    private record Target(Path out, FileSystem fs, boolean exists, KernelManifest previous) {
+    }
+
+    /** The input(s) read and checked: {@code in2} is null for a symmetric Gram. */
+    private record Inputs(InputTable in, InputTable in2) {
+        void release() {
+            in.release();
+            if (in2 != null) {
+                in2.release();
+            }
+        }
+    }
+
+    /** The staged row and column blocks (the same for a symmetric Gram; null when no tile is computed). */
+    private record Staged(BlockFiles.Staged rows, BlockFiles.Staged cols) {
+    }
+
+    /** Refuses an existing output without --overwrite/--resume and outputs overlapping an input. */
+    private Target checkOutput() throws IOException {
         Path out = new Path(req.output());
         FileSystem fs = out.getFileSystem(conf);
         out = fs.makeQualified(out);
@@ -91,182 +170,138 @@ public final class GramJob {
         if (req.input().cross()) {
             checkNoOverlap(out, req.input().input2());
         }
-        KernelManifest previous = exists && req.resume() ? previousPlan(fs, out) : null;
+        return new Target(out, fs, exists, exists && req.resume() ? previousPlan(fs, out) : null);
+    }
 
-        SparkContext sc = spark.sparkContext();
-        Thread warm = !sc.master().startsWith("local") ? early : early != null ? early : warmUp(req.kernel());
+    /** Reads and checks input (and input2 of a cross kernel, which must have the same feature length). */
+    private Inputs readInputs() {
         InputTable in = InputTable.load(spark, req.input().input(), req.input(), "input");
-        InputTable in2 = null;
-        String runId = UUID.randomUUID().toString().substring(0, 8);
-        Path blocks = new Path(out, BLOCKS_DIR);
-        boolean created = false;
+        if (!req.input().cross()) {
+            return new Inputs(in, null);
+        }
         try {
-            if (req.input().cross()) {
-                in2 = InputTable.load(spark, req.input().input2(), req.input(), "input2");
-                if (in2.d() != in.d()) {
-                    throw new UserError("input2 has feature length " + in2.d() + " but input has " + in.d()
-                            + "; both inputs need the same feature length");
-                }
-            }
-            Normalizer norm = fitNormalizer(in);
-            if (req.input().normalize() == Normalize.NONE) {
-                checkOverflow(in, "");
-                if (in2 != null) {
-                    checkOverflow(in2, "input2: ");
-                }
-            } else if (req.input().normalize() == Normalize.L2
-                    && (in.maxSquaredNorm() > 0 || (in2 != null && in2.maxSquaredNorm() > 0))) {
-                checkUnitNormOverflow(in.d());
-            }
-            timings.put("read", secs(t0));
-
-            KernelConfig k = req.kernel();
-            boolean symmetric = in2 == null;
-            long n2 = symmetric ? in.n() : in2.n();
-            int b = k.blockSize() > 0 ? k.blockSize()
-                    : previous != null ? previous.blockSize()
-                    : defaultBlockSize(in.n(), n2, symmetric, in.d(), k);
-            GramPlan plan = new GramPlan(in.n(), n2, b, symmetric);
-            KernelManifest planned = planManifest(k, plan, in, in2);
-            if (previous != null) {
-                List<String> diffs = planned.planDifferences(previous);
-                if (!diffs.isEmpty()) {
-                    throw new UserError("--resume refused: '" + req.output() + "' was planned for a different computation: "
-                            + String.join("; ", diffs) + ". Use --overwrite to start over");
-                }
-            }
-            if (exists && req.overwrite()) {
-                LOG.info("--overwrite: deleting {}", out);
-                fs.delete(out, true);
-            }
-            fs.mkdirs(out);
-            created = true;
-            Path planFile = new Path(out, KernelManifest.PLAN_JSON);
-            if (previous == null || !fs.exists(planFile)) {
-                planned.write(conf, planFile);
-            }
-            Path tilesDir = new Path(out, TileFiles.TILES_DIR);
-            List<BlockPair> present = new ArrayList<>();
-            for (int[] ij : TileStore.listTiles(conf, out.toString())) {
-                BlockPair p = new BlockPair(ij[0], ij[1]);
-                if (plan.contains(p)) {
-                    present.add(p);
-                }
-            }
-            int keep = req.keepBlocks();
-            long kept = 0;
-            if (keep > 0) { // ntk run appending rows: these tiles stay valid in the result being extended
-                for (BlockPair p : plan.pairs()) {
-                    if (p.row() < keep && p.col() < keep) {
-                        present.add(p);
-                        kept++;
-                    }
-                }
-            }
-            List<BlockPair> todo = plan.missing(present);
-            Path kernelJson = new Path(out, KernelManifest.KERNEL_JSON);
-            if (req.resume()) {
-                String msg = String.format(Locale.ROOT, "resume: %d of %d tiles already present, computing %d",
-                        present.size(), plan.tileCount(), todo.size());
-                LOG.info(msg);
-                System.out.println(msg);
-                if (todo.isEmpty() && fs.exists(kernelJson)) {
-                    KernelManifest done = KernelManifest.read(conf, kernelJson);
-                    return new GramResult(done, out.toString(), present.size(), 0, secs(t0), 0, 0, 0, 0);
-                }
-            }
-            if (fs.exists(kernelJson)) {
-                fs.delete(kernelJson, false); // no longer true: some tiles are missing
-            }
-
-            // index/ (index2/) is written by the staging tasks, from the rows they hold anyway
-            long tsg = System.nanoTime();
-            Path runBlocks = new Path(blocks, runId);
-            boolean stageBlocks = !todo.isEmpty();
-            BlockFiles.Staged rowSide = stage(in, norm, plan.blockSize(), new Path(runBlocks, "rows"), new Path(out, INDEX_DIR),
-                    stageBlocks, "input");
-            BlockFiles.Staged colSide = symmetric ? rowSide
-                    : stage(in2, norm, plan.blockSize(), new Path(runBlocks, "cols"), new Path(out, INDEX2_DIR), stageBlocks, "input2");
-            in.release();
-            if (in2 != null) {
+            InputTable in2 = InputTable.load(spark, req.input().input2(), req.input(), "input2");
+            if (in2.d() != in.d()) {
                 in2.release();
+                throw new UserError("input2 has feature length " + in2.d() + " but input has " + in.d()
+                        + "; both inputs need the same feature length");
             }
-            timings.put("stage", secs(tsg)); // includes writing index/ (the staging tasks write it)
-
-            long tt = System.nanoTime();
-            if (warm != null) {
-                warm.interrupt(); // the tiles compile the kernels themselves from here on
-            }
-            fs.mkdirs(new Path(tilesDir, TileFiles.TMP_DIR));
-            List<TileReport> reports = runTiles(plan, todo, rowSide, colSide, tilesDir, present.size());
-            timings.put("tiles", secs(tt));
-
-            long tc = System.nanoTime();
-            List<int[]> now = TileStore.listTiles(conf, out.toString());
-            long have = now.stream().filter(ij -> plan.contains(new BlockPair(ij[0], ij[1]))).count();
-            if (have + kept != plan.tileCount()) {
-                throw new IOException("only " + have + " of " + plan.tileCount() + " tile files are present after the tile jobs");
-            }
-            long bytes = 0;
-            double gemmNanos = 0;
-            double flops = 0;
-            long entries = 0;
-            TreeSet<String> gemms = new TreeSet<>();
-            TreeSet<String> recs = new TreeSet<>();
-            TreeSet<String> species = new TreeSet<>();
-            double read = 0;
-            double rec = 0;
-            double write = 0;
-            for (TileReport r : reports) {
-                bytes += r.bytes();
-                gemmNanos += r.gemmNanos();
-                flops += r.gemmFlops();
-                entries += r.entries();
-                read += r.readNanos() / 1e9;
-                rec += r.recursionNanos() / 1e9;
-                write += r.writeNanos() / 1e9;
-                gemms.add(r.gemm());
-                recs.add(r.recursion());
-                species.add(r.species());
-            }
-            long totalBytes = bytes;
-            if (!present.isEmpty()) {
-                totalBytes = 0;
-                for (int[] ij : now) {
-                    totalBytes += fs.getFileStatus(TileStore.tilePath(out.toString(), ij[0], ij[1])).getLen();
-                }
-            }
-            Map<String, List<String>> impls = new LinkedHashMap<>();
-            impls.put("gemm", new ArrayList<>(gemms));
-            impls.put("recursion", new ArrayList<>(recs));
-            impls.put("vector", new ArrayList<>(species));
-            timings.put("taskRead", read);
-            timings.put("taskGemm", gemmNanos / 1e9);
-            timings.put("taskRecursion", rec);
-            timings.put("taskWrite", write);
-            // core-seconds of the tile phase not spent in tile work: scheduling, task serialization,
-            // idle cores at the end of a batch (the "Spark overhead" of a benchmark breakdown)
-            timings.put("tileOverheadCoreSeconds", Math.max(0, timings.get("tiles") * jsc.defaultParallelism()
-                    - (read + gemmNanos / 1e9 + rec + write)));
-            timings.put("commit", secs(tc));
-            timings.put("total", secs(t0));
-            KernelManifest done = planned.completed(plan.tileCount(), totalBytes, timings, impls, Instant.now().toString());
-            done.write(conf, kernelJson);
-            LOG.info("committed {} ({} tiles)", kernelJson, plan.tileCount());
-            return new GramResult(done, out.toString(), present.size(), reports.size(), secs(t0), gemmNanos / 1e9, flops, bytes,
-                    entries);
-        } finally {
-            sc.setJobDescription(null);
+            return new Inputs(in, in2);
+        } catch (RuntimeException e) {
             in.release();
+            throw e;
+        }
+    }
+
+    /** Fits the normalizer and refuses inputs whose kernel overflows, before anything is written. */
+    private Normalizer checkInputs(Inputs inputs) {
+        InputTable in = inputs.in();
+        InputTable in2 = inputs.in2();
+        Normalizer norm = fitNormalizer(in);
+        if (req.input().normalize() == Normalize.NONE) {
+            checkOverflow(in, "");
             if (in2 != null) {
-                in2.release();
+                checkOverflow(in2, "input2: ");
             }
-            BlockFiles.evict(new Path(blocks, runId).toString());
-            if (created) {
-                fs.delete(blocks, true);
-                fs.delete(new Path(new Path(out, TileFiles.TILES_DIR), TileFiles.TMP_DIR), true);
+        } else if (req.input().normalize() == Normalize.L2
+                && (in.maxSquaredNorm() > 0 || (in2 != null && in2.maxSquaredNorm() > 0))) {
+            checkUnitNormOverflow(in.d());
+        }
+        return norm;
+    }
+
+    /** The block layout: --block-size, else the resumed run's, else one picked from d and memory. */
+    private GramPlan plan(Inputs inputs, Target target) {
+        KernelConfig k = req.kernel();
+        InputTable in = inputs.in();
+        boolean symmetric = inputs.in2() == null;
+        long n2 = symmetric ? in.n() : inputs.in2().n();
+        int b = k.blockSize() > 0 ? k.blockSize()
+                : target.previous() != null ? target.previous().blockSize()
+                : defaultBlockSize(in.n(), n2, symmetric, in.d(), k);
+        return new GramPlan(in.n(), n2, b, symmetric);
+    }
+
+    /** --resume continues only a run planned for the same computation. */
+    private void checkResumable(Target target, KernelManifest planned) {
+        if (target.previous() == null) {
+            return;
+        }
+        List<String> diffs = planned.planDifferences(target.previous());
+        if (!diffs.isEmpty()) {
+            throw new UserError("--resume refused: '" + req.output() + "' was planned for a different computation: "
+                    + String.join("; ", diffs) + ". Use --overwrite to start over");
+        }
+    }
+
+    /** Deletes the old output (--overwrite), creates OUT and writes _plan.json (kept when resuming). */
+    private void createOutput(Target target, KernelManifest planned) throws IOException {
+        FileSystem fs = target.fs();
+        if (target.exists() && req.overwrite()) {
+            LOG.info("--overwrite: deleting {}", target.out());
+            fs.delete(target.out(), true);
+        }
+        fs.mkdirs(target.out());
+        Path planFile = new Path(target.out(), KernelManifest.PLAN_JSON);
+        if (target.previous() == null || !fs.exists(planFile)) {
+            planned.write(conf, planFile);
+        }
+    }
+
+    /** The tile files already in OUT. */
+    private List<BlockPair> tilesOnDisk(Path out) throws IOException {
+        List<BlockPair> out2 = new ArrayList<>();
+        for (int[] ij : TileStore.listTiles(conf, out.toString())) {
+            out2.add(new BlockPair(ij[0], ij[1]));
+        }
+        return out2;
+    }
+
+    /** Writes index/ (index2/) and, when tiles are to be computed, the staged blocks of both sides. */
+    private Staged stageInputs(Inputs inputs, Normalizer norm, GramPlan plan, Path out, Path runBlocks, boolean blocks)
+            throws IOException {
+        BlockFiles.Staged rowSide = stage(inputs.in(), norm, plan.blockSize(), new Path(runBlocks, "rows"), new Path(out, INDEX_DIR),
+                blocks, "input");
+        BlockFiles.Staged colSide = inputs.in2() == null ? rowSide
+                : stage(inputs.in2(), norm, plan.blockSize(), new Path(runBlocks, "cols"), new Path(out, INDEX2_DIR), blocks, "input2");
+        inputs.release();
+        return new Staged(rowSide, colSide);
+    }
+
+    /** Checks every planned tile is present, sums the task reports and writes kernel.json last. */
+    private GramResult commit(Target target, GramPlan plan, KernelManifest planned, GramPlan.Work work, List<TileReport> reports,
+                              Map<String, Double> timings, long t0) throws IOException {
+        long tc = System.nanoTime();
+        FileSystem fs = target.fs();
+        String out = target.out().toString();
+        List<int[]> now = TileStore.listTiles(conf, out);
+        long have = now.stream().filter(ij -> plan.contains(new BlockPair(ij[0], ij[1]))).count();
+        if (have + work.kept() != plan.tileCount()) {
+            throw new IOException("only " + have + " of " + plan.tileCount() + " tile files are present after the tile jobs");
+        }
+        TileReport.Totals sum = TileReport.Totals.of(reports);
+        long totalBytes = sum.bytes();
+        if (!work.present().isEmpty()) {
+            totalBytes = 0;
+            for (int[] ij : now) {
+                totalBytes += fs.getFileStatus(TileStore.tilePath(out, ij[0], ij[1])).getLen();
             }
         }
+        timings.put("taskRead", sum.readSeconds());
+        timings.put("taskGemm", sum.gemmSeconds());
+        timings.put("taskRecursion", sum.recursionSeconds());
+        timings.put("taskWrite", sum.writeSeconds());
+        // core-seconds of the tile phase not spent in tile work: scheduling, task serialization,
+        // idle cores at the end of a batch (the "Spark overhead" of a benchmark breakdown)
+        timings.put("tileOverheadCoreSeconds", Math.max(0, timings.get("tiles") * jsc.defaultParallelism() - sum.taskSeconds()));
+        timings.put("commit", secs(tc));
+        timings.put("total", secs(t0));
+        KernelManifest done = planned.completed(plan.tileCount(), totalBytes, timings, sum.implementations(), Instant.now().toString());
+        Path kernelJson = new Path(target.out(), KernelManifest.KERNEL_JSON);
+        done.write(conf, kernelJson);
+        LOG.info("committed {} ({} tiles)", kernelJson, plan.tileCount());
+        return new GramResult(done, out, work.present().size(), reports.size(), secs(t0), sum.gemmSeconds(), sum.gemmFlops(),
+                sum.bytes(), sum.entries());
     }
 
     /** A warm-up started by {@link #startWarmUp} before the SparkSession, taken by the next {@link #run}. */
@@ -296,8 +331,7 @@ public final class GramJob {
         Thread t = new Thread(() -> {
             try {
                 long t0 = System.nanoTime();
-                int tiles = org.sparkntk.tile.Tiles.warmUp(k.spec(), k.depthArray(), k.kernels().contains(KernelKind.NTK),
-                        k.kernels().contains(KernelKind.NNGP), WARM_UP_MILLIS);
+                int tiles = org.sparkntk.tile.Tiles.warmUp(k.kernel(), WARM_UP_MILLIS);
                 LOG.debug("tile kernel warm-up: {} small tiles in {} ms", tiles, (System.nanoTime() - t0) / 1_000_000);
             } catch (RuntimeException e) {
                 LOG.debug("tile kernel warm-up failed (harmless): {}", e.toString());
@@ -345,11 +379,9 @@ public final class GramJob {
      * kernel checks its rows as well (Tiles.compute).
      */
     private void checkOverflow(InputTable t, String label) {
-        KernelConfig k = req.kernel();
-        int[] depths = k.depthArray();
-        NetworkSpec spec = k.spec();
-        String what = org.sparkntk.tile.Diagonal.overflow(spec, t.maxSquaredNorm(), t.d(), depths[depths.length - 1],
-                k.kernels().contains(KernelKind.NTK));
+        KernelSpec k = req.kernel().kernel();
+        NetworkSpec spec = k.network();
+        String what = Diagonal.overflow(spec, t.maxSquaredNorm(), t.d(), k.deepest(), k.has(KernelKind.NTK));
         if (what != null) {
             throw new UserError(label + t.maxNormRow() + " (squared norm "
                     + String.format(java.util.Locale.ROOT, "%.3g", t.maxSquaredNorm()) + ") makes the kernel overflow"
@@ -365,11 +397,9 @@ public final class GramJob {
      * task. (--normalize standardize: the norms are known only row by row; Tiles.compute checks.)
      */
     private void checkUnitNormOverflow(int d) {
-        KernelConfig k = req.kernel();
-        int[] depths = k.depthArray();
-        NetworkSpec spec = k.spec();
-        String what = org.sparkntk.tile.Diagonal.overflow(spec, 1.0, d, depths[depths.length - 1],
-                k.kernels().contains(KernelKind.NTK));
+        KernelSpec k = req.kernel().kernel();
+        NetworkSpec spec = k.network();
+        String what = Diagonal.overflow(spec, 1.0, d, k.deepest(), k.has(KernelKind.NTK));
         if (what != null) {
             throw new UserError("--normalize l2 scales every row to unit norm, and at unit norm the kernel overflows double"
                     + " precision: " + what + " (activation " + spec.activation().name() + ", 'weight-std' "
@@ -385,7 +415,12 @@ public final class GramJob {
         if (mode == Normalize.L2) {
             return Normalizer.l2();
         }
-        spark.sparkContext().setJobDescription("spark-ntk: column statistics for --normalize standardize");
+        return JobLabel.call(spark.sparkContext(), "spark-ntk: column statistics for --normalize standardize",
+                () -> columnStatistics(in));
+    }
+
+    /** Column means and sums of squared deviations (two passes over the cached rows). */
+    private static Normalizer columnStatistics(InputTable in) {
         int d = in.d();
         long n = in.n();
         double[] sum = in.rows().treeAggregate(new double[d], (acc, r) -> {
@@ -426,22 +461,18 @@ public final class GramJob {
             int execCores = sc.getConf().getInt("spark.executor.cores", 1);
             taskHeap = mem / Math.max(1, execCores);
         }
-        int b = BlockSizing.choose(n, n2, symmetric, d, k.outputs(), k.precision() == Precision.FLOAT32 ? 4 : 8, taskHeap, cores);
+        int outputs = k.kernel().outputs();
+        int b = BlockSizing.choose(n, n2, symmetric, d, outputs, k.kernel().precision() == Precision.FLOAT32 ? 4 : 8, taskHeap,
+                cores);
         LOG.info("block size {} (from d={}, {} outputs per tile, {} MiB heap per task, {} cores; --block-size overrides)",
-                b, d, k.outputs(), taskHeap >> 20, cores);
+                b, d, outputs, taskHeap >> 20, cores);
         return b;
     }
 
     private KernelManifest planManifest(KernelConfig k, GramPlan plan, InputTable in, InputTable in2) {
-        List<String> kernels = new ArrayList<>();
-        for (KernelKind kk : k.kernels()) {
-            kernels.add(kk.label());
-        }
-        return new KernelManifest(KernelManifest.FORMAT_VERSION, plan.symmetric(), k.spec().activation().name(),
-                k.spec().weightStd(), k.spec().biasStd(), k.depths(), kernels, k.precision().label(), plan.n(),
-                plan.symmetric() ? null : plan.n2(), in.d(), plan.blockSize(), plan.rowBlocks(), plan.colBlocks(),
-                plan.tileCount(), in.info(), in2 == null ? null : in2.info(), req.input().normalize().label(),
-                BuildInfo.version(), null, null, null, null, Instant.now().toString());
+        return KernelManifest.plan(k.kernel(), plan.symmetric(), plan.n(), plan.symmetric() ? null : plan.n2(), in.d(),
+                plan.blockSize(), plan.rowBlocks(), plan.colBlocks(), plan.tileCount(), in.info(), in2 == null ? null : in2.info(),
+                req.input().normalize().label(), BuildInfo.version(), Instant.now().toString());
     }
 
     /**
@@ -465,13 +496,12 @@ public final class GramJob {
         if (blocks) {
             fs.mkdirs(dir);
         }
-        spark.sparkContext().setJobDescription("spark-ntk: " + (narrow ? "stage " + label + " blocks and " : "") + "write "
-                + indexDir.getName() + "/");
+        String indexLabel = "spark-ntk: " + (narrow ? "stage " + label + " blocks and " : "") + "write " + indexDir.getName() + "/";
         HadoopConf hc = new HadoopConf(conf);
         String dirName = dir.toString();
         String indexName = indexDir.toString();
         DataType idType = t.idType();
-        List<long[]> segments = t.rows().mapPartitionsWithIndex((part, it) -> {
+        List<long[]> segments = JobLabel.call(spark.sparkContext(), indexLabel, () -> t.rows().mapPartitionsWithIndex((part, it) -> {
             List<InputRow> rows = new ArrayList<>();
             it.forEachRemaining(rows::add);
             rows.sort((a, b) -> Long.compare(a.index(), b.index()));
@@ -498,15 +528,14 @@ public final class GramJob {
                 i = j;
             }
             return segs.iterator();
-        }, true).collect();
+        }, true).collect());
         fs.delete(new Path(indexDir, TileFiles.TMP_DIR), true);
         if (!blocks) {
             return null;
         }
         if (!narrow) {
-            spark.sparkContext().setJobDescription("spark-ntk: stage " + label + " blocks");
             int parts = (int) Math.max(1, Math.min(nBlocks, 4L * jsc.defaultParallelism()));
-            segments = t.rows().mapToPair(r -> new Tuple2<>((int) (r.index() / bs), new Tuple2<>(r.index(), norm.apply(r.x()))))
+            segments = JobLabel.call(spark.sparkContext(), "spark-ntk: stage " + label + " blocks", () -> t.rows().mapToPair(r -> new Tuple2<>((int) (r.index() / bs), new Tuple2<>(r.index(), norm.apply(r.x()))))
                     .groupByKey(parts)
                     .map(g -> {
                         long start = (long) g._1() * bs;
@@ -517,7 +546,7 @@ public final class GramJob {
                         }
                         BlockFiles.writeSegment(hc.get(), BlockFiles.segmentPath(new Path(dirName), start), start, rows, d, i -> x[i]);
                         return new long[] {start, rows};
-                    }).collect();
+                    }).collect());
         }
         BlockFiles.Staged staged = BlockFiles.Staged.of(dirName, n, bs, d, segments);
         LOG.info("staged {} rows of {} as {} segments ({})", n, label, staged.starts().length,
@@ -537,9 +566,8 @@ public final class GramJob {
         SparkContext sc = spark.sparkContext();
         LongAccumulator tilesDone = sc.longAccumulator("spark-ntk tiles");
         LongAccumulator entriesDone = sc.longAccumulator("spark-ntk entries");
-        TileTask task = new TileTask(new HadoopConf(conf), rows, cols, tilesDir.toString(), k.spec(),
-                k.depthArray(), k.kernels().contains(KernelKind.NTK), k.kernels().contains(KernelKind.NNGP), k.precision(),
-                plan.symmetric(), tilesDone, entriesDone);
+        TileTask task = new TileTask(new HadoopConf(conf), rows, cols, tilesDir.toString(), k.kernel(), plan.symmetric(),
+                tilesDone, entriesDone);
         long todoEntries = 0;
         for (BlockPair p : todo) {
             todoEntries += (long) plan.rowsIn(p.row()) * plan.colsIn(p.col());
@@ -562,11 +590,10 @@ public final class GramJob {
                 List<BlockPair> batch = batches.get(bi);
                 int from = presentBefore + doneTiles + 1;
                 int to = presentBefore + doneTiles + batch.size();
-                sc.setJobDescription(String.format(Locale.ROOT, "NTK tiles %d-%d/%d (batch %d/%d)", from, to, total, bi + 1,
-                        batches.size()));
                 int perTask = Math.max(1, Math.min(4, batch.size() / (4 * parallelism)));
                 int slices = (batch.size() + perTask - 1) / perTask;
-                reports.addAll(jsc.parallelize(batch, slices).mapPartitions(task).collect());
+                reports.addAll(JobLabel.call(sc, String.format(Locale.ROOT, "NTK tiles %d-%d/%d (batch %d/%d)", from, to, total,
+                        bi + 1, batches.size()), () -> jsc.parallelize(batch, slices).mapPartitions(task).collect()));
                 doneTiles += batch.size();
                 progress(doneTiles, entriesOf(reports), todo.size(), allEntries, presentBefore, total, start);
             }

@@ -9,7 +9,7 @@ import java.util.Set;
 /**
  * The block layout of a kernel matrix (pure, no Spark): n rows and n2 columns in blocks of
  * {@code blockSize} (the last ragged), and the block pairs to compute: I &lt;= J for a symmetric
- * Gram, all pairs for a cross kernel (docs/design.md, "Plan").
+ * Gram, all pairs for a cross kernel (docs/design.md, "Phases").
  */
 public record GramPlan(long n, long n2, int blockSize, boolean symmetric) {
 
@@ -85,6 +85,39 @@ public record GramPlan(long n, long n2, int blockSize, boolean symmetric) {
             }
         }
         return out;
+    }
+
+    /**
+     * Which tiles a run computes.
+     *
+     * @param present the plan's tiles already in OUT, then the kept ones
+     * @param kept    tiles valid in the result being extended ({@code ntk run} appending rows), not in OUT
+     * @param todo    the rest, in {@link #pairs()} order
+     */
+    public record Work(List<BlockPair> present, long kept, List<BlockPair> todo) {
+    }
+
+    /**
+     * The work of a run given the tile files found in OUT (those outside this plan are ignored)
+     * and {@code keepBlocks}: tiles whose row and column blocks are both below it are kept.
+     */
+    public Work work(Collection<BlockPair> onDisk, int keepBlocks) {
+        List<BlockPair> present = new ArrayList<>();
+        for (BlockPair p : onDisk) {
+            if (contains(p)) {
+                present.add(p);
+            }
+        }
+        long kept = 0;
+        if (keepBlocks > 0) {
+            for (BlockPair p : pairs()) {
+                if (p.row() < keepBlocks && p.col() < keepBlocks) {
+                    present.add(p);
+                    kept++;
+                }
+            }
+        }
+        return new Work(present, kept, missing(present));
     }
 
     /** True when (I, J) is a tile of this plan. */

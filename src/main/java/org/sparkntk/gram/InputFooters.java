@@ -26,7 +26,7 @@ import org.sparkntk.io.KernelManifest.FileFingerprint;
 
 /**
  * The data files of a plain Parquet input (one file, or a folder of files without subfolders)
- * and their footers, read on the driver (docs/design.md, "Input"): the schema of the first file
+ * and their footers, read on the driver (docs/design.md, "Phases"): the schema of the first file
  * and every file's row count. Spark's {@code spark.read().parquet(path)} infers the schema with a
  * Spark job, and the row counts would otherwise need a pass over the scan before any row can be
  * given its matrix index. Anything else (globs, partition folders, summary files, unreadable

@@ -27,6 +27,7 @@ import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat$;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetToSparkSchemaConverter;
 import org.apache.spark.sql.internal.SessionStateHelper$;
 import org.apache.spark.storage.StorageLevel;
+import org.sparkntk.io.JobLabel;
 import org.sparkntk.io.KernelManifest.FileFingerprint;
 import org.sparkntk.io.KernelManifest.InputInfo;
 import org.sparkntk.options.InputConfig;
@@ -34,7 +35,7 @@ import org.sparkntk.spec.UserError;
 import scala.Tuple2;
 
 /**
- * Reads one Parquet input into indexed rows and validates it (docs/design.md, "Input"): column
+ * Reads one Parquet input into indexed rows and validates it (docs/design.md, "Phases"): column
  * presence and types on the driver, then one pass over the rows for nulls, NaN/Inf, lengths,
  * and duplicate ids. Rows are indexed in input order, (file path, row index in file): the index
  * is the number of rows in the files whose path sorts first plus the row's position in its file.
@@ -129,173 +130,229 @@ public final class InputTable {
         // a plain file or folder: schema and row counts from the footers, read here, instead of
         // Spark's schema inference job and a counting pass over the scan (InputFooters)
         InputFooters footers = InputFooters.read(SessionStateHelper$.MODULE$.getHadoopConf(spark), path);
-        Dataset<Row> df;
+        Dataset<Row> df = open(spark, path, footers, what);
+        String idCol = cfg.idCol();
+        DataType idType = idType(df.schema(), idCol, what);
+        Features features = Features.of(df.schema(), cfg, what);
+        List<FileFingerprint> files = footers != null ? footers.fingerprints() : fingerprint(spark, df);
+        long tSchema = System.nanoTime();
+        JavaRDD<Tuple2<String, InputRow>> located = locate(df, features, idCol, idType);
+        Indexed indexed = footers != null ? indexFromFooters(located, footers, what, idCol != null)
+                : indexByCounting(spark, located, what, idCol != null);
+        Checked checked = check(spark, indexed, footers, idCol, what, label);
+        long tEnd = System.nanoTime();
+        LOG.info(String.format(java.util.Locale.ROOT,
+                "%s: %d rows, d = %d, read and checked in %.1f s (schema and files %.1f s%s, scan and checks %.1f s)",
+                what, checked.res().n(), checked.res().d(), (tEnd - t0) / 1e9, (tSchema - t0) / 1e9,
+                footers != null ? " from the footers" : "", (tEnd - tSchema) / 1e9));
+        InputInfo info = new InputInfo(path, cfg.featuresCols() == null ? cfg.featuresCol() : null, cfg.featuresCols(), idCol,
+                idType.simpleString(), files);
+        return new InputTable(indexed.rows(), indexed.cached(), checked.res().n(), checked.res().d(), idType, info,
+                checked.runs(), checked.res().maxSq(), checked.res().maxName());
+    }
+
+    /** The input as a DataFrame, with the footers' schema when they were read (no inference job). */
+    private static Dataset<Row> open(SparkSession spark, String path, InputFooters footers, String what) {
         try {
             if (footers != null) {
-                df = spark.read().schema(footerSchema(spark, footers)).parquet(path);
-            } else {
-                df = spark.read().parquet(path);
+                return spark.read().schema(footerSchema(spark, footers)).parquet(path);
             }
+            return spark.read().parquet(path);
         } catch (Exception e) {
             throw new UserError(what + " cannot be read as Parquet: " + firstLine(e.getMessage()), e);
         }
-        StructType schema = df.schema();
-        String idCol = cfg.idCol();
-        DataType idType = DataTypes.LongType;
-        if (idCol != null) {
-            StructField f = field(schema, idCol, "--id-col", what);
-            DataType t = f.dataType();
-            if (!(t.equals(DataTypes.LongType) || t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType)
-                    || t.equals(DataTypes.ByteType) || t.equals(DataTypes.StringType))) {
-                throw new UserError("column '" + idCol + "' (--id-col) in " + what + " has type " + t.simpleString()
-                        + " but must be an integer type (tinyint, smallint, int, bigint) or string");
-            }
-            idType = t;
+    }
+
+    /** The id column's type (bigint without --id-col); refuses types that cannot be ids. */
+    private static DataType idType(StructType schema, String idCol, String what) {
+        if (idCol == null) {
+            return DataTypes.LongType;
         }
-        List<Column> select = new ArrayList<>();
-        select.add(col("_metadata.file_path").as("_ntk_file"));
-        select.add(col("_metadata.row_index").as("_ntk_pos"));
-        final int kind;
-        final List<String> featureCols;
-        if (cfg.featuresCols() != null) {
-            featureCols = cfg.featuresCols();
-            for (String c : featureCols) {
-                StructField f = field(schema, c, "--features-cols", what);
-                if (!(f.dataType() instanceof NumericType)) {
-                    throw new UserError("column '" + c + "' (--features-cols) in " + what + " has type "
-                            + f.dataType().simpleString() + " but must be numeric");
+        StructField f = field(schema, idCol, "--id-col", what);
+        DataType t = f.dataType();
+        if (!(t.equals(DataTypes.LongType) || t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType)
+                || t.equals(DataTypes.ByteType) || t.equals(DataTypes.StringType))) {
+            throw new UserError("column '" + idCol + "' (--id-col) in " + what + " has type " + t.simpleString()
+                    + " but must be an integer type (tinyint, smallint, int, bigint) or string");
+        }
+        return t;
+    }
+
+    /**
+     * The feature column(s) and how they are stored.
+     *
+     * @param kind ARRAY, VECTOR, OLD_VECTOR or COLS
+     */
+    private record Features(int kind, List<String> cols, DataType arrayType) {
+
+        /** Checks the --features-col / --features-cols of {@code cfg} against the schema. */
+        static Features of(StructType schema, InputConfig cfg, String what) {
+            if (cfg.featuresCols() != null) {
+                for (String c : cfg.featuresCols()) {
+                    StructField f = field(schema, c, "--features-cols", what);
+                    if (!(f.dataType() instanceof NumericType)) {
+                        throw new UserError("column '" + c + "' (--features-cols) in " + what + " has type "
+                                + f.dataType().simpleString() + " but must be numeric");
+                    }
                 }
-                select.add(col(quote(c)));
+                return new Features(COLS, List.copyOf(cfg.featuresCols()), null);
             }
-            kind = COLS;
-        } else {
             String c = cfg.featuresCol();
-            featureCols = List.of(c);
             StructField f = field(schema, c, "--features-col", what);
             DataType t = f.dataType();
             if (t instanceof ArrayType at && (at.elementType().equals(DataTypes.DoubleType)
                     || at.elementType().equals(DataTypes.FloatType))) {
-                kind = ARRAY;
+                return new Features(ARRAY, List.of(c), t);
             } else if (t instanceof org.apache.spark.ml.linalg.VectorUDT) {
-                kind = VECTOR;
+                return new Features(VECTOR, List.of(c), t);
             } else if (t instanceof org.apache.spark.mllib.linalg.VectorUDT) {
-                kind = OLD_VECTOR;
-            } else {
-                throw new UserError("column '" + c + "' (--features-col) in " + what + " has type " + t.simpleString()
-                        + " but must be array<double>, array<float> or a Spark ML vector"
-                        + (t instanceof NumericType ? "; for numeric columns use --features-cols" : ""));
+                return new Features(OLD_VECTOR, List.of(c), t);
             }
+            throw new UserError("column '" + c + "' (--features-col) in " + what + " has type " + t.simpleString()
+                    + " but must be array<double>, array<float> or a Spark ML vector"
+                    + (t instanceof NumericType ? "; for numeric columns use --features-cols" : ""));
+        }
+    }
+
+    /**
+     * Each row as (its file, the row with its position in that file as index): input order is
+     * (file path, row in file), so the row index is the rows in the files sorted before this one
+     * plus _metadata.row_index. No sort or shuffle of the data (Spark orders splits by size, not
+     * by name) and no second scan.
+     */
+    private static JavaRDD<Tuple2<String, InputRow>> locate(Dataset<Row> df, Features features, String idCol, DataType idType) {
+        List<Column> select = new ArrayList<>();
+        select.add(col("_metadata.file_path").as("_ntk_file"));
+        select.add(col("_metadata.row_index").as("_ntk_pos"));
+        for (String c : features.cols()) {
             select.add(col(quote(c)));
         }
         if (idCol != null) {
             select.add(col(quote(idCol)));
         }
-        List<FileFingerprint> files = footers != null ? footers.fingerprints() : fingerprint(spark, df);
-        long tSchema = System.nanoTime();
-        // input order is (file path, row in file): row index = rows in the files sorted before this
-        // one + _metadata.row_index. The one Parquet scan caches (file, row in file, features) and
-        // counts the rows of each file; the index is then a narrow map over the cache. No sort or
-        // shuffle of the data (Spark orders splits by size, not by name) and no second scan.
         final boolean hasId = idCol != null;
-        final int nf = featureCols.size();
-        final List<String> fcols = new ArrayList<>(featureCols);
+        final int kind = features.kind();
+        final int nf = features.cols().size();
+        final List<String> fcols = new ArrayList<>(features.cols());
         Dataset<Row> selected = df.select(select.toArray(new Column[0]));
-        JavaRDD<Tuple2<String, InputRow>> located;
         if (kind == ARRAY) {
             // Spark's internal rows: the array is copied in bulk (UnsafeArrayData.toDoubleArray) instead
             // of being converted to a Row holding d boxed numbers per row, the slowest step of the read
-            ArrayType at = (ArrayType) schema.apply(featureCols.get(0)).dataType();
+            ArrayType at = (ArrayType) features.arrayType();
             boolean f32 = at.elementType().equals(DataTypes.FloatType);
             boolean nulls = at.containsNull();
-            DataType idT = idType;
-            String fcol = featureCols.get(0);
-            located = selected.queryExecution().toRdd().toJavaRDD().mapPartitions(it -> {
+            String fcol = fcols.get(0);
+            return selected.queryExecution().toRdd().toJavaRDD().mapPartitions(it -> {
                 FileName name = new FileName();
                 List<Tuple2<String, InputRow>> out = new ArrayList<>();
                 while (it.hasNext()) {
                     InternalRow r = it.next();
                     out.add(new Tuple2<>(name.of(r.getUTF8String(0)),
-                            arrayRow(r, r.getLong(1), f32, nulls, fcol, hasId ? idT : null)));
-                }
-                return out.iterator();
-            }, true);
-        } else {
-            located = selected.javaRDD().mapPartitions(it -> {
-                List<Tuple2<String, InputRow>> out = new ArrayList<>();
-                String last = null;
-                while (it.hasNext()) {
-                    Row r = it.next();
-                    String f = r.getString(0);
-                    last = f.equals(last) ? last : f;
-                    out.add(new Tuple2<>(last, toInputRow(r, r.getLong(1), kind, nf, fcols, hasId)));
+                            arrayRow(r, r.getLong(1), f32, nulls, fcol, hasId ? idType : null)));
                 }
                 return out.iterator();
             }, true);
         }
-        JavaRDD<InputRow> rows;
-        JavaRDD<?> cached;
-        if (footers != null) {
-            // the footers gave every file's row count: the index is known while scanning
-            java.util.HashMap<String, Long> offsets = new java.util.HashMap<>();
-            long offset = 0;
-            for (InputFooters.DataFile f : footers.files()) {
-                offsets.put(f.uri(), offset);
-                offset += f.rows();
+        return selected.javaRDD().mapPartitions(it -> {
+            List<Tuple2<String, InputRow>> out = new ArrayList<>();
+            String last = null;
+            while (it.hasNext()) {
+                Row r = it.next();
+                String f = r.getString(0);
+                last = f.equals(last) ? last : f;
+                out.add(new Tuple2<>(last, toInputRow(r, r.getLong(1), kind, nf, fcols, hasId)));
             }
-            rows = located.mapPartitions(it -> {
-                List<InputRow> out = new ArrayList<>();
-                String file = null;
-                long first = 0;
-                while (it.hasNext()) {
-                    Tuple2<String, InputRow> t = it.next();
-                    if (!t._1().equals(file)) {
-                        Long o = offsets.get(InputFooters.key(t._1()));
-                        if (o == null) {
-                            throw new IllegalStateException("Spark read " + t._1() + ", which was not in the listing of " + what
-                                    + "; was the input changed while it was read?");
-                        }
-                        file = t._1();
-                        first = o;
+            return out.iterator();
+        }, true);
+    }
+
+    /** The indexed rows and the RDD that holds them in the cache (unpersisted by {@link #release}). */
+    private record Indexed(JavaRDD<InputRow> rows, JavaRDD<?> cached) {
+    }
+
+    /** The footers gave every file's row count: the index is known while scanning; the one scan is cached. */
+    private static Indexed indexFromFooters(JavaRDD<Tuple2<String, InputRow>> located, InputFooters footers, String what,
+                                            boolean hasId) {
+        java.util.HashMap<String, Long> offsets = new java.util.HashMap<>();
+        long offset = 0;
+        for (InputFooters.DataFile f : footers.files()) {
+            offsets.put(f.uri(), offset);
+            offset += f.rows();
+        }
+        JavaRDD<InputRow> rows = located.mapPartitions(it -> {
+            List<InputRow> out = new ArrayList<>();
+            String file = null;
+            long first = 0;
+            while (it.hasNext()) {
+                Tuple2<String, InputRow> t = it.next();
+                if (!t._1().equals(file)) {
+                    Long o = offsets.get(InputFooters.key(t._1()));
+                    if (o == null) {
+                        throw new IllegalStateException("Spark read " + t._1() + ", which was not in the listing of " + what
+                                + "; was the input changed while it was read?");
                     }
-                    InputRow r = t._2();
-                    long index = first + r.index();
-                    out.add(new InputRow(index, hasId ? r.id() : Long.valueOf(index), r.x(), r.problem()));
+                    file = t._1();
+                    first = o;
                 }
-                return out.iterator();
-            }, true).persist(StorageLevel.MEMORY_AND_DISK());
-            cached = rows;
-        } else {
-            located = located.persist(StorageLevel.MEMORY_AND_DISK());
-            spark.sparkContext().setJobDescription("spark-ntk: read " + what);
-            List<java.util.Map<String, Long>> perPart = located.mapPartitions(it -> {
-                java.util.Map<String, Long> c = new java.util.HashMap<>();
-                while (it.hasNext()) {
-                    c.merge(it.next()._1(), 1L, Long::sum);
-                }
-                return List.of(c).iterator();
-            }, true).collect();
-            java.util.TreeMap<String, Long> counts = new java.util.TreeMap<>();
-            for (java.util.Map<String, Long> c : perPart) {
-                c.forEach((f, k) -> counts.merge(f, k, Long::sum));
-            }
-            java.util.HashMap<String, Long> offsets = new java.util.HashMap<>();
-            long offset = 0;
-            for (java.util.Map.Entry<String, Long> e : counts.entrySet()) {
-                offsets.put(e.getKey(), offset);
-                offset += e.getValue();
-            }
-            rows = located.map(t -> {
                 InputRow r = t._2();
-                long index = offsets.get(t._1()) + r.index();
-                return new InputRow(index, hasId ? r.id() : Long.valueOf(index), r.x(), r.problem());
-            });
-            cached = located;
+                long index = first + r.index();
+                out.add(new InputRow(index, hasId ? r.id() : Long.valueOf(index), r.x(), r.problem()));
+            }
+            return out.iterator();
+        }, true).persist(StorageLevel.MEMORY_AND_DISK());
+        return new Indexed(rows, rows);
+    }
+
+    /**
+     * Without footers: the one Parquet scan caches (file, row in file, features) and counts the
+     * rows of each file; the index is then a narrow map over the cache.
+     */
+    private static Indexed indexByCounting(SparkSession spark, JavaRDD<Tuple2<String, InputRow>> scanned, String what,
+                                           boolean hasId) {
+        JavaRDD<Tuple2<String, InputRow>> located = scanned.persist(StorageLevel.MEMORY_AND_DISK());
+        List<java.util.Map<String, Long>> perPart = JobLabel.call(spark.sparkContext(), "spark-ntk: read " + what,
+                () -> located.mapPartitions(it -> {
+                    java.util.Map<String, Long> c = new java.util.HashMap<>();
+                    while (it.hasNext()) {
+                        c.merge(it.next()._1(), 1L, Long::sum);
+                    }
+                    return List.of(c).iterator();
+                }, true).collect());
+        java.util.TreeMap<String, Long> counts = new java.util.TreeMap<>();
+        for (java.util.Map<String, Long> c : perPart) {
+            c.forEach((f, k) -> counts.merge(f, k, Long::sum));
         }
-        spark.sparkContext().setJobDescription("spark-ntk: read and check " + what);
-        List<Tuple2<RowCheck.Summary, Long>> parts = rows.mapPartitions(it -> {
-            RunCounter runs = new RunCounter(it);
-            return List.of(new Tuple2<>(RowCheck.summarize(runs, hasId), runs.runs())).iterator();
-        }, true).collect();
+        java.util.HashMap<String, Long> offsets = new java.util.HashMap<>();
+        long offset = 0;
+        for (java.util.Map.Entry<String, Long> e : counts.entrySet()) {
+            offsets.put(e.getKey(), offset);
+            offset += e.getValue();
+        }
+        JavaRDD<InputRow> rows = located.map(t -> {
+            InputRow r = t._2();
+            long index = offsets.get(t._1()) + r.index();
+            return new InputRow(index, hasId ? r.id() : Long.valueOf(index), r.x(), r.problem());
+        });
+        return new Indexed(rows, located);
+    }
+
+    /** The checks' result and the runs of consecutive indexes the partitions hold. */
+    private record Checked(RowCheck.Result res, long runs) {
+    }
+
+    /**
+     * One pass over the indexed rows: lengths, nulls, non-finite values and norms (RowCheck), then
+     * duplicate ids; unpersists the cache and throws {@link UserError} naming the row when a check fails.
+     */
+    private static Checked check(SparkSession spark, Indexed indexed, InputFooters footers, String idCol, String what,
+                                 String label) {
+        boolean hasId = idCol != null;
+        String jobLabel = "spark-ntk: read and check " + what;
+        List<Tuple2<RowCheck.Summary, Long>> parts = JobLabel.call(spark.sparkContext(), jobLabel,
+                () -> indexed.rows().mapPartitions(it -> {
+                    RunCounter runs = new RunCounter(it);
+                    return List.of(new Tuple2<>(RowCheck.summarize(runs, hasId), runs.runs())).iterator();
+                }, true).collect());
         List<RowCheck.Summary> summaries = new ArrayList<>();
         long runs = 0;
         for (Tuple2<RowCheck.Summary, Long> p : parts) {
@@ -303,30 +360,24 @@ public final class InputTable {
             runs += p._2();
         }
         RowCheck.Result res = RowCheck.combine(summaries, idCol, what);
+        String prefix = label.equals("input") ? "" : label + ": ";
         if (res.error() != null) {
-            cached.unpersist(false);
-            throw new UserError((label.equals("input") ? "" : label + ": ") + res.error());
+            indexed.cached().unpersist(false);
+            throw new UserError(prefix + res.error());
         }
         if (footers != null && res.n() != footers.rows()) {
-            cached.unpersist(false);
+            indexed.cached().unpersist(false);
             throw new IllegalStateException(what + ": the Parquet footers count " + footers.rows() + " rows but the scan read "
                     + res.n() + "; was the input changed while it was read?");
         }
         if (hasId) {
-            String dup = duplicateId(rows, idCol);
+            String dup = JobLabel.call(spark.sparkContext(), jobLabel, () -> duplicateId(indexed.rows(), idCol));
             if (dup != null) {
-                cached.unpersist(false);
-                throw new UserError((label.equals("input") ? "" : label + ": ") + dup);
+                indexed.cached().unpersist(false);
+                throw new UserError(prefix + dup);
             }
         }
-        long tEnd = System.nanoTime();
-        LOG.info(String.format(java.util.Locale.ROOT,
-                "%s: %d rows, d = %d, read and checked in %.1f s (schema and files %.1f s%s, scan and checks %.1f s)",
-                what, res.n(), res.d(), (tEnd - t0) / 1e9, (tSchema - t0) / 1e9, footers != null ? " from the footers" : "",
-                (tEnd - tSchema) / 1e9));
-        InputInfo info = new InputInfo(path, cfg.featuresCols() == null ? cfg.featuresCol() : null, cfg.featuresCols(), idCol,
-                idType.simpleString(), files);
-        return new InputTable(rows, cached, res.n(), res.d(), idType, info, runs, res.maxSq(), res.maxName());
+        return new Checked(res, runs);
     }
 
     /** The schema Spark's inference would take from the first file's footer, by Spark's own converter. */

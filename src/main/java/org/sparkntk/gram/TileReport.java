@@ -1,6 +1,11 @@
 package org.sparkntk.gram;
 
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * What a tile task did, sent back to the driver (one small record per tile): sizes, time spent
@@ -18,5 +23,46 @@ public record TileReport(int row, int col, int rows, int cols, int d, long readN
     /** Floating-point operations of the tile's GEMM. */
     public double gemmFlops() {
         return 2.0 * rows * cols * d;
+    }
+
+    /** The reports of a run summed up for the summary and kernel.json. */
+    public record Totals(long bytes, long entries, double gemmFlops, double readSeconds, double gemmSeconds,
+                         double recursionSeconds, double writeSeconds, Map<String, List<String>> implementations) {
+
+        /** Task seconds spent on tile work (read, GEMM, recursion, write). */
+        public double taskSeconds() {
+            return readSeconds + gemmSeconds + recursionSeconds + writeSeconds;
+        }
+
+        /** Sums {@code reports}; the implementations seen, sorted, under gemm / recursion / vector. */
+        public static Totals of(List<TileReport> reports) {
+            long bytes = 0;
+            long entries = 0;
+            double flops = 0;
+            double read = 0;
+            double gemm = 0;
+            double rec = 0;
+            double write = 0;
+            TreeSet<String> gemms = new TreeSet<>();
+            TreeSet<String> recs = new TreeSet<>();
+            TreeSet<String> species = new TreeSet<>();
+            for (TileReport r : reports) {
+                bytes += r.bytes();
+                entries += r.entries();
+                flops += r.gemmFlops();
+                read += r.readNanos() / 1e9;
+                gemm += r.gemmNanos();
+                rec += r.recursionNanos() / 1e9;
+                write += r.writeNanos() / 1e9;
+                gemms.add(r.gemm());
+                recs.add(r.recursion());
+                species.add(r.species());
+            }
+            Map<String, List<String>> impls = new LinkedHashMap<>();
+            impls.put("gemm", new ArrayList<>(gemms));
+            impls.put("recursion", new ArrayList<>(recs));
+            impls.put("vector", new ArrayList<>(species));
+            return new Totals(bytes, entries, flops, read, gemm / 1e9, rec, write, impls);
+        }
     }
 }

@@ -13,12 +13,11 @@ import org.apache.spark.util.LongAccumulator;
 import org.sparkntk.io.HadoopConf;
 import org.sparkntk.spec.KernelKind;
 import org.sparkntk.io.KernelTile;
-import org.sparkntk.spec.Precision;
+import org.sparkntk.spec.KernelSpec;
 import org.sparkntk.io.Tile;
 import org.sparkntk.io.TileFiles;
-import org.sparkntk.kernel.Activations;
-import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.tile.Recursion;
+import org.sparkntk.tile.Rows;
 import org.sparkntk.tile.TileKernels;
 import org.sparkntk.tile.Tiles;
 
@@ -35,31 +34,18 @@ final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>
     private final BlockFiles.Staged rows;
     private final BlockFiles.Staged cols;
     private final String tilesDir;
-    private final String activation;
-    private final double weightStd;
-    private final double biasStd;
-    private final int[] depths;
-    private final boolean ntk;
-    private final boolean nngp;
-    private final Precision precision;
+    private final KernelSpec kernel;
     private final boolean symmetric;
     private final LongAccumulator tilesDone;
     private final LongAccumulator entriesDone;
 
-    TileTask(HadoopConf conf, BlockFiles.Staged rows, BlockFiles.Staged cols, String tilesDir, NetworkSpec spec, int[] depths,
-             boolean ntk, boolean nngp, Precision precision, boolean symmetric, LongAccumulator tilesDone,
-             LongAccumulator entriesDone) {
+    TileTask(HadoopConf conf, BlockFiles.Staged rows, BlockFiles.Staged cols, String tilesDir, KernelSpec kernel,
+             boolean symmetric, LongAccumulator tilesDone, LongAccumulator entriesDone) {
         this.conf = conf;
         this.rows = rows;
         this.cols = cols;
         this.tilesDir = tilesDir;
-        this.activation = spec.activation().name();
-        this.weightStd = spec.weightStd();
-        this.biasStd = spec.biasStd();
-        this.depths = depths.clone();
-        this.ntk = ntk;
-        this.nngp = nngp;
-        this.precision = precision;
+        this.kernel = kernel;
         this.symmetric = symmetric;
         this.tilesDone = tilesDone;
         this.entriesDone = entriesDone;
@@ -67,17 +53,16 @@ final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>
 
     @Override
     public Iterator<TileReport> call(Iterator<BlockPair> pairs) throws IOException {
-        NetworkSpec spec = new NetworkSpec(depths[depths.length - 1], Activations.parse(activation), weightStd, biasStd);
         Configuration c = conf.get();
         Recursion rec = TileKernels.recursion();
         List<TileReport> out = new ArrayList<>();
         while (pairs.hasNext()) {
-            out.add(compute(spec, c, rec, pairs.next()));
+            out.add(compute(c, rec, pairs.next()));
         }
         return out.iterator();
     }
 
-    private TileReport compute(NetworkSpec spec, Configuration c, Recursion rec, BlockPair p) throws IOException {
+    private TileReport compute(Configuration c, Recursion rec, BlockPair p) throws IOException {
         long t0 = System.nanoTime();
         Block a = BlockFiles.cached(c, rows, p.row());
         boolean diag = symmetric && p.row() == p.col();
@@ -87,22 +72,25 @@ final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>
         int n = b.rows();
         // the last NNGP is computed in place of the Gram product (Recursion allows it): one array and
         // one memory stream fewer per tile
-        int outs = (ntk ? depths.length : 0) + (nngp ? depths.length - 1 : 0);
+        int depths = kernel.depths().size();
+        boolean ntk = kernel.has(KernelKind.NTK);
+        boolean nngp = kernel.has(KernelKind.NNGP);
+        int outs = (ntk ? depths : 0) + (nngp ? depths - 1 : 0);
         double[][] arrays = scratch(1 + outs, m * n);
-        double[][] ntkOut = ntk ? java.util.Arrays.copyOfRange(arrays, 1, 1 + depths.length) : null;
+        double[][] ntkOut = ntk ? java.util.Arrays.copyOfRange(arrays, 1, 1 + depths) : null;
         double[][] nngpOut = null;
         if (nngp) {
-            nngpOut = new double[depths.length][];
-            System.arraycopy(arrays, 1 + (ntk ? depths.length : 0), nngpOut, 0, depths.length - 1);
-            nngpOut[depths.length - 1] = arrays[0];
+            nngpOut = new double[depths][];
+            System.arraycopy(arrays, 1 + (ntk ? depths : 0), nngpOut, 0, depths - 1);
+            nngpOut[depths - 1] = arrays[0];
         }
         TimedGemm gemm = new TimedGemm(TileKernels.gemm());
-        Tiles.compute(spec, a.x(), m, b.x(), n, a.d(), diag, depths, ntkOut, nngpOut, gemm, rec, arrays[0]);
+        Tiles.compute(kernel, new Rows(a.x(), m, a.d()), new Rows(b.x(), n, b.d()), diag, ntkOut, nngpOut, gemm, rec, arrays[0]);
         long t2 = System.nanoTime();
         List<KernelTile> out = new ArrayList<>();
         add(out, KernelKind.NTK, ntkOut, p, a, b);
         add(out, KernelKind.NNGP, nngpOut, p, a, b);
-        long bytes = TileFiles.write(c, new Path(tilesDir), p.row(), p.col(), out, precision);
+        long bytes = TileFiles.write(c, new Path(tilesDir), p.row(), p.col(), out, kernel.precision());
         long t3 = System.nanoTime();
         tilesDone.add(1);
         entriesDone.add((long) m * n);
@@ -114,8 +102,8 @@ final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>
         if (values == null) {
             return;
         }
-        for (int k = 0; k < depths.length; k++) {
-            rows.add(new KernelTile(kind, depths[k], new Tile(p.row(), p.col(), a.start(), b.start(), a.rows(), b.rows(), values[k])));
+        for (int k = 0; k < values.length; k++) {
+            rows.add(new KernelTile(kind, kernel.depths().get(k), new Tile(p.row(), p.col(), a.start(), b.start(), a.rows(), b.rows(), values[k])));
         }
     }
 

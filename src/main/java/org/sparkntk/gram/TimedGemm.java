@@ -3,7 +3,7 @@ package org.sparkntk.gram;
 import org.sparkntk.tile.Gemm;
 
 /** A {@link Gemm} that adds the time it spends to a counter (the summary's GEMM GFLOP/s). */
-final class TimedGemm implements Gemm {
+final class TimedGemm extends Gemm {
     private final Gemm inner;
     long nanos;
 
@@ -17,9 +17,17 @@ final class TimedGemm implements Gemm {
     }
 
     @Override
-    public void gemmABt(double[] a, int m, double[] b, int n, int d, double[] c) {
+    protected void gemmABtK(double[] a, int m, double[] b, int n, int d, double[] c) {
         long t0 = System.nanoTime();
         inner.gemmABt(a, m, b, n, d, c);
+        nanos += System.nanoTime() - t0;
+    }
+
+    /** The inner GEMM's own symmetric product (half the flops where it has one), timed. */
+    @Override
+    protected void gemmAAtK(double[] a, int m, int d, double[] c) {
+        long t0 = System.nanoTime();
+        inner.gemmAAt(a, m, d, c);
         nanos += System.nanoTime() - t0;
     }
 }

@@ -24,11 +24,16 @@ public record KernelDir(Path root, long n, long n2, int dim, int blockSize, Stri
 
     /** Opens OUT (any Hadoop path) and reads its manifest ({@link KernelManifest}). */
     public static KernelDir open(String out, Configuration conf) throws IOException {
+        return open("kernel", out, conf);
+    }
+
+    /** As {@link #open(String, Configuration)}, naming {@code option} when OUT does not exist. */
+    public static KernelDir open(String option, String out, Configuration conf) throws IOException {
         Path root = new Path(out);
         FileSystem fs = root.getFileSystem(conf);
         Path manifest = new Path(root, MANIFEST);
         if (!fs.exists(root)) {
-            throw new UserError("'kernel' " + out + " does not exist");
+            throw new UserError("'" + option + "' " + out + " does not exist");
         }
         if (!fs.exists(manifest)) {
             throw new UserError("incomplete kernel directory: " + out + " has no " + MANIFEST
@@ -70,9 +75,14 @@ public record KernelDir(Path root, long n, long n2, int dim, int blockSize, Stri
 
     /** The kernel to read: {@code name} if given and computed; else 'ntk' if computed, else the only one. */
     public String resolveKernel(String name) {
+        return resolveKernel("name", name);
+    }
+
+    /** As {@link #resolveKernel(String)}, naming {@code option} in the message. */
+    public String resolveKernel(String option, String name) {
         if (name != null) {
             if (!kernels.isEmpty() && !kernels.contains(name)) {
-                throw new UserError("'name' is '" + name + "' but kernel " + name + " was not computed; "
+                throw new UserError("'" + option + "' is '" + name + "' but kernel " + name + " was not computed; "
                         + root + " has " + contents() + Suggest.didYouMean(name, kernels));
             }
             return name;

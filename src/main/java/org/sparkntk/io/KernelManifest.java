@@ -1,6 +1,8 @@
 package org.sparkntk.io;
 
 import org.sparkntk.spec.KernelKind;
+import org.sparkntk.spec.KernelSpec;
+import org.sparkntk.spec.Precision;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -84,9 +86,31 @@ public record KernelManifest(int formatVersion, boolean symmetric, String activa
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    /**
+     * The plan of a computation ({@code _plan.json}): what {@code k} computes, stored in blocks of
+     * {@code blockSize} rows; the result fields are set by {@link #completed}.
+     */
+    public static KernelManifest plan(KernelSpec k, boolean symmetric, long n, Long n2, int d, int blockSize, int rowBlocks,
+                                      int colBlocks, long tilePairs, InputInfo input, InputInfo input2, String normalize,
+                                      String version, String createdAt) {
+        NetworkSpec net = k.network();
+        return new KernelManifest(FORMAT_VERSION, symmetric, net.activation().name(), net.weightStd(), net.biasStd(), k.depths(),
+                k.kernelLabels(), k.precision().label(), n, n2, d, blockSize, rowBlocks, colBlocks, tilePairs, input, input2,
+                normalize, version, null, null, null, null, createdAt);
+    }
+
     /** The network spec at the largest stored depth. */
     public NetworkSpec spec() {
         return new NetworkSpec(depths.get(depths.size() - 1), Activations.parse(activation), weightStd, biasStd);
+    }
+
+    /** What was computed, as the spec a job passes on (the inverse of {@link #plan}). */
+    public KernelSpec kernelSpec() {
+        List<KernelKind> kinds = new ArrayList<>();
+        for (String k : kernels) {
+            kinds.add(KernelKind.fromLabel(k));
+        }
+        return new KernelSpec(spec(), depths, kinds, Precision.parse(precision));
     }
 
     /** Number of matrix columns: n2 for a cross kernel, else n. */

@@ -15,10 +15,18 @@ import java.util.Locale;
  */
 public final class Activations {
 
-    /** Names accepted by {@link #parse}, for messages and --help. */
-    public static final List<String> NAMES = List.of(
-            "relu", "leaky_relu:ALPHA", "abrelu:A,B", "abs", "erf", "gelu", "sin", "cos", "identity",
-            "tanh", "sigmoid", "softplus", "silu", "elu:ALPHA");
+    /**
+     * The activations {@link #parse} accepts, the one list for messages, did-you-mean and --help
+     * (a constant so that picocli's annotations can use it).
+     */
+    public static final String NAMES_TEXT = "relu, leaky_relu:ALPHA, abrelu:A,B, abs, erf, gelu, sin, cos, identity, "
+            + "tanh, sigmoid, softplus, silu, elu:ALPHA";
+
+    /** {@link #NAMES_TEXT} as a list. */
+    public static final List<String> NAMES = List.of(NAMES_TEXT.split(", "));
+
+    /** The base names (before ':'), for did-you-mean. */
+    static final List<String> BASES = NAMES.stream().map(n -> n.contains(":") ? n.substring(0, n.indexOf(':')) : n).toList();
 
     private Activations() {
     }
@@ -117,8 +125,7 @@ public final class Activations {
             }
             default:
                 throw new IllegalArgumentException("unknown activation '" + text + "'"
-                        + Suggest.didYouMean(base, List.of("relu", "leaky_relu", "abrelu", "abs", "erf", "gelu", "sin", "cos",
-                        "identity", "tanh", "sigmoid", "softplus", "silu", "elu"))
+                        + Suggest.didYouMean(base, BASES)
                         + "; allowed: " + String.join(", ", NAMES));
         }
     }

@@ -2,38 +2,13 @@ package org.sparkntk.kernel;
 
 /**
  * E[phi(u) phi(v)] and E[phi'(u) phi'(v)] at equal variances q1 = q2 = q, as functions of the angle
- * theta = acos(rho) in [0, pi]: piecewise Chebyshev interpolants of a {@link Quadrature}'s adaptive
- * rule (ntk-math.md, "Angle tables for equal variances").
- *
- * <p>Why theta and not rho: the expectations are smooth in theta at both ends, while in rho they
- * are not (ELU's kinked phi' gives E[phi' phi'] a sqrt(1 - rho) term at rho = 1; at large q tanh's
- * E[phi phi] tends to (2/pi) asin(rho), which is linear in theta). Features of width ~1/sqrt(q) near
- * theta = 0 and pi (large q) are resolved by bisecting pieces where needed.
- *
- * <p>Construction: [0, pi] starts as {@link #INITIAL_PIECES} pieces; a piece is fitted by degree
- * {@link #DEGREE} interpolation at the Chebyshev-Lobatto points (the quadrature at each, both
- * expectations at once) and halved while the last three coefficients of either series exceed
- * {@link #TAIL} times its scale (E[phi(u)^2] for phi phi, E[phi'(u)^2] for phi' phi'). Each
- * accepted piece is then checked against the quadrature at the {@link #DEGREE} held-out points
- * halfway (in angle) between consecutive nodes, where the interpolation error is largest; a piece
- * off by more than {@link #TOL} of the scale is halved again. If the pieces get narrower than
- * pi / 2^{@value #MAX_LEVEL} or more than {@value #MAX_PIECES} are needed, {@link #build} returns
- * null and callers keep the per-entry quadrature.
- *
- * <p>Accuracy: the coefficient tails put the interpolation error at ~{@link #TAIL} = 1e-12 of the
- * scale where the rule's values are smooth. They are not quite: the rule's node counts change with
- * rho in steps, so its values jitter by ~1e-12..1e-11 of the scale (tanh at q = 1 near
- * rho = 0.97, where its inner rule switches to Gauss-Hermite), and no table can match it more
- * closely than that at points it was not built from; hence the held-out check at
- * {@link #TOL} = 1e-11 (measured worst per table: {@link #verifiedError()}, 2e-15..9e-12).
- * Against an independent integral (AngleTableTest, q in {1e-3, 1, 10, 1e3}) a table's error
- * exceeds the rule's own by at most 3.1e-12 of the scale for E[phi phi] and 1.6e-12 for
- * E[phi' phi']. Tables have 4-27 pieces, 196-1913 rule calls to build; build times are in
- * docs/benchmarks.md ("Quadrature activations").
- *
- * <p>Evaluation is a binary search for the piece and two Clenshaw sums of {@value #DEGREE} terms:
- * with the angle's atan2, ~120 ns per entry-layer in the recursion (tanh 116 ns, elu 126 ns)
- * against 114 us and 379 us for the quadrature (docs/benchmarks.md); it allocates nothing.
+ * theta = acos(rho) in [0, pi] (smooth at both ends, unlike rho): piecewise Chebyshev interpolants
+ * of degree {@link #DEGREE} of a {@link Quadrature}'s adaptive rule, pieces halved until the
+ * coefficient tails are below {@link #TAIL} of the scale and the held-out midpoints agree with the
+ * rule to {@link #TOL}; {@link #build} returns null when that needs more than {@value #MAX_PIECES}
+ * pieces or pieces narrower than pi / 2^{@value #MAX_LEVEL}, and callers keep the per-entry rule.
+ * Construction, accuracy and why {@link #TOL} cannot be tighter: ntk-math.md, "Angle tables for
+ * equal variances"; times: benchmarks.md, "Quadrature activations". Evaluation allocates nothing.
  */
 public final class AngleTable {
 
@@ -43,7 +18,10 @@ public final class AngleTable {
     static final int INITIAL_PIECES = 4;
     /** A piece is halved while a series' last three coefficients exceed TAIL times its scale. */
     static final double TAIL = 1e-12;
-    /** Largest difference from the rule at a held-out point, relative to the scale, that a table may have (class comment). */
+    /**
+     * Largest difference from the rule at a held-out point, relative to the scale, that a table may
+     * have (ntk-math.md, "Angle tables for equal variances").
+     */
     static final double TOL = 1e-11;
     /** Narrowest piece: pi / 2^MAX_LEVEL. */
     static final int MAX_LEVEL = 14;
@@ -79,7 +57,7 @@ public final class AngleTable {
 
     /**
      * The table of {@code act} at variance {@code q} (> 0, finite), or null when it cannot be built
-     * to {@link #TOL} (class comment) or the scales are not positive and finite.
+     * to {@link #TOL} (ntk-math.md, "Angle tables for equal variances") or the scales are not positive and finite.
      */
     public static AngleTable build(Quadrature act, double q) {
         return build(act, q, DEGREE, MAX_LEVEL, true);

@@ -4,63 +4,19 @@ import java.util.function.DoubleUnaryOperator;
 
 /**
  * A smooth activation without a closed form: E[f(u) f(v)] by an adaptive quadrature in the
- * conditional form u = sqrt(q1) z1, v = sqrt(q2) (rho z1 + sqrt(1-rho^2) z2) (ntk-math.md,
- * "Quadrature for activations without a closed form").
- *
- * <p>Why not plain Gauss-Hermite: tanh(sqrt(q) z) has poles at distance pi / (2 sqrt q) from the
- * real axis, so Gauss-Hermite converges only like exp(-c sqrt(n)): at degree 25 it is off by 2e-4
- * for tanh at q = 1 and by up to 40 (relative to the Cauchy-Schwarz scale) at q = 1e4; ELU's
- * kink at 0 makes it algebraic. The default rule instead
- * <ul>
- *   <li>integrates over z1 with a sinh-mapped trapezoid rule z1 = w sinh(t) centred where u = 0
- *       (w = the width of the sharpest feature: 1/sqrt(q1), or the width of the conditional
- *       expectation of f(v) as a function of z1), which resolves a feature of width w and the
- *       Gaussian with O(log(1/w)) nodes;</li>
- *   <li>for each z1, integrates over z2 the same way, centred where v = 0, with width
- *       1 / (sqrt(q2) sqrt(1-rho^2)); when that conditional spread is below 0.25 (rho near +-1,
- *       small q2) f(v) is smooth on the Gaussian's scale and 12-point Gauss-Hermite suffices, and
- *       at rho = +-1 the inner integral is f(v) itself;</li>
- *   <li>for an activation that may have a kink at 0 (ELU, and every user-supplied pair unless
- *       declared smooth) splits both integrals at the kink and uses a double-exponential map
- *       z = c +- w exp(t - exp(-t)) on each side, which is spectrally accurate up to the kink.</li>
- * </ul>
- * The trapezoid step is min(0.12, 0.5 / sqrt(w^2 + c^2)) for a rule centred at c: the Gaussian's
- * growth off the real axis limits it when the centre is far from 0.
- *
- * <p>Accuracy (QuadratureTruthTest, against an independent graded Gauss-Legendre integral),
- * error relative to sqrt(E[f(u)^2] E[f(v)^2]), worst over q1, q2 in {1e-4, 1e-2, 1, 10, 100, 1e4}
- * and rho in [-1, 1] including +-(1 - 1e-10), as phi phi | phi' phi':
- * <pre>
- *             adaptive (default)    Gauss-Hermite @25     Gauss-Hermite @64
- * tanh        3e-12 | 4e-14         2e-1 | 5e+1           6e-2 | 1e+0
- * sigmoid     2e-12 | 3e-13         1e-1 | 2e+1
- * softplus    1e-11 | 2e-12         2e-2 | 1e-1
- * silu        1e-11 | 2e-12         2e-2 | 1e-1
- * elu         4e-11 | 7e-12         2e-2 | 5e-1           4e-3 | 7e-2
- * </pre>
- * At q1 = q2 and rho ~ 0.9, off this grid, AngleTableTest measures more for phi phi: elu 1.0e-10
- * at q = 10, silu 1.5e-11 at q = 1, softplus and silu 1.3e-11 at q = 1e3 (the phi' phi' column
- * holds). The diagonals E[f(u)^2] are good to ~1e-14. Gauss-Hermite's worst cases are at q = 1e4; at
- * q &lt;= 10 degree 25 gives 5e-2 | 5e-1 for tanh and 8e-4 | 3e-2 for sigmoid.
- *
- * <p>Cost, in evaluations of f per expectation (an entry and layer needs two: phi and phi'), at
- * q1 = q2 = q: smooth activations ~640 at q &lt;= 0.01 or rho &gt;= 0.99 (q ~ 1), ~2500 at q ~ 1,
- * ~4800 at q = 10, ~7700 at q = 100, ~16000 at q = 1e4; kinked ones (elu, user pairs not
- * declared smooth) ~10000 at q &lt;= 1, ~31000 at q = 1e4. Gauss-Hermite of degree n costs n^2
- * (625 at 25); {@link #meanBoth} places the nodes once for both expectations of an entry.
- * Measured: tanh 112 us per entry-layer against 28 us at @25, elu 371 us against 9 us
- * (docs/benchmarks.md, "Quadrature activations").
- *
- * <p>Layers whose variances are all equal (L2-normalized inputs) need not pay this per entry:
- * {@link #angleTable} interpolates both expectations in the angle for one q, ~120 ns per
- * entry-layer (ScalarRecursion, AngleTable).
+ * conditional form u = sqrt(q1) z1, v = sqrt(q2) (rho z1 + sqrt(1-rho^2) z2): sinh-mapped
+ * trapezoid rules centred where the argument of f crosses 0, split at the kink for activations
+ * that may have one. Gauss-Hermite converges too slowly for tanh at large variances. The rule, its
+ * accuracy (~1e-11 of the scale) and its cost are derived and measured in ntk-math.md, "Quadrature
+ * for activations without a closed form"; times in benchmarks.md, "Quadrature activations".
+ * Layers of equal variances use {@link #angleTable} instead (ntk-math.md, "Angle tables for equal
+ * variances").
  *
  * <p>The rule assumes an activation's features sit near 0 at scale ~1 (as for every common
  * activation); a periodic phi at large variance, or kinks away from 0, are not resolved.
- *
- * <p>{@code @DEGREE} in an activation name (e.g. {@code tanh@25}) selects the fixed
- * degree x degree Gauss-Hermite product rule instead (Neural Tangents' {@code degree}), to
- * reproduce results computed with it; it is much less accurate than the default.
+ * {@code @DEGREE} in an activation name (e.g. {@code tanh@25}) selects the fixed degree x degree
+ * Gauss-Hermite product rule instead (Neural Tangents' {@code degree}), to reproduce results
+ * computed with it; it is much less accurate.
  */
 public final class Quadrature implements Activation {
 
@@ -269,9 +225,9 @@ public final class Quadrature implements Activation {
     }
 
     /**
-     * E[f(u) f(v)] by the adaptive rule (class comment) and, when g is not null, E[g(u) g(v)] on
-     * the same nodes into out[1] (the nodes depend on q1, q2, c only; each sum is formed exactly as
-     * it would be alone).
+     * E[f(u) f(v)] by the adaptive rule (ntk-math.md, "Quadrature for activations without a closed
+     * form") and, when g is not null, E[g(u) g(v)] on the same nodes into out[1] (the nodes depend
+     * on q1, q2, c only; each sum is formed exactly as it would be alone).
      */
     private double pairAdaptive(DoubleUnaryOperator f, DoubleUnaryOperator g, double q1, double q2, double cov, double[] out) {
         double s1 = Math.sqrt(q1);

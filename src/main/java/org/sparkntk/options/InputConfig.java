@@ -96,9 +96,4 @@ public record InputConfig(String input, String input2, String featuresCol, List<
     private static String s(Object o) {
         return o == null ? null : o.toString();
     }
-
-    /** How the features are described in messages: column 'x' or columns 'a', 'b'. */
-    public String featuresDescription() {
-        return featuresCols == null ? "column '" + featuresCol + "'" : "columns " + String.join(", ", featuresCols);
-    }
 }

@@ -9,25 +9,22 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import org.sparkntk.spec.KernelKind;
+import org.sparkntk.spec.KernelSpec;
 import org.sparkntk.spec.Precision;
 import org.sparkntk.kernel.Activations;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.kernel.Suggest;
 
 /**
- * The kernel options in their plain form, validated: what to compute ({@link NetworkSpec} at the
- * deepest requested depth, every requested depth, which kernels) and how to store it (precision,
- * block size). The one definition of these options' names, defaults and checks: the CLI
- * ({@link KernelOptions}), job specs ({@link #fromMap}) and docs use it.
+ * The kernel options in their plain form, validated: what to compute and store ({@link KernelSpec},
+ * passed whole from here to the tile tasks, the manifest and models) and the block size. The one
+ * definition of these options' names, defaults and checks: the CLI ({@link KernelOptions}), job
+ * specs ({@link #fromMap}) and docs use it.
  *
- * @param spec      the network at depth max(depths)
- * @param depths    strictly increasing depths, all computed in one pass
- * @param kernels   ntk and/or nngp, in that order
- * @param precision storage precision of the tile values
+ * @param kernel    the network at the deepest depth, every depth, which kernels, precision
  * @param blockSize rows per block, or 0 to pick it from d and executor memory
  */
-public record KernelConfig(NetworkSpec spec, List<Integer> depths, List<KernelKind> kernels, Precision precision,
-                           int blockSize) {
+public record KernelConfig(KernelSpec kernel, int blockSize) {
 
     public static final String ACTIVATION = "activation";
     public static final String DEPTH = "depth";
@@ -52,24 +49,9 @@ public record KernelConfig(NetworkSpec spec, List<Integer> depths, List<KernelKi
     /** Every key accepted by {@link #fromMap}, in documentation order. */
     public static final List<String> KEYS = List.of(ACTIVATION, DEPTH, DEPTHS, WEIGHT_STD, BIAS_STD, KERNELS, PRECISION, BLOCK_SIZE);
 
-    public KernelConfig {
-        depths = List.copyOf(depths);
-        kernels = List.copyOf(kernels);
-    }
-
-    /** Depths as an int array (for {@link org.sparkntk.tile.Tiles#compute}). */
-    public int[] depthArray() {
-        return depths.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    /** Number of (kernel, depth) outputs per tile. */
-    public int outputs() {
-        return depths.size() * kernels.size();
-    }
-
     /** Same computation with another block size. */
     public KernelConfig withBlockSize(int b) {
-        return new KernelConfig(spec, depths, kernels, precision, b);
+        return new KernelConfig(kernel, b);
     }
 
     /**
@@ -102,7 +84,7 @@ public record KernelConfig(NetworkSpec spec, List<Integer> depths, List<KernelKi
             throw new UserError("'" + BLOCK_SIZE + "' is " + b + " but must be > 0"
                     + (b > MAX_BLOCK_SIZE ? " and <= " + MAX_BLOCK_SIZE : ""));
         }
-        return new KernelConfig(spec, ds, ks, p, b);
+        return new KernelConfig(new KernelSpec(spec, ds, ks, p), b);
     }
 
     /**
@@ -122,16 +104,12 @@ public record KernelConfig(NetworkSpec spec, List<Integer> depths, List<KernelKi
     /** The map form (inverse of {@link #fromMap}; block size omitted when automatic). */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put(ACTIVATION, spec.activation().name());
-        m.put(DEPTHS, depths);
-        m.put(WEIGHT_STD, spec.weightStd());
-        m.put(BIAS_STD, spec.biasStd());
-        List<String> ks = new ArrayList<>();
-        for (KernelKind k : kernels) {
-            ks.add(k.label());
-        }
-        m.put(KERNELS, ks);
-        m.put(PRECISION, precision.label());
+        m.put(ACTIVATION, kernel.network().activation().name());
+        m.put(DEPTHS, kernel.depths());
+        m.put(WEIGHT_STD, kernel.network().weightStd());
+        m.put(BIAS_STD, kernel.network().biasStd());
+        m.put(KERNELS, kernel.kernelLabels());
+        m.put(PRECISION, kernel.precision().label());
         if (blockSize > 0) {
             m.put(BLOCK_SIZE, blockSize);
         }

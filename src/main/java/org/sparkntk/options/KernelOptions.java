@@ -1,5 +1,6 @@
 package org.sparkntk.options;
 
+import org.sparkntk.kernel.Activations;
 import picocli.CommandLine.Option;
 
 /**
@@ -9,9 +10,8 @@ import picocli.CommandLine.Option;
 public final class KernelOptions {
 
     @Option(names = "--" + KernelConfig.ACTIVATION, paramLabel = "NAME",
-            description = "Activation: relu, leaky_relu:ALPHA, abrelu:A,B, abs, erf, gelu, sin, cos, identity, "
-                    + "tanh, sigmoid, softplus, silu, elu[:ALPHA] (quadrature ones take @DEGREE). Default: "
-                    + KernelConfig.DEFAULT_ACTIVATION + ".")
+            description = "Activation: " + Activations.NAMES_TEXT + " (ALPHA optional for leaky_relu and elu; quadrature"
+                    + " ones take @DEGREE). Default: " + KernelConfig.DEFAULT_ACTIVATION + ".")
     String activation;
 
     @Option(names = "--" + KernelConfig.DEPTH, paramLabel = "L",

@@ -78,7 +78,7 @@ public record Centers(int[] rows, double[] x, int d, List<Object> ids, Selection
      * {@link LowRankPreconditioner#rpCholesky}): it needs the diagonal and the picked columns of K,
      * each block of columns computed as train x picked-rows tiles on the executors. Sorted.
      */
-    public static int[] rpCholesky(JavaSparkContext jsc, JavaRDD<FeatureBlock> blocks, NetworkSpec spec, KernelTiles.Kind kind,
+    public static int[] rpCholesky(JavaSparkContext jsc, JavaRDD<FeatureBlock> blocks, NetworkSpec spec, org.sparkntk.spec.KernelKind kind,
                                    double[] diag, int n, int d, int m, long seed, Consumer<String> log) {
         SymmetricOperator k = new SymmetricOperator() {
             @Override
@@ -152,7 +152,7 @@ public record Centers(int[] rows, double[] x, int d, List<Object> ids, Selection
     }
 
     /** Picks and gathers the centres. */
-    public static Centers select(JavaSparkContext jsc, LabeledData train, NetworkSpec spec, KernelTiles.Kind kind,
+    public static Centers select(JavaSparkContext jsc, LabeledData train, NetworkSpec spec, org.sparkntk.spec.KernelKind kind,
                                  double[] diag, int m, Selection sel, long seed, Consumer<String> log) {
         int n = (int) train.n();
         int[] rows = sel == Selection.UNIFORM ? uniform(n, m, seed)

@@ -1,5 +1,6 @@
 package org.sparkntk.regress;
 
+import org.sparkntk.io.JobLabel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
@@ -65,7 +66,7 @@ public final class Fitter {
 
     /**
      * Default PCG tolerance for a task: classification only needs the argmax of the scores, which
-     * settles long before the residual is small (benchmarks.md, "Regression at scale": the
+     * settles long before the residual is small (benchmarks.md, "Regression": the
      * accuracy at 1e-3 equals the dense solve's); regression reports rmse and r2 to ~4 digits.
      */
     public static double autoTol(boolean classification) {
@@ -114,10 +115,9 @@ public final class Fitter {
             CholeskySolver chol = new CholeskySolver(opt.maxDriverBytes(), log);
             chol.checkFits(n, k);
             long t0 = System.nanoTime();
-            jsc.setJobDescription("cholesky: assemble K on the driver");
             double[] dense;
             try (Progress p = Progress.start(jsc, "assemble K", log)) {
-                dense = assemble(jsc, tiles, n);
+                dense = JobLabel.call(jsc.sc(), "cholesky: assemble K on the driver", () -> assemble(jsc, tiles, n));
             }
             timings.put("assemble_seconds", seconds(t0));
             long t1 = System.nanoTime();

@@ -10,6 +10,9 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.spec.KernelKind;
+import org.sparkntk.spec.KernelSpec;
+import org.sparkntk.tile.Rows;
 import org.sparkntk.tile.Tiles;
 import scala.Tuple2;
 
@@ -19,47 +22,27 @@ public final class KernelTiles {
     private KernelTiles() {
     }
 
-    /** Which kernel of the pair the regression uses. */
-    public enum Kind {
-        NTK, NNGP;
-
-        /** 'ntk' or 'nngp'. */
-        public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
-
-        /** Parses 'ntk' or 'nngp'. */
-        public static Kind parse(String s) {
-            return switch (s == null ? "" : s.trim().toLowerCase(java.util.Locale.ROOT)) {
-                case "ntk" -> NTK;
-                case "nngp" -> NNGP;
-                default -> throw new org.sparkntk.spec.UserError("'kernel' is '" + s + "' but must be ntk or nngp");
-            };
-        }
-    }
-
     /** One kernel tile between two blocks. */
-    static double[] tile(NetworkSpec spec, Kind kind, FeatureBlock a, FeatureBlock b, boolean symmetric) {
+    static double[] tile(KernelSpec k, FeatureBlock a, FeatureBlock b, boolean symmetric) {
         double[] out = new double[a.rows() * b.rows()];
         double[][] target = {out};
-        Tiles.compute(spec, a.x(), a.rows(), b.x(), b.rows(), a.d(), symmetric, new int[] {spec.depth()},
-                kind == Kind.NTK ? target : null, kind == Kind.NNGP ? target : null);
+        Tiles.compute(k, new Rows(a.x(), a.rows(), a.d()), new Rows(b.x(), b.rows(), b.d()), symmetric,
+                k.has(KernelKind.NTK) ? target : null, k.has(KernelKind.NNGP) ? target : null);
         return out;
     }
 
     /** The diagonal of K(X, X) (length N) from the diagonal recursion row by row: no tile pass. */
-    public static double[] diagonal(JavaRDD<FeatureBlock> blocks, NetworkSpec netSpec, Kind kind, int n) {
-        SpecRef ref = SpecRef.of(netSpec);
+    public static double[] diagonal(JavaRDD<FeatureBlock> blocks, NetworkSpec netSpec, KernelKind kind, int n) {
+        KernelSpec k = KernelSpec.of(netSpec, kind);
         List<Tuple2<Long, double[]>> parts = blocks.map(b -> {
-            NetworkSpec spec = ref.spec();
             double[] dg = new double[b.rows()];
             double[] one = new double[1];
             double[][] target = {one};
             double[] row = new double[b.d()];
+            Rows r = new Rows(row, 1, b.d());
             for (int i = 0; i < b.rows(); i++) {
                 System.arraycopy(b.x(), i * b.d(), row, 0, b.d());
-                Tiles.compute(spec, row, 1, row, 1, b.d(), true, new int[] {spec.depth()},
-                        kind == Kind.NTK ? target : null, kind == Kind.NNGP ? target : null);
+                Tiles.compute(k, r, r, true, k.has(KernelKind.NTK) ? target : null, k.has(KernelKind.NNGP) ? target : null);
                 dg[i] = one[0];
             }
             return new Tuple2<>(b.start(), dg);
@@ -84,21 +67,20 @@ public final class KernelTiles {
     }
 
     /** The upper-triangle tiles of K(X, X) from the block pairs (lazy: persist them for a cached operator). */
-    public static JavaRDD<TileBlock> tiles(JavaRDD<FeatureBlock[]> pairs, NetworkSpec netSpec, Kind kind) {
+    public static JavaRDD<TileBlock> tiles(JavaRDD<FeatureBlock[]> pairs, NetworkSpec netSpec, KernelKind kind) {
         return tiles(pairs, netSpec, kind, org.sparkntk.spec.Precision.FLOAT64);
     }
 
-    /** As {@link #tiles(JavaRDD, NetworkSpec, Kind)}, stored at {@code precision} (computed in float64 either way). */
-    public static JavaRDD<TileBlock> tiles(JavaRDD<FeatureBlock[]> pairs, NetworkSpec netSpec, Kind kind,
+    /** As {@link #tiles(JavaRDD, NetworkSpec, KernelKind)}, stored at {@code precision} (computed in float64 either way). */
+    public static JavaRDD<TileBlock> tiles(JavaRDD<FeatureBlock[]> pairs, NetworkSpec netSpec, KernelKind kind,
                                            org.sparkntk.spec.Precision precision) {
-        SpecRef ref = SpecRef.of(netSpec);
+        KernelSpec k = KernelSpec.of(netSpec, kind);
         boolean f32 = precision == org.sparkntk.spec.Precision.FLOAT32;
         return pairs.map(p -> {
-            NetworkSpec spec = ref.spec();
             FeatureBlock a = p[0];
             FeatureBlock b = p[1];
             boolean sym = a.index() == b.index();
-            double[] v = tile(spec, kind, a, b, sym);
+            double[] v = tile(k, a, b, sym);
             return f32 ? TileBlock.float32(a.index(), b.index(), a.start(), b.start(), a.rows(), b.rows(), v)
                     : new TileBlock(a.index(), b.index(), a.start(), b.start(), a.rows(), b.rows(), v);
         });
@@ -110,21 +92,20 @@ public final class KernelTiles {
      * stored). Returns row-major nTest x k, in test row order.
      */
     public static double[] predict(JavaSparkContext jsc, JavaRDD<FeatureBlock> test, JavaRDD<FeatureBlock> train,
-                                   NetworkSpec netSpec, Kind kind, double[] alpha, int k, long nTest, int testBlockSize,
+                                   NetworkSpec netSpec, KernelKind kind, double[] alpha, int k, long nTest, int testBlockSize,
                                    int partitions) {
         Broadcast<double[]> ba = jsc.broadcast(alpha);
-        SpecRef ref = SpecRef.of(netSpec);
+        KernelSpec spec = KernelSpec.of(netSpec, kind);
         try {
             JavaPairRDD<Integer, double[]> parts = test.cartesian(train).coalesce(partitions).mapPartitionsToPair(it -> {
                 Map<Integer, double[]> acc = new HashMap<>();
                 BLAS blas = BLAS.getInstance();
                 double[] a = ba.value();
-                NetworkSpec spec = ref.spec();
                 while (it.hasNext()) {
                     Tuple2<FeatureBlock, FeatureBlock> p = it.next();
                     FeatureBlock t = p._1();
                     FeatureBlock x = p._2();
-                    double[] kt = tile(spec, kind, t, x, false);
+                    double[] kt = tile(spec, t, x, false);
                     double[] y = acc.computeIfAbsent(t.index(), b -> new double[t.rows() * k]);
                     // y^T (k x m) += alpha_J^T (k x n) K^T
                     blas.dgemm("N", "N", k, t.rows(), x.rows(), 1.0, a, (int) (x.start() * k), k, kt, 0, x.rows(),

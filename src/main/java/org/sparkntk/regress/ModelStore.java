@@ -1,5 +1,6 @@
 package org.sparkntk.regress;
 
+import org.sparkntk.spec.KernelKind;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,7 +39,7 @@ public final class ModelStore {
     public static final String CENTERS = "centers";
 
     /** What a model says (read back from model.json). */
-    public record Model(NetworkSpec spec, KernelTiles.Kind kind, String trainPath, String featuresCol, String idCol,
+    public record Model(NetworkSpec spec, KernelKind kind, String trainPath, String featuresCol, String idCol,
                         long n, int d, int blockSize, Targets targets, List<String> labelCols, List<DataType> labelTypes,
                         Map<String, Object> json, Normalizer normalizer) {
 
@@ -52,7 +53,7 @@ public final class ModelStore {
     }
 
     /** Everything a model records besides the coefficients. */
-    public record Info(NetworkSpec spec, KernelTiles.Kind kind, int blockSize, String trainPath, String featuresCol,
+    public record Info(NetworkSpec spec, KernelKind kind, int blockSize, String trainPath, String featuresCol,
                        String idCol, long n, int d, List<Object> ids, DataType idType, Targets targets,
                        List<String> labelCols, List<DataType> labelTypes, org.sparkntk.solve.Ridge ridge, String kernelSource,
                        Normalizer normalizer) {
@@ -215,7 +216,7 @@ public final class ModelStore {
 
 
     /** The kernel part of model.json and metrics.json. */
-    static Map<String, Object> kernelMap(NetworkSpec spec, KernelTiles.Kind kind, int blockSize) {
+    static Map<String, Object> kernelMap(NetworkSpec spec, KernelKind kind, int blockSize) {
         Map<String, Object> k = new LinkedHashMap<>();
         k.put("kernel", kind.label());
         k.put("activation", spec.activation().name());
@@ -238,7 +239,8 @@ public final class ModelStore {
             throw new UserError("'" + dir + "/" + MODEL_JSON + "' is not a spark-ntk model");
         }
         Map<String, Object> k = (Map<String, Object>) m.get("kernel");
-        SpecRef ref = new SpecRef((String) k.get("activation"), ((Number) k.get("depth")).intValue(),
+        NetworkSpec spec = new NetworkSpec(((Number) k.get("depth")).intValue(),
+                org.sparkntk.kernel.Activations.parse((String) k.get("activation")),
                 ((Number) k.get("weight_std")).doubleValue(), ((Number) k.get("bias_std")).doubleValue());
         Map<String, Object> tr = (Map<String, Object>) m.get("train");
         List<String> labelCols = (List<String>) m.get("label_cols");
@@ -256,7 +258,7 @@ public final class ModelStore {
         } else {
             targets = Targets.regression(labelCols);
         }
-        return new Model(ref.spec(), KernelTiles.Kind.parse((String) k.get("kernel")), (String) tr.get("path"),
+        return new Model(spec, KernelKind.parse("kernel", (String) k.get("kernel")), (String) tr.get("path"),
                 (String) tr.get("features_col"), (String) tr.get("id_col"), ((Number) tr.get("n")).longValue(),
                 ((Number) tr.get("d")).intValue(), ((Number) k.get("block_size")).intValue(), targets, labelCols, types, m,
                 normalizer(dir, tr));

@@ -37,18 +37,18 @@ public final class NystromOperator implements RectangularOperator {
 
     /** The K_nM tiles of the training blocks against the centres (lazy: persist them for a cached operator). */
     public static JavaRDD<TileBlock> tiles(JavaSparkContext jsc, JavaRDD<FeatureBlock> blocks, Broadcast<FeatureBlock> centres,
-                                           NetworkSpec netSpec, KernelTiles.Kind kind) {
-        SpecRef ref = SpecRef.of(netSpec);
+                                           NetworkSpec netSpec, org.sparkntk.spec.KernelKind kind) {
+        org.sparkntk.spec.KernelSpec ks = org.sparkntk.spec.KernelSpec.of(netSpec, kind);
         return blocks.map(b -> {
             FeatureBlock c = centres.value();
             return new TileBlock(b.index(), 0, b.start(), 0, b.rows(), c.rows(),
-                    KernelTiles.tile(ref.spec(), kind, b, c, false));
+                    KernelTiles.tile(ks, b, c, false));
         });
     }
 
     /** K(X, C) as a dense row-major N x |C| array on the driver (for the columns centre selection fetches). */
     static double[] crossKernel(JavaSparkContext jsc, JavaRDD<FeatureBlock> blocks, FeatureBlock c, NetworkSpec spec,
-                                KernelTiles.Kind kind, int n) {
+                                org.sparkntk.spec.KernelKind kind, int n) {
         Broadcast<FeatureBlock> bc = jsc.broadcast(c);
         try {
             int r = c.rows();
@@ -68,7 +68,7 @@ public final class NystromOperator implements RectangularOperator {
      * K(C, C) as a full symmetric row-major M x M array, computed in float64 on the executors by
      * centre block pairs (I &lt;= J), fetched one partition at a time, mirrored on the driver.
      */
-    public static double[] kmm(JavaSparkContext jsc, Centers c, NetworkSpec netSpec, KernelTiles.Kind kind, int blockSize) {
+    public static double[] kmm(JavaSparkContext jsc, Centers c, NetworkSpec netSpec, org.sparkntk.spec.KernelKind kind, int blockSize) {
         int m = c.m();
         int d = c.d();
         int nb = (m + blockSize - 1) / blockSize;
@@ -79,7 +79,7 @@ public final class NystromOperator implements RectangularOperator {
             }
         }
         Broadcast<FeatureBlock> bc = jsc.broadcast(c.block());
-        SpecRef ref = SpecRef.of(netSpec);
+        org.sparkntk.spec.KernelSpec ks = org.sparkntk.spec.KernelSpec.of(netSpec, kind);
         try {
             double[] k = new double[m * m];
             Iterator<TileBlock> it = jsc.parallelize(pairs, Math.max(1, Math.min(pairs.size(), 4 * jsc.defaultParallelism())))
@@ -88,7 +88,7 @@ public final class NystromOperator implements RectangularOperator {
                         FeatureBlock a = slice(all, p[0], blockSize);
                         FeatureBlock b = slice(all, p[1], blockSize);
                         return new TileBlock(p[0], p[1], a.start(), b.start(), a.rows(), b.rows(),
-                                KernelTiles.tile(ref.spec(), kind, a, b, p[0] == p[1]));
+                                KernelTiles.tile(ks, a, b, p[0] == p[1]));
                     }).toLocalIterator();
             while (it.hasNext()) {
                 TileBlock t = it.next();
@@ -115,14 +115,14 @@ public final class NystromOperator implements RectangularOperator {
      * dropping it. Returns row-major nTest x k in test row order.
      */
     public static double[] predict(JavaSparkContext jsc, JavaRDD<FeatureBlock> test, FeatureBlock centres, NetworkSpec spec,
-                                   KernelTiles.Kind kind, double[] beta, int k, long nTest) {
+                                   org.sparkntk.spec.KernelKind kind, double[] beta, int k, long nTest) {
         Broadcast<FeatureBlock> bc = jsc.broadcast(centres);
         Broadcast<double[]> bb = jsc.broadcast(beta);
-        SpecRef ref = SpecRef.of(spec);
+        org.sparkntk.spec.KernelSpec ks = org.sparkntk.spec.KernelSpec.of(spec, kind);
         try {
             List<Tuple2<Long, double[]>> parts = test.map(t -> {
                 FeatureBlock c = bc.value();
-                double[] kt = KernelTiles.tile(ref.spec(), kind, t, c, false);
+                double[] kt = KernelTiles.tile(ks, t, c, false);
                 double[] y = new double[t.rows() * k];
                 // y^T (k x rows) = beta^T (k x M) K^T
                 BLAS.getInstance().dgemm("N", "N", k, t.rows(), c.rows(), 1.0, bb.value(), k, kt, c.rows(), 0.0, y, k);

@@ -1,5 +1,6 @@
 package org.sparkntk.regress;
 
+import org.sparkntk.io.JobLabel;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,9 +48,11 @@ public final class PredictJob {
             }
             double read = Fitter.seconds(t0);
             long t1 = System.nanoTime();
-            jsc.setJobDescription("predict: test x train tiles, streamed");
-            double[] scores = KernelTiles.predict(jsc, test.blocks(), train.blocks(), model.spec(), model.kind(), alpha, k,
-                    test.n(), test.blockSize(), Math.max(2, 2 * jsc.defaultParallelism()));
+            LabeledData testSet = test;
+            LabeledData trainSet = train;
+            double[] scores = JobLabel.call(jsc.sc(), "predict: test x train tiles, streamed",
+                    () -> KernelTiles.predict(jsc, testSet.blocks(), trainSet.blocks(), model.spec(), model.kind(), alpha, k,
+                            testSet.n(), testSet.blockSize(), Math.max(2, 2 * jsc.defaultParallelism())));
             double pred = Fitter.seconds(t1);
             long t2 = System.nanoTime();
             Map<String, Object> quality = Outputs.writePredictions(spark, out, test, model.targets(), model.labelCols(),

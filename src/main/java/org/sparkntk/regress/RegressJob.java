@@ -1,5 +1,6 @@
 package org.sparkntk.regress;
 
+import org.sparkntk.io.JobLabel;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -141,15 +142,13 @@ public final class RegressJob {
         checkOutput(conf, req.output(), req.overwrite(), METRICS_JSON);
         Map<String, Double> timings = new LinkedHashMap<>();
         long t0 = System.nanoTime();
-        jsc.setJobDescription("regress: read --train");
-        LabeledData train = LabeledData.load(spark, req.train(), "--train", req.featuresCol(), req.idCol(), req.labelCols(), true, req.blockSize(),
-                req.normalize());
+        LabeledData train = JobLabel.call(jsc.sc(), "regress: read --train", () -> LabeledData.load(spark, req.train(), "--train",
+                req.featuresCol(), req.idCol(), req.labelCols(), true, req.blockSize(), req.normalize()));
         LabeledData test = null;
         JavaRDD<TileBlock> tiles = null;
         try {
-            jsc.setJobDescription("regress: read --test");
-            test = LabeledData.load(spark, req.test(), "--test", req.featuresCol(), req.idCol(), req.labelCols(), false, req.blockSize(),
-                    train.normalizer());
+            test = JobLabel.call(jsc.sc(), "regress: read --test", () -> LabeledData.load(spark, req.test(), "--test",
+                    req.featuresCol(), req.idCol(), req.labelCols(), false, req.blockSize(), train.normalizer()));
             if (test.d() != train.d()) {
                 throw new UserError("--train has " + train.d() + " features per row but --test has " + test.d()
                         + "; both sets must have the same feature dimension");
@@ -200,8 +199,8 @@ public final class RegressJob {
             int nb = (n + req.blockSize() - 1) / req.blockSize();
             // a few tiles per task: even waves across the cores, and progress in steps of a few percent
             int partitions = Math.max(jsc.defaultParallelism(), Math.min(nb * (nb + 1) / 2, 16 * jsc.defaultParallelism()));
-            jsc.setJobDescription("regress: kernel diagonal");
-            double[] diag = KernelTiles.diagonal(train.blocks(), req.spec(), req.kind(), n);
+            double[] diag = JobLabel.call(jsc.sc(), "regress: kernel diagonal",
+                    () -> KernelTiles.diagonal(train.blocks(), req.spec(), req.kind(), n));
             JavaRDD<FeatureBlock[]> pairs = KernelTiles.blockPairs(train.blocks(), partitions);
             tiles = KernelTiles.tiles(pairs, req.spec(), req.kind(), plan.cachePrecision() == null
                     ? org.sparkntk.spec.Precision.FLOAT64 : plan.cachePrecision());
@@ -209,10 +208,10 @@ public final class RegressJob {
                 // the dense solve copies each tile into K on the driver as it is computed: no cache
                 log.accept("kernel: " + nb * (nb + 1) / 2 + " tiles computed while K is assembled on the driver");
             } else if (!req.matrixFree()) {
-                tiles = tiles.persist(StorageLevel.MEMORY_AND_DISK());
-                jsc.setJobDescription("regress: " + req.kind().label() + " tiles (" + nb * (nb + 1) / 2 + ")");
+                JavaRDD<TileBlock> cached = tiles.persist(StorageLevel.MEMORY_AND_DISK());
+                tiles = cached;
                 try (Progress p = Progress.start(jsc, "kernel tiles", log)) {
-                    tiles.count();
+                    JobLabel.call(jsc.sc(), "regress: " + req.kind().label() + " tiles (" + nb * (nb + 1) / 2 + ")", cached::count);
                 }
                 log.accept(String.format(Locale.ROOT, "kernel: %d tiles of %d x %d computed and cached (%s, %s) in %.1f s%s",
                         nb * (nb + 1) / 2, req.blockSize(), req.blockSize(),
@@ -228,13 +227,14 @@ public final class RegressJob {
             timings.putAll(fit.timings());
 
             long t2 = System.nanoTime();
-            jsc.setJobDescription("regress: predict (test x train tiles, streamed)");
             int tb = (int) ((test.n() + test.blockSize() - 1) / test.blockSize());
             int tp = Math.max(jsc.defaultParallelism(), Math.min(tb * nb, 16 * jsc.defaultParallelism()));
+            LabeledData testSet = test;
             double[] scores;
             try (Progress p = Progress.start(jsc, "predict", log)) {
-                scores = KernelTiles.predict(jsc, test.blocks(), train.blocks(), req.spec(), req.kind(), fit.alpha(), k,
-                        test.n(), test.blockSize(), tp);
+                scores = JobLabel.call(jsc.sc(), "regress: predict (test x train tiles, streamed)",
+                        () -> KernelTiles.predict(jsc, testSet.blocks(), train.blocks(), req.spec(), req.kind(), fit.alpha(), k,
+                                testSet.n(), testSet.blockSize(), tp));
             }
             timings.put("predict_seconds", Fitter.seconds(t2));
 

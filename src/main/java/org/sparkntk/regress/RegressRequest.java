@@ -1,5 +1,6 @@
 package org.sparkntk.regress;
 
+import org.sparkntk.spec.KernelKind;
 import java.util.List;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.options.Normalize;
@@ -18,14 +19,14 @@ import org.sparkntk.solve.Ridge;
  * @param nystrom            the centres of {@code --solver nystrom} (null for the exact solvers)
  */
 public record RegressRequest(String train, String test, List<String> labelCols, String featuresCol, String idCol,
-                             String output, NetworkSpec spec, KernelTiles.Kind kind, String task, Ridge ridge,
+                             String output, NetworkSpec spec, KernelKind kind, String task, Ridge ridge,
                              SolverChoice.Kind solver, double tol, int maxIter, int preconditionerRank, boolean matrixFree,
                              int blockSize, boolean overwrite, int checkpointEvery, long maxDriverBytes, Normalize normalize,
                              MemoryPlan.CachePrecision cachePrecision, NystromSettings nystrom) {
 
     /** An exact solve (no Nystrom settings). */
     public RegressRequest(String train, String test, List<String> labelCols, String featuresCol, String idCol,
-                          String output, NetworkSpec spec, KernelTiles.Kind kind, String task, Ridge ridge,
+                          String output, NetworkSpec spec, org.sparkntk.spec.KernelKind kind, String task, Ridge ridge,
                           SolverChoice.Kind solver, double tol, int maxIter, int preconditionerRank, boolean matrixFree,
                           int blockSize, boolean overwrite, int checkpointEvery, long maxDriverBytes, Normalize normalize,
                           MemoryPlan.CachePrecision cachePrecision) {

@@ -1,5 +1,7 @@
 package org.sparkntk.regress;
 
+import org.sparkntk.io.JobLabel;
+import org.sparkntk.spec.KernelKind;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -146,14 +148,13 @@ public final class SolveJob {
                 })
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            jsc.setJobDescription("solve: read and cache the tiles");
-            tiles.count();
+            JobLabel.call(jsc.sc(), "solve: read and cache the tiles", tiles::count);
             double load = Fitter.seconds(t1);
             TileOperator op = new TileOperator(jsc, tiles, n, m.blockSize(), "solve");
             double[] diag = op.diagonal();
             Fitter.Fit fit = Fitter.fit(jsc, tiles, n, m.blockSize(), diag, y, k, so, choice, log);
             NetworkSpec spec = m.spec().withDepth(depth);
-            ModelStore.write(spark, req.output(), new ModelStore.Info(spec, KernelTiles.Kind.parse(req.kernelName()),
+            ModelStore.write(spark, req.output(), new ModelStore.Info(spec, KernelKind.parse("name", req.kernelName()),
                     m.blockSize(), m.input().path(), m.input().featuresCol(), m.input().idCol(), n, m.d(), rowIds,
                     lt.idType(), targets, req.labelCols(), lt.types(), req.solver().ridge(),
                     "precomputed Gram '" + req.kernelDir() + "'", normalize(m) == Normalize.L2

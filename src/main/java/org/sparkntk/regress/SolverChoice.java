@@ -30,8 +30,8 @@ public record SolverChoice(Kind kind, String reason) {
     }
 
     /**
-     * Seconds of a dense solve and of PCG, from measured rates (docs/benchmarks.md, "Regression at
-     * scale"): the dense solve costs assembling 8 N^2 bytes on the driver plus N^3 / 3 flops of
+     * Seconds of a dense solve and of PCG, from measured rates (docs/benchmarks.md,
+     * "Regression"): the dense solve costs assembling 8 N^2 bytes on the driver plus N^3 / 3 flops of
      * Cholesky at {@code choleskyFlops} per second; PCG costs its preconditioner (rank R = min(N,
      * 4000): about 4 N R^2 flops at 30 GFLOP/s) plus about 25 + 7 N / 10^4 iterations of one pass
      * over the cached K each (1.5 ns per stored value with 10 outputs, linear in the outputs).

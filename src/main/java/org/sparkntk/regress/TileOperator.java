@@ -1,5 +1,6 @@
 package org.sparkntk.regress;
 
+import org.sparkntk.io.JobLabel;
 import dev.ludovic.netlib.blas.BLAS;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,7 +57,10 @@ public final class TileOperator implements SymmetricOperator {
      * of an iteration (which reads the same values and adds two skinny GEMMs per tile).
      */
     public double scanSeconds() {
-        jsc.setJobDescription(label + ": scan pass over K (yardstick)");
+        return JobLabel.call(jsc.sc(), label + ": scan pass over K (yardstick)", this::scan);
+    }
+
+    private double scan() {
         long t0 = System.nanoTime();
         tiles.map(TileBlock::sum).reduce(Double::sum);
         return (System.nanoTime() - t0) / 1e9;
@@ -77,7 +81,10 @@ public final class TileOperator implements SymmetricOperator {
     @Override
     public void apply(double[] x, int k, double[] out) {
         passes++;
-        jsc.setJobDescription(label + ": K x pass " + passes + " (" + k + " outputs)");
+        JobLabel.run(jsc.sc(), label + ": K x pass " + passes + " (" + k + " outputs)", () -> multiply(x, k, out));
+    }
+
+    private void multiply(double[] x, int k, double[] out) {
         Broadcast<double[]> bx = jsc.broadcast(x);
         try {
             long partial = 8L * n * k;
@@ -179,14 +186,14 @@ public final class TileOperator implements SymmetricOperator {
     @Override
     public double[] diagonal() {
         if (diag == null) {
-            jsc.setJobDescription(label + ": diagonal of K");
-            List<Tuple2<Long, double[]>> parts = tiles.filter(TileBlock::diagonal).map(t -> {
-                double[] d = new double[t.numRows()];
-                for (int i = 0; i < d.length; i++) {
-                    d[i] = t.get(i, i);
-                }
-                return new Tuple2<>(t.rowStart(), d);
-            }).collect();
+            List<Tuple2<Long, double[]>> parts = JobLabel.call(jsc.sc(), label + ": diagonal of K",
+                    () -> tiles.filter(TileBlock::diagonal).map(t -> {
+                        double[] d = new double[t.numRows()];
+                        for (int i = 0; i < d.length; i++) {
+                            d[i] = t.get(i, i);
+                        }
+                        return new Tuple2<>(t.rowStart(), d);
+                    }).collect());
             double[] d = new double[n];
             for (Tuple2<Long, double[]> p : parts) {
                 System.arraycopy(p._2(), 0, d, (int) (long) p._1(), p._2().length);
@@ -199,8 +206,11 @@ public final class TileOperator implements SymmetricOperator {
     @Override
     public double[] columns(int[] cols) {
         passes++;
+        return JobLabel.call(jsc.sc(), label + ": " + cols.length + " columns of K (preconditioner)", () -> readColumns(cols));
+    }
+
+    private double[] readColumns(int[] cols) {
         int r = cols.length;
-        jsc.setJobDescription(label + ": " + r + " columns of K (preconditioner)");
         int nb = blocks();
         // columns grouped by the block that holds them: block -> (local index, position in cols)
         List<List<int[]>> byBlock = new ArrayList<>(nb);

@@ -1,5 +1,6 @@
 package org.sparkntk.schedule;
 
+import org.sparkntk.io.JobLabel;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
@@ -139,11 +140,10 @@ public final class IncrementalRun {
 
     /** The rows of the old index keep their ids in the new one (else the rows moved: refuse). */
     private void checkEarlierRows(Path oldIndex, Path newIndex, long oldN) {
-        spark.sparkContext().setJobDescription("spark-ntk: check that earlier rows kept their positions");
         Dataset<Row> before = spark.read().parquet(oldIndex.toString());
         Dataset<Row> after = spark.read().parquet(newIndex.toString()).filter("row < " + oldN);
-        long moved = before.exceptAll(after).count();
-        spark.sparkContext().setJobDescription(null);
+        long moved = JobLabel.call(spark.sparkContext(), "spark-ntk: check that earlier rows kept their positions",
+                () -> before.exceptAll(after).count());
         if (moved > 0) {
             throw new UserError("refusing to update '" + spec.output() + "': " + moved + " earlier row(s) would get a different"
                     + " id or position. Only appending new files is incremental; pass --overwrite to recompute");

@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.sparkntk.spec.KernelKind;
+import org.sparkntk.spec.KernelSpec;
 import org.sparkntk.io.KernelManifest;
 import org.sparkntk.io.KernelManifest.FileFingerprint;
 import org.sparkntk.options.InputConfig;
@@ -129,16 +129,13 @@ public final class UpdatePlanner {
         diff(d, input.featuresCols() != null ? InputConfig.FEATURES_COLS : InputConfig.FEATURES_COL, featuresNow, featuresBefore);
         diff(d, InputConfig.ID_COL, input.idCol(), done.input().idCol());
         diff(d, InputConfig.NORMALIZE, input.normalize().label(), done.normalize());
-        diff(d, KernelConfig.ACTIVATION, kernel.spec().activation().name(), done.activation());
-        diff(d, KernelConfig.WEIGHT_STD, kernel.spec().weightStd(), done.weightStd());
-        diff(d, KernelConfig.BIAS_STD, kernel.spec().biasStd(), done.biasStd());
-        diff(d, KernelConfig.DEPTHS, kernel.depths(), done.depths());
-        List<String> ks = new ArrayList<>();
-        for (KernelKind k : kernel.kernels()) {
-            ks.add(k.label());
-        }
-        diff(d, KernelConfig.KERNELS, ks, done.kernels());
-        diff(d, KernelConfig.PRECISION, kernel.precision().label(), done.precision());
+        KernelSpec k = kernel.kernel();
+        diff(d, KernelConfig.ACTIVATION, k.network().activation().name(), done.activation());
+        diff(d, KernelConfig.WEIGHT_STD, k.network().weightStd(), done.weightStd());
+        diff(d, KernelConfig.BIAS_STD, k.network().biasStd(), done.biasStd());
+        diff(d, KernelConfig.DEPTHS, k.depths(), done.depths());
+        diff(d, KernelConfig.KERNELS, k.kernelLabels(), done.kernels());
+        diff(d, KernelConfig.PRECISION, k.precision().label(), done.precision());
         if (kernel.blockSize() > 0) {
             diff(d, KernelConfig.BLOCK_SIZE, kernel.blockSize(), done.blockSize());
         }

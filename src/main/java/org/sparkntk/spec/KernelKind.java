@@ -12,6 +12,15 @@ public enum KernelKind {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** Parses {@code ntk} or {@code nngp} given as option {@code option}; a {@link UserError} otherwise. */
+    public static KernelKind parse(String option, String s) {
+        KernelKind k = fromLabel(s);
+        if (k == null) {
+            throw new UserError("'" + option + "' is '" + s + "' but must be ntk or nngp");
+        }
+        return k;
+    }
+
     /** Parses {@code ntk} or {@code nngp}; null when neither. */
     public static KernelKind fromLabel(String s) {
         if (s == null) {

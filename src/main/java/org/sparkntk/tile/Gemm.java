@@ -6,26 +6,61 @@ package org.sparkntk.tile;
  * (netlib BLAS dgemm: native OpenBLAS when installed, else netlib's Java fallback) and a Vector
  * API kernel for machines without native BLAS. Pick with {@link TileKernels#gemm()}.
  */
-public interface Gemm {
+public abstract class Gemm {
 
     /** Implementation name for logs and {@code ntk doctor}. */
-    String name();
+    public abstract String name();
 
-    /** c[i*n+j] = sum_k a[i*d+k] * b[j*d+k]; c is overwritten. */
-    void gemmABt(double[] a, int m, double[] b, int n, int d, double[] c);
+    /**
+     * c[i*n+j] = sum_k a[i*d+k] * b[j*d+k]; c is overwritten. Checks the arguments, then runs
+     * {@link #gemmABtK} (an empty product gives zeros).
+     */
+    public final void gemmABt(double[] a, int m, double[] b, int n, int d, double[] c) {
+        check(a, m, b, n, d, c);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (d == 0) {
+            java.util.Arrays.fill(c, 0, m * n, 0.0);
+            return;
+        }
+        gemmABtK(a, m, b, n, d, c);
+    }
 
     /**
      * The Gram product of a block with itself (a diagonal tile): c = a a^T, m x m, exactly
-     * symmetric. Implementations may compute only the upper triangle (half the flops) and mirror
-     * it; this default computes the full product and mirrors it, so symmetry is exact either way.
+     * symmetric. Checks the arguments, then runs {@link #gemmAAtK}.
      */
-    default void gemmAAt(double[] a, int m, int d, double[] c) {
-        gemmABt(a, m, a, m, d, c);
+    public final void gemmAAt(double[] a, int m, int d, double[] c) {
+        check(a, m, a, m, d, c);
+        if (m == 0) {
+            return;
+        }
+        if (d == 0) {
+            java.util.Arrays.fill(c, 0, m * m, 0.0);
+            return;
+        }
+        gemmAAtK(a, m, d, c);
+    }
+
+    /** The kernel of {@link #gemmABt}: no checks, arguments valid and m, n, d >= 1. */
+    protected abstract void gemmABtK(double[] a, int m, double[] b, int n, int d, double[] c);
+
+    /**
+     * The kernel of {@link #gemmAAt}. Implementations may compute only the upper triangle (half the
+     * flops) and mirror it; this default computes the full product and mirrors it, so symmetry is
+     * exact either way.
+     */
+    protected void gemmAAtK(double[] a, int m, int d, double[] c) {
+        gemmABtK(a, m, a, m, d, c);
         mirrorUpper(c, m);
     }
 
-    /** Copies the upper triangle (j > i) of the row-major m x m matrix c onto the lower one, in cache-sized blocks. */
-    static void mirrorUpper(double[] c, int m) {
+    /**
+     * Copies the upper triangle (j > i) of the row-major m x m matrix c onto the lower one, in
+     * cache-sized blocks: the one mirror routine (GEMM, recursion, the dense assembly).
+     */
+    public static void mirrorUpper(double[] c, int m) {
         final int bs = 16; // measured: 16 beat 8, 32, 64, 128 on a 2048 x 2048 matrix (5.2 vs 6.3 ms at 64)
         for (int i0 = 0; i0 < m; i0 += bs) {
             int i1 = Math.min(m, i0 + bs);
@@ -41,8 +76,8 @@ public interface Gemm {
         }
     }
 
-    /** Argument check shared by implementations (public entry; kernels stay check-free). */
-    static void check(double[] a, int m, double[] b, int n, int d, double[] c) {
+    /** The argument check of the public entries. */
+    protected static void check(double[] a, int m, double[] b, int n, int d, double[] c) {
         if (m < 0 || n < 0 || d < 0) {
             throw new IllegalArgumentException("gemm sizes must be >= 0, got m=" + m + " n=" + n + " d=" + d);
         }

@@ -1,6 +1,7 @@
 package org.sparkntk.tile;
 
 import dev.ludovic.netlib.blas.BLAS;
+import dev.ludovic.netlib.blas.NativeBLAS;
 
 /**
  * {@link Gemm} through netlib's BLAS (the library Spark MLlib uses): native OpenBLAS through JNI
@@ -8,7 +9,7 @@ import dev.ludovic.netlib.blas.BLAS;
  *
  * <p>Row-major c = a b^T is column-major c^T = b a^T, i.e. dgemm("T", "N", n, m, d, b, a).
  */
-public final class NetlibGemm implements Gemm {
+public final class NetlibGemm extends Gemm {
 
     private final BLAS blas;
 
@@ -21,9 +22,9 @@ public final class NetlibGemm implements Gemm {
         return new NetlibGemm(BLAS.getInstance());
     }
 
-    /** True when netlib found a native BLAS library. */
+    /** True when netlib found a native BLAS library (its implementation is a {@link NativeBLAS}). */
     public boolean isNative() {
-        return blas.getClass().getName().contains("JNI") || blas.getClass().getName().toLowerCase().contains("native");
+        return blas instanceof NativeBLAS;
     }
 
     @Override
@@ -32,15 +33,7 @@ public final class NetlibGemm implements Gemm {
     }
 
     @Override
-    public void gemmABt(double[] a, int m, double[] b, int n, int d, double[] c) {
-        Gemm.check(a, m, b, n, d, c);
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (d == 0) {
-            java.util.Arrays.fill(c, 0, m * n, 0.0);
-            return;
-        }
+    protected void gemmABtK(double[] a, int m, double[] b, int n, int d, double[] c) {
         blas.dgemm("T", "N", n, m, d, 1.0, b, d, a, d, 0.0, c, n);
     }
 
@@ -51,15 +44,7 @@ public final class NetlibGemm implements Gemm {
      * other triangle untouched, hence the mirror.
      */
     @Override
-    public void gemmAAt(double[] a, int m, int d, double[] c) {
-        Gemm.check(a, m, a, m, d, c);
-        if (m == 0) {
-            return;
-        }
-        if (d == 0) {
-            java.util.Arrays.fill(c, 0, m * m, 0.0);
-            return;
-        }
+    protected void gemmAAtK(double[] a, int m, int d, double[] c) {
         blas.dsyrk("L", "T", m, d, 1.0, a, d, 0.0, c, m);
         Gemm.mirrorUpper(c, m);
     }

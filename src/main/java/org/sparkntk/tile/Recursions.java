@@ -1,6 +1,7 @@
 package org.sparkntk.tile;
 
 import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.spec.KernelSpec;
 
 /** Shared argument checks and the symmetric-tile finish for {@link Recursion} implementations. */
 public final class Recursions {
@@ -43,19 +44,9 @@ public final class Recursions {
         }
     }
 
-    /** Depths must be strictly increasing within 1..depth. */
+    /** Depths must be strictly increasing within 1..depth ({@link KernelSpec#checkDepths}). */
     public static void checkDepths(int[] depths, int depth) {
-        if (depths == null || depths.length == 0) {
-            throw new IllegalArgumentException("'depths' is empty; give at least one depth in 1.." + depth);
-        }
-        for (int k = 0; k < depths.length; k++) {
-            if (depths[k] < 1 || depths[k] > depth) {
-                throw new IllegalArgumentException("'depths' contains " + depths[k] + " but each must be in 1.." + depth);
-            }
-            if (k > 0 && depths[k] <= depths[k - 1]) {
-                throw new IllegalArgumentException("'depths' must be strictly increasing, got " + depths[k - 1] + " then " + depths[k]);
-            }
-        }
+        KernelSpec.checkDepths(depths == null ? null : java.util.Arrays.stream(depths).boxed().toList(), depth);
     }
 
     /**
@@ -75,39 +66,11 @@ public final class Recursions {
         }
     }
 
-    /** Mirror block size: a 32 x 32 block of source and destination (16 KiB) stays in L1. */
-    static final int MIRROR_BLOCK = 32;
-
-    /**
-     * Sets the diagonal and copies the upper triangle into the lower one, blocked so the column
-     * writes out[j*m+i] of one block hit the same few cache lines (a plain column sweep touches a
-     * new line per entry: 15 ms vs 6 ms CPU per 2048 x 2048 output here).
-     */
+    /** Sets the diagonal from the diagonal recursion and copies the upper triangle onto the lower one. */
     static void fill(double[] out, double[] diag, int l, int m) {
         for (int i = 0; i < m; i++) {
             out[i * m + i] = diag[l * m + i];
         }
-        for (int jb = 0; jb < m; jb += MIRROR_BLOCK) {
-            int je = Math.min(m, jb + MIRROR_BLOCK);
-            for (int ib = 0; ib <= jb; ib += MIRROR_BLOCK) {
-                int ie = Math.min(m, ib + MIRROR_BLOCK);
-                for (int j = jb; j < je; j++) {
-                    int end = Math.min(ie, j);
-                    for (int i = ib; i < end; i++) {
-                        out[j * m + i] = out[i * m + j];
-                    }
-                }
-            }
-        }
-    }
-
-    /** The unblocked mirror, kept for the benchmark that justifies {@link #fill}. */
-    static void fillColumns(double[] out, double[] diag, int l, int m) {
-        for (int i = 0; i < m; i++) {
-            out[i * m + i] = diag[l * m + i];
-            for (int j = i + 1; j < m; j++) {
-                out[j * m + i] = out[i * m + j];
-            }
-        }
+        Gemm.mirrorUpper(out, m);
     }
 }

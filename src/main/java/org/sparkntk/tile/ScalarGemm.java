@@ -1,7 +1,7 @@
 package org.sparkntk.tile;
 
 /** Reference {@link Gemm}: a plain dot product per entry (slow, obviously right). */
-public final class ScalarGemm implements Gemm {
+public final class ScalarGemm extends Gemm {
 
     @Override
     public String name() {
@@ -9,8 +9,7 @@ public final class ScalarGemm implements Gemm {
     }
 
     @Override
-    public void gemmABt(double[] a, int m, double[] b, int n, int d, double[] c) {
-        Gemm.check(a, m, b, n, d, c);
+    protected void gemmABtK(double[] a, int m, double[] b, int n, int d, double[] c) {
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double s = 0;

@@ -15,20 +15,12 @@ import org.sparkntk.kernel.Quadrature;
  * recursion exactly ({@link Diagonal}); other implementations must do the same to agree with this
  * one there (for ReLU-like phi the pair formulas differ by ~1e-8 at rho = 1 - eps).
  *
- * <p>Equal-variance layers (quadrature activations): when all of a layer's input variances, the m
- * row and n column values of q(l-1), agree to {@link #EQUAL_Q} relative (max - min &lt;= 1e-13 max,
- * max &gt; 0; L2-normalized inputs give a few ulps), each entry's expectations come from the
- * {@link AngleTable} of one variance q_T for the layer, at the entry's own correlation
- * rho = s / (sqrt q1 sqrt q2), instead of the per-entry quadrature: ~0.1 us against ~100-400 us
- * (docs/benchmarks.md, "Quadrature activations"). q_T is the layer's largest variance rounded to
- * the nearest double whose low {@value AngleTable#CANONICAL_BITS} mantissa bits are 0, so every tile whose
- * rows have the same normalized norms uses the same table (the same values for an entry whichever
- * rows share its tile), unless the layer's variances straddle a rounding boundary (their spread,
- * a few ulps, against a grid of 2^{@value AngleTable#CANONICAL_BITS} ulps: ~0.1% of layers). The
- * substitution q1, q2 -> q_T changes an entry by ~|dF/dq| |q - q_T|, with |q - q_T| &lt;= (1e-13 + 2^-41)
- * q = 5.5e-13 q, i.e. &lt;= ~5.5e-13 q |dF/dq|, i.e. ~5e-13 relative to the scale for the built-in activations (q dF/dq / F is O(1));
- * the table itself adds &lt;= 1e-11 of the scale against the per-entry rule (AngleTable). Identical
- * rows still take the diagonal maps above. {@link Quadrature#TABLES_PROPERTY} = false turns this off.
+ * <p>Equal-variance layers (quadrature activations): when all of a layer's input variances agree
+ * to {@link #EQUAL_Q} relative, each entry's expectations come from one {@link AngleTable} for the
+ * layer (at the layer's largest variance rounded to a grid of 2^{@value AngleTable#CANONICAL_BITS}
+ * ulps, so tiles of rows with the same norms share it) at the entry's own correlation, instead of
+ * the per-entry quadrature; the error this adds is bounded in ntk-math.md, "Angle tables for equal
+ * variances". {@link Quadrature#TABLES_PROPERTY} = false turns this off.
  */
 public final class ScalarRecursion implements Recursion {
 

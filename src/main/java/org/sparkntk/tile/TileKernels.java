@@ -16,6 +16,8 @@ public final class TileKernels {
 
     /** System property that forces the scalar reference paths. */
     public static final String SCALAR_PROPERTY = "ntk.scalar";
+    /** Narrowest vector the Vector API kernels use (as Lucene: one double per vector gains nothing). */
+    static final int MIN_VECTOR_BITS = 128;
     /** System property that picks the GEMM. */
     public static final String GEMM_PROPERTY = "ntk.gemm";
 
@@ -64,7 +66,13 @@ public final class TileKernels {
                 return msg;
             }
             try {
-                org.sparkntk.tile.panama.PanamaSupport.species();
+                int bits = org.sparkntk.tile.panama.PanamaSupport.vectorBits();
+                if (bits < MIN_VECTOR_BITS) {
+                    String msg = "the preferred vector is " + bits + " bits, below " + MIN_VECTOR_BITS
+                            + " (one double per vector): no faster than scalar";
+                    LOG.warning("spark-ntk uses the scalar tile kernels: " + msg);
+                    return msg;
+                }
                 return null;
             } catch (Throwable t) {
                 String msg = "Vector API failed to initialise (" + t + "); start the JVM with --add-modules=jdk.incubator.vector";

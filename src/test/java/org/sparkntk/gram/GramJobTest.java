@@ -1,5 +1,9 @@
 package org.sparkntk.gram;
 
+import org.sparkntk.truth.Specs;
+
+import org.sparkntk.tile.Rows;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,6 +29,7 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkntk.io.JobLabel;
 import org.sparkntk.io.KernelManifest;
 import org.sparkntk.io.TileStore;
 import org.sparkntk.kernel.Activations;
@@ -146,7 +151,7 @@ class GramJobTest {
         double[] f = flat(xr);
         double[][] ntk = {new double[N * N], new double[N * N]};
         double[][] nngp = {new double[N * N], new double[N * N]};
-        Tiles.compute(spec, f, N, f, N, D, true, new int[] {1, 3}, ntk, nngp);
+        Tiles.compute(Specs.of(spec, new int[] {1, 3}, ntk, nngp), new Rows(f, N, D), new Rows(f, N, D), true, ntk, nngp);
         double[][] k3 = TileStore.dense(conf, out, "ntk", 3);
         double[][] g3 = TileStore.dense(conf, out, "nngp", 3);
         double[][] k1 = TileStore.dense(conf, out, "ntk", 1);
@@ -242,7 +247,8 @@ class GramJobTest {
         NetworkSpec spec = new NetworkSpec(3, Activations.parse("erf"), 1.0, 0.1);
         double[][] ntk = {new double[N * n2]};
         double[][] nngp = {new double[N * n2]};
-        Tiles.compute(spec, flat(x), N, flat(y), n2, D, false, new int[] {3}, ntk, nngp);
+        Tiles.compute(Specs.of(spec, new int[] {3}, ntk, nngp), new Rows(flat(x), N, D),
+                new Rows(flat(y), n2, D), false, ntk, nngp);
         double[][] k = TileStore.dense(conf, out, "ntk", 3);
         double[][] g = TileStore.dense(conf, out, "nngp", 3);
         for (int i = 0; i < N; i++) {
@@ -313,5 +319,29 @@ class GramJobTest {
         assertEquals(0, over.code(), over.err());
         assertEquals(3, SparkTestSupport.tileFiles(Path.of(out)).size());
         assertEquals(List.of(1), KernelManifest.readKernel(conf, out).depths());
+    }
+
+    /** The job-label helper: jobs run under the label, and the label before is back afterwards, also after a failure. */
+    @Test
+    void jobLabelIsSetForTheJobAndRestored() throws java.io.IOException {
+        org.apache.spark.SparkContext sc = spark.sparkContext();
+        org.apache.spark.api.java.JavaSparkContext jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(sc);
+        sc.setJobDescription(null);
+        String inside = JobLabel.call(sc, "outer", () -> {
+            List<String> seen = JobLabel.call(sc, "inner", () -> jsc.parallelize(List.of(1, 2), 1)
+                    .map(x -> org.apache.spark.TaskContext.get().getLocalProperty(JobLabel.DESCRIPTION)).collect());
+            assertEquals(List.of("inner", "inner"), seen);
+            return sc.getLocalProperty(JobLabel.DESCRIPTION);
+        });
+        assertEquals("outer", inside);
+        assertEquals(null, sc.getLocalProperty(JobLabel.DESCRIPTION));
+        sc.setJobDescription("before");
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> JobLabel.run(sc, "failing", () -> {
+                    throw new java.io.IOException("disk");
+                }));
+        assertEquals("disk", e.getMessage());
+        assertEquals("before", sc.getLocalProperty(JobLabel.DESCRIPTION));
+        sc.setJobDescription(null);
     }
 }

@@ -84,4 +84,21 @@ class GramPlanTest {
         assertEquals(5, BlockSizing.choose(5, 5, true, 3, 2, 8, gb8, 2));
         assertEquals(64, BlockSizing.choose(100, 100, true, 3, 2, 8, gb8, 2));
     }
+
+    @Test
+    void workSkipsTilesOnDiskAndKeptBlocks() {
+        GramPlan p = new GramPlan(1000, 1000, 250, true); // 4 blocks, 10 tiles
+        // on disk: two of the plan's tiles and two that are not its tiles (lower triangle, beyond the blocks)
+        GramPlan.Work w = p.work(List.of(new BlockPair(0, 3), new BlockPair(2, 2), new BlockPair(3, 1), new BlockPair(0, 9)), 0);
+        assertEquals(List.of(new BlockPair(0, 3), new BlockPair(2, 2)), w.present());
+        assertEquals(0, w.kept());
+        assertEquals(List.of(new BlockPair(0, 0), new BlockPair(0, 1), new BlockPair(0, 2), new BlockPair(1, 1),
+                new BlockPair(1, 2), new BlockPair(1, 3), new BlockPair(2, 3), new BlockPair(3, 3)), w.todo());
+        // ntk run appending rows: the tiles of the first two blocks stay valid elsewhere
+        GramPlan.Work k = p.work(List.of(), 2);
+        assertEquals(3, k.kept());
+        assertEquals(List.of(new BlockPair(0, 0), new BlockPair(0, 1), new BlockPair(1, 1)), k.present());
+        assertEquals(7, k.todo().size());
+        assertFalse(k.todo().contains(new BlockPair(0, 1)));
+    }
 }

@@ -1,5 +1,9 @@
 package org.sparkntk.gram;
 
+import org.sparkntk.truth.Specs;
+
+import org.sparkntk.tile.Rows;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Files;
@@ -61,7 +65,8 @@ class InputFormsTest {
             System.arraycopy(rows[i], 0, f, i * D, D);
         }
         double[][] k = {new double[n * n]};
-        Tiles.compute(new NetworkSpec(depth, Activations.parse(activation), 1.0, 0.0), f, n, f, n, D, true, new int[] {depth}, k, null);
+        Tiles.compute(Specs.of(new NetworkSpec(depth, Activations.parse(activation), 1.0, 0.0), new int[] {depth}, k, null), new Rows(f, n, D),
+                new Rows(f, n, D), true, k, null);
         double[][] out = new double[n][n];
         for (int i = 0; i < n; i++) {
             System.arraycopy(k[0], i * n, out[i], 0, n);

@@ -90,7 +90,7 @@ class ExportTest {
         Path out = tmp.resolve("out");
         TileFixtures.write(out, 23, -1, 5, List.of("ntk", "nngp"), List.of(1, 3), false, true);
         Path npy = tmp.resolve("K.npy");
-        Run r = run("export", "--kernel", out.toString(), "--name", "nngp", "--depth", "3", "--output", npy.toString());
+        Run r = run("export", "--gram", out.toString(), "--kernel", "nngp", "--depth", "3", "--output", npy.toString());
         assertEquals(0, r.code(), r.err());
         assertMatches(TileFixtures.dense("nngp", 3, 23, 23, true, false), Npy.read(npy));
         // and the values in the tiles themselves, read with the tile reader
@@ -119,7 +119,7 @@ class ExportTest {
         Path out = tmp.resolve("out");
         TileFixtures.write(out, 9, -1, 4, List.of("ntk", "nngp"), List.of(2), true, true);
         Path npy = tmp.resolve("K.npy");
-        Run r = run("export", "--kernel", out.toString(), "--output", npy.toString());
+        Run r = run("export", "--gram", out.toString(), "--output", npy.toString());
         assertEquals(0, r.code(), r.err());
         assertMatches(TileFixtures.dense("ntk", 2, 9, 9, true, true), Npy.read(npy));
     }
@@ -129,7 +129,7 @@ class ExportTest {
         Path out = tmp.resolve("out");
         TileFixtures.write(out, 11, 7, 4, List.of("ntk"), List.of(1, 2), false, true);
         Path npy = tmp.resolve("K.npy");
-        Run r = run("export", "--kernel", out.toString(), "--depth", "2", "--output", npy.toString());
+        Run r = run("export", "--gram", out.toString(), "--depth", "2", "--output", npy.toString());
         assertEquals(0, r.code(), r.err());
         assertMatches(TileFixtures.dense("ntk", 2, 11, 7, false, false), Npy.read(npy));
     }
@@ -149,7 +149,7 @@ class ExportTest {
         Path out = tmp.resolve("out");
         TileFixtures.write(out, 9, -1, 4, List.of("ntk"), List.of(1), false, false);
         Path npy = tmp.resolve("K.npy");
-        Run r = run("export", "--kernel", out.toString(), "--output", npy.toString());
+        Run r = run("export", "--gram", out.toString(), "--output", npy.toString());
         assertEquals(2, r.code(), r.err());
         assertEquals("error: incomplete kernel directory: " + out + " has no kernel.json (gram writes it last; the run"
                 + " did not finish, or this is not a gram output)", r.err().strip());
@@ -162,17 +162,17 @@ class ExportTest {
         TileFixtures.write(out, 9, -1, 4, List.of("ntk", "nngp"), List.of(1, 3), false, true);
         String npy = tmp.resolve("K.npy").toString();
 
-        Run r = run("export", "--kernel", out.toString(), "--name", "ntx", "--depth", "1", "--output", npy);
+        Run r = run("export", "--gram", out.toString(), "--kernel", "ntx", "--depth", "1", "--output", npy);
         assertEquals(2, r.code());
-        assertEquals("error: 'name' is 'ntx' but kernel ntx was not computed; " + out
+        assertEquals("error: 'kernel' is 'ntx' but kernel ntx was not computed; " + out
                 + " has kernels ntk, nngp at depths 1, 3; did you mean 'ntk'?", r.err().strip());
 
-        r = run("export", "--kernel", out.toString(), "--depth", "2", "--output", npy);
+        r = run("export", "--gram", out.toString(), "--depth", "2", "--output", npy);
         assertEquals(2, r.code());
         assertEquals("error: 'depth' is 2 but depth 2 was not computed; " + out + " has kernels ntk, nngp at depths 1, 3",
                 r.err().strip());
 
-        r = run("export", "--kernel", out.toString(), "--output", npy);
+        r = run("export", "--gram", out.toString(), "--output", npy);
         assertEquals(2, r.code());
         assertEquals("error: 'depth' is required: " + out + " has kernels ntk, nngp at depths 1, 3; pass --depth L",
                 r.err().strip());
@@ -185,34 +185,34 @@ class ExportTest {
         TileFixtures.write(out, 100, -1, 32, List.of("ntk"), List.of(1), false, true);
         Path npy = tmp.resolve("K.npy");
 
-        Run r = run("export", "--kernel", out.toString(), "--max-bytes", "64k", "--output", npy.toString());
+        Run r = run("export", "--gram", out.toString(), "--max-bytes", "64k", "--output", npy.toString());
         assertEquals(2, r.code());
         assertEquals("error: the dense ntk matrix is 100 x 100 float64 = 78.1 KiB, more than 'max-bytes' 64.0 KiB;"
                 + " raise --max-bytes if the reader has the memory, or read the tiles directly (docs/format.md)", r.err().strip());
         assertFalse(Files.exists(npy));
 
-        r = run("export", "--kernel", out.toString(), "--max-bytes", "lots", "--output", npy.toString());
+        r = run("export", "--gram", out.toString(), "--max-bytes", "lots", "--output", npy.toString());
         assertEquals(2, r.code());
         assertEquals("error: 'max-bytes' is 'lots' but must be a positive size such as 2147483648, 512m or 2g", r.err().strip());
 
-        r = run("export", "--kernel", out.toString(), "--format", "csv", "--output", npy.toString());
+        r = run("export", "--gram", out.toString(), "--format", "csv", "--output", npy.toString());
         assertEquals(2, r.code());
         assertEquals("error: 'format' is 'csv' but must be npy", r.err().strip());
 
         Files.writeString(npy, "keep me");
-        r = run("export", "--kernel", out.toString(), "--output", npy.toString());
+        r = run("export", "--gram", out.toString(), "--output", npy.toString());
         assertEquals(2, r.code());
         assertEquals("error: 'output' " + npy + " exists; pass --overwrite to replace it", r.err().strip());
         assertEquals("keep me", Files.readString(npy));
-        r = run("export", "--kernel", out.toString(), "--output", npy.toString(), "--overwrite");
+        r = run("export", "--gram", out.toString(), "--output", npy.toString(), "--overwrite");
         assertEquals(0, r.code(), r.err());
         assertEquals(100, Npy.read(npy).rows());
 
-        r = run("export", "--kernel", tmp.resolve("nothing").toString(), "--output", npy.toString());
+        r = run("export", "--gram", tmp.resolve("nothing").toString(), "--output", npy.toString());
         assertEquals(2, r.code());
-        assertEquals("error: 'kernel' " + tmp.resolve("nothing") + " does not exist", r.err().strip());
+        assertEquals("error: 'gram' " + tmp.resolve("nothing") + " does not exist", r.err().strip());
 
-        r = run("export", "--kernel", out.toString(), "--output", npy.toString(), "--dpeth", "1");
+        r = run("export", "--gram", out.toString(), "--output", npy.toString(), "--dpeth", "1");
         assertEquals(2, r.code());
         assertEquals("error: unknown option '--dpeth'; did you mean '--depth'?", r.err().strip().lines().findFirst().orElse(""));
     }
@@ -223,10 +223,28 @@ class ExportTest {
         TileFixtures.write(out, 9, -1, 4, List.of("ntk"), List.of(1), false, true);
         Files.delete(out.resolve("tiles/tile-r00001-c00002.parquet"));
         Path npy = tmp.resolve("K.npy");
-        Run r = run("export", "--kernel", out.toString(), "--output", npy.toString());
+        Run r = run("export", "--gram", out.toString(), "--output", npy.toString());
         assertEquals(2, r.code(), r.err());
         assertEquals("error: damaged kernel directory: tile (block_row 1, block_col 2) of ntk depth 1 is missing from "
                 + new org.apache.hadoop.fs.Path(out.resolve("tiles").toString()), r.err().strip());
         assertFalse(Files.exists(npy));
+    }
+
+    /** The old spelling (--kernel OUT, --name KIND) still works for one release, with a warning naming the new one. */
+    @Test
+    void oldSpellingWorksWithAWarning() throws IOException {
+        Path out = tmp.resolve("out");
+        TileFixtures.write(out, 9, -1, 4, List.of("ntk", "nngp"), List.of(1), false, true);
+        Path npy = tmp.resolve("K.npy");
+        Run r = run("export", "--kernel", out.toString(), "--name", "nngp", "--output", npy.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("warning: 'ntk export --kernel DIR' is deprecated: give the folder as --gram DIR; --kernel names the kernel,"
+                + " ntk or nngp, as in 'ntk regress'\nwarning: '--name' is deprecated: use --kernel nngp", r.err().strip());
+        assertEquals(9, Npy.read(npy).rows());
+        r = run("export", "--gram", out.toString(), "--kernel", out.toString(), "--output", npy.toString(), "--overwrite");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("error: 'kernel' is '" + out + "' but kernel " + out + " was not computed"), r.err());
+        r = run("export", "--output", npy.toString(), "--overwrite");
+        assertEquals("error: 'gram' is missing; give --gram DIR, the output folder of 'ntk gram'", r.err().strip());
     }
 }

@@ -220,7 +220,7 @@ class GramOutputTest {
     @Test
     void exportMatchesTheClosedFormAndTheTiles() throws Exception {
         Path npy = tmp.resolve("k1.npy");
-        ok(ExportTest.run("export", "--kernel", gram64.toString(), "--name", "ntk", "--depth", "1", "--output", npy.toString()));
+        ok(ExportTest.run("export", "--gram", gram64.toString(), "--kernel", "ntk", "--depth", "1", "--output", npy.toString()));
         ExportTest.Npy k = ExportTest.Npy.read(npy);
         Map<Long, Long> idx = index(gram64, "index");
         for (int i = 0; i < N; i++) {
@@ -238,7 +238,7 @@ class GramOutputTest {
         for (Path out : List.of(gram64, gram32)) {
             int depth = out == gram64 ? 3 : 2;
             Path f = tmp.resolve("k" + out.getFileName() + ".npy");
-            ok(ExportTest.run("export", "--kernel", out.toString(), "--name", "nngp", "--depth", "" + depth, "--output", f.toString()));
+            ok(ExportTest.run("export", "--gram", out.toString(), "--kernel", "nngp", "--depth", "" + depth, "--output", f.toString()));
             ExportTest.Npy e = ExportTest.Npy.read(f);
             double[][] dense = TileStore.dense(new org.apache.hadoop.conf.Configuration(), out.toString(), "nngp", depth);
             for (int i = 0; i < N; i++) {
@@ -253,7 +253,7 @@ class GramOutputTest {
     @Test
     void crossKernelExportIsNByN2() throws Exception {
         Path npy = tmp.resolve("cross.npy");
-        ok(ExportTest.run("export", "--kernel", cross.toString(), "--output", npy.toString()));
+        ok(ExportTest.run("export", "--gram", cross.toString(), "--output", npy.toString()));
         ExportTest.Npy k = ExportTest.Npy.read(npy);
         assertEquals(N, k.rows());
         assertEquals(N2, k.cols());
@@ -276,7 +276,7 @@ class GramOutputTest {
     @Test
     void blockMatrixOfRealOutputEqualsTheExport() throws Exception {
         Path npy = tmp.resolve("k3.npy");
-        ok(ExportTest.run("export", "--kernel", gram64.toString(), "--name", "ntk", "--depth", "3", "--output", npy.toString()));
+        ok(ExportTest.run("export", "--gram", gram64.toString(), "--kernel", "ntk", "--depth", "3", "--output", npy.toString()));
         ExportTest.Npy want = ExportTest.Npy.read(npy);
         BlockMatrix k = KernelMatrices.blockMatrix(LocalSpark.get(), gram64.toString(), "ntk", 3);
         assertEquals(N, k.numRows());

@@ -17,21 +17,21 @@ class KernelConfigTest {
     @Test
     void defaults() {
         KernelConfig c = KernelConfig.of(null, null, null, null, null, null, null, null);
-        assertEquals(List.of(3), c.depths());
-        assertEquals("relu", c.spec().activation().name());
-        assertEquals(1.0, c.spec().weightStd());
-        assertEquals(0.0, c.spec().biasStd());
-        assertEquals(List.of(KernelKind.NTK, KernelKind.NNGP), c.kernels());
-        assertEquals(Precision.FLOAT64, c.precision());
+        assertEquals(List.of(3), c.kernel().depths());
+        assertEquals("relu", c.kernel().network().activation().name());
+        assertEquals(1.0, c.kernel().network().weightStd());
+        assertEquals(0.0, c.kernel().network().biasStd());
+        assertEquals(List.of(KernelKind.NTK, KernelKind.NNGP), c.kernel().kernels());
+        assertEquals(Precision.FLOAT64, c.kernel().precision());
         assertEquals(0, c.blockSize());
     }
 
     @Test
     void depthsSortedAndMapRoundTrip() {
         KernelConfig c = KernelConfig.of("erf", null, "5,1,3,3", 1.5, 0.1, "nngp", "float32", 256);
-        assertEquals(List.of(1, 3, 5), c.depths());
-        assertEquals(5, c.spec().depth());
-        assertEquals(3, c.outputs());
+        assertEquals(List.of(1, 3, 5), c.kernel().depths());
+        assertEquals(5, c.kernel().network().depth());
+        assertEquals(3, c.kernel().outputs());
         assertEquals(c, KernelConfig.fromMap(c.toMap()));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("depth", 2);

@@ -1,5 +1,10 @@
 package org.sparkntk.regress;
 
+import org.sparkntk.truth.Specs;
+
+import org.sparkntk.tile.Rows;
+
+import org.sparkntk.spec.KernelKind;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -79,14 +84,15 @@ class FitterTest {
     @Test
     void matrixFreeSolveResumesFromItsCheckpoint() throws Exception {
         JavaRDD<FeatureBlock> blocks = blocks();
-        double[] diag = KernelTiles.diagonal(blocks, spec, KernelTiles.Kind.NTK, N);
+        double[] diag = KernelTiles.diagonal(blocks, spec, KernelKind.NTK, N);
         double[] dense = new double[N * N];
-        Tiles.compute(spec, x, N, x, N, D, true, new int[] {3}, new double[][] {dense}, null);
+        Tiles.compute(Specs.of(spec, new int[] {3}, new double[][] {dense}, null), new Rows(x, N, D),
+                new Rows(x, N, D), true, new double[][] {dense}, null);
         for (int i = 0; i < N; i++) {
             assertEquals(dense[i * N + i], diag[i], 1e-14 * dense[i * N + i], "diagonal " + i);
         }
         // matrix-free: the tiles RDD is not persisted, every pass recomputes them from the staged pairs
-        JavaRDD<TileBlock> tiles = KernelTiles.tiles(KernelTiles.blockPairs(blocks, 3), spec, KernelTiles.Kind.NTK);
+        JavaRDD<TileBlock> tiles = KernelTiles.tiles(KernelTiles.blockPairs(blocks, 3), spec, KernelKind.NTK);
         assertFalse(tiles.getStorageLevel().useMemory());
         List<String> log = new ArrayList<>();
         Fitter.Fit straight = Fitter.fit(jsc, tiles, N, B, diag, y, 2, pcg(25, null), log::add);
@@ -171,8 +177,8 @@ class FitterTest {
     @Test
     void float32CacheSolvesTheRoundedKernelAndStaysWithinItsPerturbationBound() {
         JavaRDD<FeatureBlock> blocks = blocks();
-        double[] diag = KernelTiles.diagonal(blocks, spec, KernelTiles.Kind.NTK, N);
-        JavaRDD<TileBlock> tiles = KernelTiles.tiles(KernelTiles.blockPairs(blocks, 3), spec, KernelTiles.Kind.NTK)
+        double[] diag = KernelTiles.diagonal(blocks, spec, KernelKind.NTK, N);
+        JavaRDD<TileBlock> tiles = KernelTiles.tiles(KernelTiles.blockPairs(blocks, 3), spec, KernelKind.NTK)
                 .map(t -> t.withPrecision(org.sparkntk.spec.Precision.FLOAT32)).cache();
         assertEquals(org.sparkntk.spec.Precision.FLOAT32, tiles.first().precision());
         Fitter.Options opt = new Fitter.Options(new Ridge(1e-3, Ridge.Scale.TRACE), SolverChoice.Kind.PCG, 1e-11, 500, 50, 0,
@@ -180,7 +186,8 @@ class FitterTest {
         Fitter.Fit fit = Fitter.fit(jsc, tiles, N, B, diag, y, 2, opt, s -> { });
         assertTrue(fit.result().allConverged());
         double[] k64 = new double[N * N];
-        Tiles.compute(spec, x, N, x, N, D, true, new int[] {3}, new double[][] {k64}, null);
+        Tiles.compute(Specs.of(spec, new int[] {3}, new double[][] {k64}, null), new Rows(x, N, D),
+                new Rows(x, N, D), true, new double[][] {k64}, null);
         double[] k32 = new double[N * N];
         double[] err = new double[N * N];
         for (int i = 0; i < N * N; i++) {

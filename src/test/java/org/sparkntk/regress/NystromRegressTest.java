@@ -125,9 +125,9 @@ class NystromRegressTest {
         double[] x = stack(xr);
         double[] c = stack(cr);
         double[] knm = new double[n * m];
-        Tiles.compute(spec, x, n, c, m, d, false, new int[] {spec.depth()}, new double[][] {knm}, null);
+        Tiles.compute(org.sparkntk.truth.Specs.of(spec, new int[] {spec.depth()}, new double[][] {knm}, null), new org.sparkntk.tile.Rows(x, n, d), new org.sparkntk.tile.Rows(c, m, d), false, new double[][] {knm}, null);
         double[] kmm = new double[m * m];
-        Tiles.compute(spec, c, m, c, m, d, true, new int[] {spec.depth()}, new double[][] {kmm}, null);
+        Tiles.compute(org.sparkntk.truth.Specs.of(spec, new int[] {spec.depth()}, new double[][] {kmm}, null), new org.sparkntk.tile.Rows(c, m, d), new org.sparkntk.tile.Rows(c, m, d), true, new double[][] {kmm}, null);
         double[] h = new double[m * m];
         double[] b = new double[m * 2];
         for (int i = 0; i < n; i++) {
@@ -147,7 +147,7 @@ class NystromRegressTest {
         Map<Long, double[]> out = new HashMap<>();
         for (Map.Entry<Long, double[]> e : features(test).entrySet()) {
             double[] kx = new double[m];
-            Tiles.compute(spec, e.getValue(), 1, c, m, d, false, new int[] {spec.depth()}, new double[][] {kx}, null);
+            Tiles.compute(org.sparkntk.truth.Specs.of(spec, new int[] {spec.depth()}, new double[][] {kx}, null), new org.sparkntk.tile.Rows(e.getValue(), 1, d), new org.sparkntk.tile.Rows(c, m, d), false, new double[][] {kx}, null);
             double[] s = new double[2];
             for (int p = 0; p < m; p++) {
                 s[0] += kx[p] * beta[p * 2];

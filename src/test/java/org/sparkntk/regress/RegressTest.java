@@ -1,5 +1,9 @@
 package org.sparkntk.regress;
 
+import org.sparkntk.truth.Specs;
+
+import org.sparkntk.tile.Rows;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -187,7 +191,8 @@ class RegressTest {
         }
         NetworkSpec spec = new NetworkSpec(2, Activations.parse("relu"), 1.0, 0.0);
         double[] k = new double[n * n];
-        Tiles.compute(spec, x, n, x, n, d, true, new int[] {2}, null, new double[][] {k});
+        Tiles.compute(Specs.of(spec, new int[] {2}, null, new double[][] {k}), new Rows(x, n, d),
+                new Rows(x, n, d), true, null, new double[][] {k});
         for (int i = 0; i < n; i++) {
             k[i * n + i] += 0.01;
         }
@@ -198,7 +203,8 @@ class RegressTest {
             List<Double> f = r.getList(1);
             double[] xi = f.stream().mapToDouble(Double::doubleValue).toArray();
             double[] kx = new double[n];
-            Tiles.compute(spec, xi, 1, x, n, d, false, new int[] {2}, null, new double[][] {kx});
+            Tiles.compute(Specs.of(spec, new int[] {2}, null, new double[][] {kx}), new Rows(xi, 1, d),
+                    new Rows(x, n, d), false, null, new double[][] {kx});
             double[] p = new double[2];
             for (int j = 0; j < n; j++) {
                 p[0] += kx[j] * alpha[j * 2];

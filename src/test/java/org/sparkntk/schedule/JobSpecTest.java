@@ -36,11 +36,11 @@ class JobSpecTest {
         assertEquals("data/x", s.input().input());
         assertEquals("out/k", s.output());
         assertEquals("id", s.input().idCol());
-        assertEquals(List.of(1, 3), s.kernel().depths());
-        assertEquals(List.of(KernelKind.NTK), s.kernel().kernels());
-        assertEquals(Precision.FLOAT32, s.kernel().precision());
+        assertEquals(List.of(1, 3), s.kernel().kernel().depths());
+        assertEquals(List.of(KernelKind.NTK), s.kernel().kernel().kernels());
+        assertEquals(Precision.FLOAT32, s.kernel().kernel().precision());
         assertEquals(64, s.kernel().blockSize());
-        assertEquals(0.1, s.kernel().spec().biasStd());
+        assertEquals(0.1, s.kernel().kernel().network().biasStd());
         assertEquals("local[2]", s.master());
         assertEquals(Map.of("spark.executor.memory", "2g", "spark.executor.cores", "2"), s.conf());
     }
@@ -48,7 +48,7 @@ class JobSpecTest {
     @Test
     void defaultsAreGramDefaults() {
         JobSpec s = JobSpec.parse("input: a\noutput: b\n", "t.yaml");
-        assertEquals(List.of(3), s.kernel().depths());
+        assertEquals(List.of(3), s.kernel().kernel().depths());
         assertEquals(0, s.kernel().blockSize());
         assertEquals("features", s.input().featuresCol());
         assertNull(s.master());

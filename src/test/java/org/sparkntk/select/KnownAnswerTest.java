@@ -30,7 +30,7 @@ class KnownAnswerTest {
     static double[] kernel(double[] x, int n, int d, NetworkSpec spec, int depth, boolean ntk) {
         double[] k = new double[n * n];
         double[][] t = {k};
-        Tiles.compute(spec, x, n, x, n, d, true, new int[] {depth}, ntk ? t : null, ntk ? null : t);
+        Tiles.compute(org.sparkntk.truth.Specs.of(spec, new int[] {depth}, ntk ? t : null, ntk ? null : t), new org.sparkntk.tile.Rows(x, n, d), new org.sparkntk.tile.Rows(x, n, d), true, ntk ? t : null, ntk ? null : t);
         return k;
     }
 

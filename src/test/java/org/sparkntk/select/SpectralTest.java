@@ -28,8 +28,7 @@ public class SpectralTest {
         }
         double[] k = new double[n * n];
         double[][] t = {k};
-        Tiles.compute(new NetworkSpec(depth, Activations.parse("relu"), 1.0, 0.1), x, n, x, n, d, true, new int[] {depth},
-                ntk ? t : null, ntk ? null : t);
+        Tiles.compute(org.sparkntk.truth.Specs.of(new NetworkSpec(depth, Activations.parse("relu"), 1.0, 0.1), new int[] {depth}, ntk ? t : null, ntk ? null : t), new org.sparkntk.tile.Rows(x, n, d), new org.sparkntk.tile.Rows(x, n, d), true, ntk ? t : null, ntk ? null : t);
         return k;
     }
 

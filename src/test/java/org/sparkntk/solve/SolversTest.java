@@ -1,5 +1,9 @@
 package org.sparkntk.solve;
 
+import org.sparkntk.truth.Specs;
+
+import org.sparkntk.tile.Rows;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -53,7 +57,8 @@ public class SolversTest {
         }
         NetworkSpec spec = new NetworkSpec(3, Activations.parse("relu"), 1.0, 0.1);
         ntk = new double[N * N];
-        Tiles.compute(spec, x, N, x, N, d, true, new int[] {3}, new double[][] {ntk}, null);
+        Tiles.compute(Specs.of(spec, new int[] {3}, new double[][] {ntk}, null), new Rows(x, N, d),
+                new Rows(x, N, d), true, new double[][] {ntk}, null);
         double tr = 0;
         for (int i = 0; i < N; i++) {
             tr += ntk[i * N + i];

@@ -1,5 +1,7 @@
 package org.sparkntk.tile;
 
+import org.sparkntk.truth.Specs;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,7 +52,8 @@ class AngleTableRecursionTest {
         String old = System.getProperty(Quadrature.TABLES_PROPERTY);
         System.setProperty(Quadrature.TABLES_PROPERTY, Boolean.toString(tables));
         try {
-            Tiles.compute(spec, a, m, b, n, D, symmetric, DEPTHS, ntk, nngp, new ScalarGemm(), new ScalarRecursion());
+            Tiles.compute(Specs.of(spec, DEPTHS, ntk, nngp), new Rows(a, m, D),
+                    new Rows(b, n, D), symmetric, ntk, nngp, new ScalarGemm(), new ScalarRecursion(), null);
         } finally {
             if (old == null) {
                 System.clearProperty(Quadrature.TABLES_PROPERTY);

@@ -1,5 +1,7 @@
 package org.sparkntk.tile;
 
+import org.sparkntk.truth.Specs;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
@@ -104,7 +106,7 @@ class EmpiricalNtkTest {
             int[] depths = {1, 2, 3, 4};
             double[][] ntk = new double[4][k * k];
             double[][] nngp = new double[4][k * k];
-            Tiles.compute(spec, flat, k, flat, k, N0, true, depths, ntk, nngp);
+            Tiles.compute(Specs.of(spec, depths, ntk, nngp), new Rows(flat, k, N0), new Rows(flat, k, N0), true, ntk, nngp);
             for (int l = 1; l <= DEPTH; l++) {
                 for (int i = 0; i < k; i++) {
                     for (int j = i; j < k; j++) {

@@ -51,7 +51,7 @@ class GemmTest {
             }
 
             @Override
-            public void gemmABt(double[] a, int m, double[] b, int n, int d, double[] c) {
+            protected void gemmABtK(double[] a, int m, double[] b, int n, int d, double[] c) {
                 threaded.gemmABt(a, m, b, n, d, c, 2);
             }
         }));

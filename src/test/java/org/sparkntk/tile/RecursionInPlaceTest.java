@@ -1,5 +1,7 @@
 package org.sparkntk.tile;
 
+import org.sparkntk.truth.Specs;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import java.util.Random;
@@ -49,7 +51,8 @@ class RecursionInPlaceTest {
                             NetworkSpec spec = new NetworkSpec(3, Activations.parse(act), 1.3, 0.2);
                             double[][] ntk1 = withNtk ? new double[depths.length][m * n] : null;
                             double[][] nngp1 = new double[depths.length][m * n];
-                            Tiles.compute(spec, a, m, b, n, d, symmetric, depths, ntk1, nngp1, new ScalarGemm(), rec);
+                            Tiles.compute(Specs.of(spec, depths, ntk1, nngp1), new Rows(a, m, d),
+                                    new Rows(b, n, d), symmetric, ntk1, nngp1, new ScalarGemm(), rec, null);
                             double[] g = new double[m * n];
                             double[][] ntk2 = withNtk ? new double[depths.length][m * n] : null;
                             double[][] nngp2 = new double[depths.length][];
@@ -57,7 +60,8 @@ class RecursionInPlaceTest {
                                 nngp2[k] = new double[m * n];
                             }
                             nngp2[depths.length - 1] = g;
-                            Tiles.compute(spec, a, m, b, n, d, symmetric, depths, ntk2, nngp2, new ScalarGemm(), rec, g);
+                            Tiles.compute(Specs.of(spec, depths, ntk2, nngp2), new Rows(a, m, d),
+                                    new Rows(b, n, d), symmetric, ntk2, nngp2, new ScalarGemm(), rec, g);
                             String at = rec.name() + " " + act + " depths " + java.util.Arrays.toString(depths) + " sym " + symmetric
                                     + " ntk " + withNtk;
                             for (int k = 0; k < depths.length; k++) {

@@ -24,7 +24,17 @@ class RecursionsMirrorTest {
         double[] blocked = out.clone();
         double[] plain = out.clone();
         Recursions.fill(blocked, diag, 1, m);
-        Recursions.fillColumns(plain, diag, 1, m);
+        fillColumns(plain, diag, 1, m);
         assertArrayEquals(plain, blocked);
+    }
+
+    /** The reference: set the diagonal, then copy each row's upper part into its column, unblocked. */
+    private static void fillColumns(double[] out, double[] diag, int l, int m) {
+        for (int i = 0; i < m; i++) {
+            out[i * m + i] = diag[l * m + i];
+            for (int j = i + 1; j < m; j++) {
+                out[j * m + i] = out[i * m + j];
+            }
+        }
     }
 }

@@ -1,5 +1,7 @@
 package org.sparkntk.tile;
 
+import org.sparkntk.truth.Specs;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,7 +75,8 @@ class TileSpecialCasesTest {
         NetworkSpec spec = new NetworkSpec(3, Activations.parse(activation), 1.7, 0.4);
         double[][] ntk = outputs(2, m * n);
         double[][] nngp = outputs(2, m * n);
-        Tiles.compute(spec, a, m, b, n, d, false, new int[] {1, 3}, ntk, nngp, impl.gemm(), impl.recursion());
+        Tiles.compute(Specs.of(spec, new int[] {1, 3}, ntk, nngp), new Rows(a, m, d),
+                new Rows(b, n, d), false, ntk, nngp, impl.gemm(), impl.recursion(), null);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double dot = 0;
@@ -104,7 +107,8 @@ class TileSpecialCasesTest {
         NetworkSpec spec = new NetworkSpec(depth, Activations.parse("identity"), 1.0, 0.0);
         double[][] ntk = outputs(depth, m * n);
         double[][] nngp = outputs(depth, m * n);
-        Tiles.compute(spec, a, m, b, n, d, false, depths, ntk, nngp, impl.gemm(), impl.recursion());
+        Tiles.compute(Specs.of(spec, depths, ntk, nngp), new Rows(a, m, d),
+                new Rows(b, n, d), false, ntk, nngp, impl.gemm(), impl.recursion(), null);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double dot = 0;
@@ -144,7 +148,8 @@ class TileSpecialCasesTest {
         int[] depths = {1, 2, 4};
         double[][] ntk = outputs(3, m * m);
         double[][] nngp = outputs(3, m * m);
-        Tiles.compute(spec, x, m, x, m, d, true, depths, ntk, nngp, impl.gemm(), impl.recursion());
+        Tiles.compute(Specs.of(spec, depths, ntk, nngp), new Rows(x, m, d),
+                new Rows(x, m, d), true, ntk, nngp, impl.gemm(), impl.recursion(), null);
         double[] q = Diagonal.variances(spec, Diagonal.squaredNorms(x, m, d), m, d);
         double[] t = Diagonal.ntkDiagonal(spec, q, m);
         for (int k = 0; k < depths.length; k++) {
@@ -184,7 +189,8 @@ class TileSpecialCasesTest {
             NetworkSpec spec = new NetworkSpec(5, Activations.parse(activation), 1.1, bias);
             double[][] ntk = outputs(1, m * m);
             double[][] nngp = outputs(1, m * m);
-            Tiles.compute(spec, x, m, x, m, d, true, new int[] {5}, ntk, nngp, impl.gemm(), impl.recursion());
+            Tiles.compute(Specs.of(spec, new int[] {5}, ntk, nngp), new Rows(x, m, d),
+                    new Rows(x, m, d), true, ntk, nngp, impl.gemm(), impl.recursion(), null);
             double[] zero = diagonalRecursion(spec, 0.0, d);
             assertEquals(zero[0], ntk[0][0], 0.0, "zero row Theta");
             assertEquals(zero[1], nngp[0][0], 0.0, "zero row Sigma");
@@ -220,7 +226,8 @@ class TileSpecialCasesTest {
         int[] depths = {1, 3, 10};
         double[][] ntk = outputs(3, m * m);
         double[][] nngp = outputs(3, m * m);
-        Tiles.compute(spec, x, m, x, m, d, true, depths, ntk, nngp, impl.gemm(), impl.recursion());
+        Tiles.compute(Specs.of(spec, depths, ntk, nngp), new Rows(x, m, d),
+                new Rows(x, m, d), true, ntk, nngp, impl.gemm(), impl.recursion(), null);
         for (int k = 0; k < depths.length; k++) {
             for (double[] kern : new double[][] {ntk[k], nngp[k]}) {
                 double trace = 0;
@@ -252,7 +259,8 @@ class TileSpecialCasesTest {
             NetworkSpec spec = new NetworkSpec(1000, act, sb[0], sb[1]);
             double[][] ntk = outputs(2, m * n);
             double[][] nngp = outputs(2, m * n);
-            Tiles.compute(spec, a, m, b, n, d, false, new int[] {500, 1000}, ntk, nngp, impl.gemm(), impl.recursion());
+            Tiles.compute(Specs.of(spec, new int[] {500, 1000}, ntk, nngp), new Rows(a, m, d),
+                    new Rows(b, n, d), false, ntk, nngp, impl.gemm(), impl.recursion(), null);
             for (int k = 0; k < 2; k++) {
                 for (int i = 0; i < m * n; i++) {
                     assertTrue(Double.isFinite(ntk[k][i]) && Double.isFinite(nngp[k][i]),
@@ -278,8 +286,8 @@ class TileSpecialCasesTest {
         for (String activation : new String[] {"relu", "abrelu:-0.5,2", "softplus"}) {
             NetworkSpec spec = new NetworkSpec(1100, Activations.parse(activation), 2.0, 0.0);
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> Tiles.compute(spec, a, m, a, m, d, false, new int[] {1100}, outputs(1, m * m), outputs(1, m * m),
-                            impl.gemm(), impl.recursion()));
+                    () -> Tiles.compute(Specs.of(spec, new int[] {1100}, outputs(1, m * m), outputs(1, m * m)), new Rows(a, m, d),
+                            new Rows(a, m, d), false, outputs(1, m * m), outputs(1, m * m), impl.gemm(), impl.recursion(), null));
             assertTrue(e.getMessage().startsWith("the kernel overflows double precision: row 0 (squared norm 3.0) has "), e.getMessage());
             assertTrue(e.getMessage().endsWith(" of 1100 (activation " + activation + ", 'weight-std' 2.0, 'bias-std' 0.0); "
                     + "use a smaller 'weight-std' or 'depth', or scale the inputs down"), e.getMessage());
@@ -287,7 +295,8 @@ class TileSpecialCasesTest {
         NetworkSpec ok = new NetworkSpec(500, Activations.parse("relu"), 2.0, 0.0);
         double[][] ntk = outputs(1, m * m);
         double[][] nngp = outputs(1, m * m);
-        Tiles.compute(ok, a, m, a, m, d, false, new int[] {500}, ntk, nngp, impl.gemm(), impl.recursion());
+        Tiles.compute(Specs.of(ok, new int[] {500}, ntk, nngp), new Rows(a, m, d),
+                new Rows(a, m, d), false, ntk, nngp, impl.gemm(), impl.recursion(), null);
         for (int i = 0; i < m * m; i++) {
             assertTrue(Double.isFinite(ntk[0][i]) && Double.isFinite(nngp[0][i]), "finite at depth 500: " + ntk[0][i]);
         }

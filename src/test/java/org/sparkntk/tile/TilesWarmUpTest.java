@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.sparkntk.kernel.Activations;
 import org.sparkntk.kernel.NetworkSpec;
+import org.sparkntk.spec.KernelKind;
+import org.sparkntk.spec.KernelSpec;
 
 /** The JIT warm-up runs real tiles for the requested outputs, stops at its time limit and when interrupted. */
 class TilesWarmUpTest {
@@ -15,7 +17,7 @@ class TilesWarmUpTest {
     @Test
     void runsTilesWithinItsBudget() {
         long t0 = System.nanoTime();
-        int tiles = Tiles.warmUp(spec, new int[] {2, 3}, true, false, 200);
+        int tiles = Tiles.warmUp(KernelSpec.of(spec, new int[] {2, 3}, KernelKind.NTK), 200);
         assertTrue(tiles >= 1, "ran " + tiles + " tiles");
         // one tile may overrun the deadline; a 192 x 192 tile takes milliseconds once compiled
         assertTrue((System.nanoTime() - t0) / 1e6 < 5000, "warm-up overran its 200 ms budget by seconds");
@@ -25,7 +27,7 @@ class TilesWarmUpTest {
     void stopsWhenInterrupted() {
         Thread.currentThread().interrupt();
         try {
-            assertEquals(0, Tiles.warmUp(spec, new int[] {3}, true, true, 10_000));
+            assertEquals(0, Tiles.warmUp(KernelSpec.of(spec, new int[] {3}, KernelKind.NTK, KernelKind.NNGP), 10_000));
         } finally {
             Thread.interrupted();
         }

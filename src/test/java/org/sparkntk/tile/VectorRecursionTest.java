@@ -1,5 +1,7 @@
 package org.sparkntk.tile;
 
+import org.sparkntk.truth.Specs;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,7 +37,11 @@ import org.sparkntk.tile.panama.PanamaRecursion;
  */
 class VectorRecursionTest {
 
-    static final String[] CLOSED = {"relu", "leaky_relu:0.1", "abs", "abrelu:-0.5,2", "erf", "gelu", "sin", "cos", "identity"};
+    /** Every closed-form activation the parser accepts (parameters filled in), so a new one cannot escape. */
+    static final String[] CLOSED = org.sparkntk.kernel.Activations.NAMES.stream()
+            .map(n -> n.replace("A,B", "-0.5,2").replace("ALPHA", "0.1"))
+            .filter(n -> org.sparkntk.kernel.Activations.parse(n).closedForm())
+            .toArray(String[]::new);
     static final int[][] DEPTHS = {{1}, {4}, {1, 2, 5}};
 
     enum Mode { NTK, NNGP, BOTH }
@@ -145,7 +151,8 @@ class VectorRecursionTest {
         int m = a.length / d;
         double[][] ntk = {new double[m * m], new double[m * m]};
         double[][] nngp = {new double[m * m], new double[m * m]};
-        Tiles.compute(spec, a, m, a, m, d, false, new int[] {500, 1000}, ntk, nngp, new ScalarGemm(), new PanamaRecursion());
+        Tiles.compute(Specs.of(spec, new int[] {500, 1000}, ntk, nngp), new Rows(a, m, d),
+                new Rows(a, m, d), false, ntk, nngp, new ScalarGemm(), new PanamaRecursion(), null);
         for (double[][] out : new double[][][] {ntk, nngp}) {
             for (double[] o : out) {
                 for (int k = 0; k < o.length; k++) {
@@ -161,8 +168,10 @@ class VectorRecursionTest {
         double[] a = gaussian(203, 4, 9);
         double[][] one = {new double[203 * 203]};
         double[][] two = {new double[203 * 203]};
-        Tiles.compute(spec, a, 203, a, 203, 4, true, new int[] {4}, one, null, new ScalarGemm(), new PanamaRecursion(1));
-        Tiles.compute(spec, a, 203, a, 203, 4, true, new int[] {4}, two, null, new ScalarGemm(), new PanamaRecursion(3));
+        Tiles.compute(Specs.of(spec, new int[] {4}, one, null), new Rows(a, 203, 4),
+                new Rows(a, 203, 4), true, one, null, new ScalarGemm(), new PanamaRecursion(1), null);
+        Tiles.compute(Specs.of(spec, new int[] {4}, two, null), new Rows(a, 203, 4),
+                new Rows(a, 203, 4), true, two, null, new ScalarGemm(), new PanamaRecursion(3), null);
         assertArrayEquals(one[0], two[0]);
     }
 
@@ -172,8 +181,10 @@ class VectorRecursionTest {
         double[] a = gaussian(9, 3, 2);
         double[][] v = {new double[81]};
         double[][] s = {new double[81]};
-        Tiles.compute(spec, a, 9, a, 9, 3, false, new int[] {3}, v, null, new ScalarGemm(), new PanamaRecursion());
-        Tiles.compute(spec, a, 9, a, 9, 3, false, new int[] {3}, s, null, new ScalarGemm(), new ScalarRecursion());
+        Tiles.compute(Specs.of(spec, new int[] {3}, v, null), new Rows(a, 9, 3),
+                new Rows(a, 9, 3), false, v, null, new ScalarGemm(), new PanamaRecursion(), null);
+        Tiles.compute(Specs.of(spec, new int[] {3}, s, null), new Rows(a, 9, 3),
+                new Rows(a, 9, 3), false, s, null, new ScalarGemm(), new ScalarRecursion(), null);
         assertArrayEquals(s[0], v[0]);
     }
 
@@ -193,8 +204,10 @@ class VectorRecursionTest {
         double[][] vs = mode == Mode.NTK ? null : new double[kk][m * n];
         double[][] st = new double[kk][m * n];
         double[][] ss = new double[kk][m * n];
-        Tiles.compute(spec, a, m, b, n, d, sym, depths, vt, vs, new ScalarGemm(), vector);
-        Tiles.compute(spec, a, m, b, n, d, sym, depths, st, ss, new ScalarGemm(), new ScalarRecursion());
+        Tiles.compute(Specs.of(spec, depths, vt, vs), new Rows(a, m, d),
+                new Rows(b, n, d), sym, vt, vs, new ScalarGemm(), vector, null);
+        Tiles.compute(Specs.of(spec, depths, st, ss), new Rows(a, m, d),
+                new Rows(b, n, d), sym, st, ss, new ScalarGemm(), new ScalarRecursion(), null);
         double[] qa = Diagonal.variances(spec, Diagonal.squaredNorms(a, m, d), m, d);
         double[] qb = Diagonal.variances(spec, Diagonal.squaredNorms(b, n, d), n, d);
         double[] ta = Diagonal.ntkDiagonal(spec, qa, m);

@@ -43,16 +43,24 @@ final class KernelSlices {
     /** Runs the tile pass: one staging file per block pair (I &lt;= J) under {@code dir}. */
     static void compute(JavaRDD<FeatureBlock[]> pairs, NetworkSpec spec, int[] depths, boolean ntk, boolean nngp, String dir,
                         HadoopConf conf) {
-        org.sparkntk.regress.SpecRef ref = org.sparkntk.regress.SpecRef.of(spec);
+        java.util.List<org.sparkntk.spec.KernelKind> kinds = new java.util.ArrayList<>();
+        if (ntk) {
+            kinds.add(org.sparkntk.spec.KernelKind.NTK);
+        }
+        if (nngp) {
+            kinds.add(org.sparkntk.spec.KernelKind.NNGP);
+        }
+        org.sparkntk.spec.KernelSpec ks = org.sparkntk.spec.KernelSpec.of(spec, depths,
+                kinds.toArray(new org.sparkntk.spec.KernelKind[0]));
         pairs.foreach(p -> {
-            NetworkSpec s = ref.spec();
             FeatureBlock a = p[0];
             FeatureBlock b = p[1];
             boolean sym = a.index() == b.index();
             int cells = a.rows() * b.rows();
             double[][] nt = ntk ? new double[depths.length][cells] : null;
             double[][] ng = nngp ? new double[depths.length][cells] : null;
-            Tiles.compute(s, a.x(), a.rows(), b.x(), b.rows(), a.d(), sym, depths, nt, ng);
+            Tiles.compute(ks, new org.sparkntk.tile.Rows(a.x(), a.rows(), a.d()), new org.sparkntk.tile.Rows(b.x(), b.rows(), b.d()),
+                    sym, nt, ng);
             Path f = new Path(dir, fileName(a.index(), b.index()));
             FileSystem fs = f.getFileSystem(conf.get());
             ByteBuffer buf = ByteBuffer.allocate(cells * 8).order(ByteOrder.LITTLE_ENDIAN);

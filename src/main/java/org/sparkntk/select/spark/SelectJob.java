@@ -120,7 +120,7 @@ public final class SelectJob {
         String depthList = String.join(",", s.depths().stream().map(String::valueOf).toList());
         for (double w : s.weightStds()) {
             for (double b : s.biasStds()) {
-                specs.add(KernelConfig.of(s.activation(), null, depthList, w, b, null, null, null).spec());
+                specs.add(KernelConfig.of(s.activation(), null, depthList, w, b, null, null, null).kernel().network());
             }
         }
         Map<String, Double> timings = new LinkedHashMap<>();
@@ -524,11 +524,12 @@ public final class SelectJob {
 
     /** Runs regress with the best configuration on the whole training set, writing OUT/model, OUT/predictions, OUT/metrics.json. */
     static Map<String, Object> refit(SparkSession spark, SelectSpec s, Selection.Row best, Consumer<String> log) throws IOException {
-        NetworkSpec spec = KernelConfig.of(s.activation(), best.depth(), null, best.weightStd(), best.biasStd(), null, null, null).spec();
+        NetworkSpec spec = KernelConfig.of(s.activation(), best.depth(), null, best.weightStd(), best.biasStd(), null, null, null)
+                .kernel().network();
         log.accept(String.format(Locale.ROOT, "refit: regress %s depth %d, weight std %s, bias std %s, ridge %s %s on all %s rows",
                 best.kernel(), best.depth(), best.weightStd(), best.biasStd(), best.ridge(), s.ridgeScale(), s.train()));
         RegressRequest req = new RegressRequest(s.train(), s.test(), s.labelCols(), s.featuresCol(), s.idCol(), s.output(), spec,
-                KernelTiles.Kind.parse(best.kernel()), s.task(), new Ridge(best.ridge(), s.ridgeScale()), SolverChoice.Kind.AUTO,
+                org.sparkntk.spec.KernelKind.parse("kernel", best.kernel()), s.task(), new Ridge(best.ridge(), s.ridgeScale()), SolverChoice.Kind.AUTO,
                 Double.NaN, 1000, MemoryPlan.AUTO_RANK, false, 1024, true, 10, s.maxDriverBytes(), s.normalize(),
                 MemoryPlan.CachePrecision.AUTO);
         Map<String, Object> m = RegressJob.run(spark, req);

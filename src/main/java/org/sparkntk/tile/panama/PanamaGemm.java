@@ -2,6 +2,7 @@ package org.sparkntk.tile.panama;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.sparkntk.tile.FanOut;
 import org.sparkntk.tile.Gemm;
 
 /**
@@ -27,9 +28,9 @@ import org.sparkntk.tile.Gemm;
  * <p>The micro-kernel method is kept small on purpose: a much larger one can fail C1 compilation
  * ("out of virtual registers") and then never reaches C2, running about 100x slower.
  */
-public final class PanamaGemm implements Gemm {
+public final class PanamaGemm extends Gemm {
 
-    static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Double> S = Species.PREFERRED;
     /** Lanes per vector. */
     static final int L = S.length();
     /** Columns of c per micro-kernel call: two vectors. */
@@ -61,14 +62,12 @@ public final class PanamaGemm implements Gemm {
     }
 
     @Override
-    public void gemmABt(double[] a, int m, double[] b, int n, int d, double[] c) {
-        Gemm.check(a, m, b, n, d, c);
+    protected void gemmABtK(double[] a, int m, double[] b, int n, int d, double[] c) {
         multiply(a, 0, m, b, n, d, c, 0, false);
     }
 
     @Override
-    public void gemmAAt(double[] a, int m, int d, double[] c) {
-        Gemm.check(a, m, a, m, d, c);
+    protected void gemmAAtK(double[] a, int m, int d, double[] c) {
         multiply(a, 0, m, a, m, d, c, 0, true);
     }
 
@@ -77,7 +76,7 @@ public final class PanamaGemm implements Gemm {
      * use; inside Spark tasks use the single-threaded {@link #gemmABt(double[], int, double[], int, int, double[])}).
      */
     public void gemmABt(double[] a, int m, double[] b, int n, int d, double[] c, int threads) {
-        Gemm.check(a, m, b, n, d, c);
+        check(a, m, b, n, d, c);
         if (threads < 1) {
             throw new IllegalArgumentException("'threads' is " + threads + " but must be >= 1");
         }
@@ -88,40 +87,12 @@ public final class PanamaGemm implements Gemm {
         }
         // Row ranges in whole MR panels so only the last range has a ragged edge.
         int panels = (m + MR - 1) / MR;
-        Thread[] workers = new Thread[t - 1];
-        Throwable[] failure = new Throwable[1];
-        for (int w = 0; w < t; w++) {
-            int r0 = Math.min(m, (int) ((long) panels * w / t) * MR);
-            int r1 = Math.min(m, (int) ((long) panels * (w + 1) / t) * MR);
-            Runnable part = () -> multiply(a, r0 * d, r1 - r0, b, n, d, c, r0 * n, false);
-            if (w == t - 1) {
-                part.run();
-            } else {
-                workers[w] = new Thread(() -> {
-                    try {
-                        part.run();
-                    } catch (Throwable e) {
-                        synchronized (failure) {
-                            failure[0] = e;
-                        }
-                    }
-                }, "ntk-gemm-" + w);
-                workers[w].start();
-            }
+        int[] bounds = new int[t + 1];
+        for (int w = 0; w <= t; w++) {
+            bounds[w] = Math.min(m, (int) ((long) panels * w / t) * MR);
         }
-        for (Thread w : workers) {
-            try {
-                w.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for gemm threads", e);
-            }
-        }
-        synchronized (failure) {
-            if (failure[0] != null) {
-                throw new IllegalStateException("gemm worker failed", failure[0]);
-            }
-        }
+        bounds[t] = m;
+        FanOut.run("ntk-gemm", bounds, (r0, r1) -> multiply(a, r0 * d, r1 - r0, b, n, d, c, r0 * n, false));
     }
 
     /**

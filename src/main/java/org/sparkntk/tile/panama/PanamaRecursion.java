@@ -1,7 +1,5 @@
 package org.sparkntk.tile.panama;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.sparkntk.kernel.AbRelu;
 import org.sparkntk.kernel.Activation;
 import org.sparkntk.kernel.Erf;
@@ -9,6 +7,7 @@ import org.sparkntk.kernel.Gelu;
 import org.sparkntk.kernel.Identity;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.kernel.Trig;
+import org.sparkntk.tile.FanOut;
 import org.sparkntk.tile.Recursion;
 import org.sparkntk.tile.Recursions;
 import org.sparkntk.tile.ScalarRecursion;
@@ -82,35 +81,7 @@ public final class PanamaRecursion implements Recursion {
             task.rows(0, m);
             return;
         }
-        int[] bounds = split(m, n, symmetric, t);
-        List<Thread> pool = new ArrayList<>(t - 1);
-        Throwable[] failure = new Throwable[1];
-        for (int w = 1; w < t; w++) {
-            final int lo = bounds[w];
-            final int hi = bounds[w + 1];
-            Thread th = new Thread(() -> task.rows(lo, hi), "ntk-recursion-" + w);
-            th.setUncaughtExceptionHandler((x, e) -> {
-                synchronized (failure) {
-                    failure[0] = e;
-                }
-            });
-            th.start();
-            pool.add(th);
-        }
-        task.rows(bounds[0], bounds[1]);
-        for (Thread th : pool) {
-            try {
-                th.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for recursion threads", e);
-            }
-        }
-        synchronized (failure) {
-            if (failure[0] != null) {
-                throw new IllegalStateException("recursion thread failed", failure[0]);
-            }
-        }
+        FanOut.run("ntk-recursion", split(m, n, symmetric, t), task::rows);
     }
 
     /**

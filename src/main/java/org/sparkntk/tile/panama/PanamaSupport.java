@@ -15,8 +15,13 @@ public final class PanamaSupport {
 
     /** Vector species description, e.g. {@code DoubleVector 512-bit (8 lanes)}. */
     public static String species() {
-        var s = jdk.incubator.vector.DoubleVector.SPECIES_PREFERRED;
+        var s = Species.PREFERRED;
         return "DoubleVector " + s.vectorBitSize() + "-bit (" + s.length() + " lanes)";
+    }
+
+    /** Bits of the preferred vector: below 128 (one double per vector) the scalar kernels are as fast. */
+    public static int vectorBits() {
+        return Species.PREFERRED.vectorBitSize();
     }
 
     /** The Vector API GEMM. */

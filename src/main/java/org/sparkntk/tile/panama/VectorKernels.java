@@ -25,7 +25,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorKernels {
 
-    static final VectorSpecies<Double> SP = DoubleVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Double> SP = Species.PREFERRED;
     static final int LANES = SP.length();
     static final int BITS = SP.vectorBitSize();
 
@@ -107,7 +107,7 @@ final class VectorKernels {
      * their bit patterns, so |rho| clamps to 1 with one integer min, and a sign bit spread by an
      * arithmetic shift selects pi without a blend. ReLU kernel in L1: 2.72 -> 2.19 ns per element
      * with the same bits, and 1.92 with rho from hoisted reciprocals (AbRelu.rho) instead of a
-     * division (docs/benchmarks.md, "Third round").
+     * division (docs/benchmarks.md, "Results after the third round").
      */
 
     /**

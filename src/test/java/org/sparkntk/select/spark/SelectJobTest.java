@@ -107,8 +107,7 @@ class SelectJobTest {
         }
         double[] k = new double[N * N];
         double[][] t = {k};
-        Tiles.compute(new NetworkSpec(depth, Activations.parse("relu"), 1.0, bias), flat, N, flat, N, D, true, new int[] {depth},
-                ntk ? t : null, ntk ? null : t);
+        Tiles.compute(org.sparkntk.truth.Specs.of(new NetworkSpec(depth, Activations.parse("relu"), 1.0, bias), new int[] {depth}, ntk ? t : null, ntk ? null : t), new org.sparkntk.tile.Rows(flat, N, D), new org.sparkntk.tile.Rows(flat, N, D), true, ntk ? t : null, ntk ? null : t);
         return k;
     }
 

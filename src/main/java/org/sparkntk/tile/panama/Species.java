@@ -1,0 +1,17 @@
+package org.sparkntk.tile.panama;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The one vector species of the Vector API kernels, in its own class so that nothing touches the
+ * incubator module before {@code TileKernels} checked that it is there.
+ */
+final class Species {
+
+    /** The machine's preferred double species (e.g. 8 lanes with AVX-512). */
+    static final VectorSpecies<Double> PREFERRED = DoubleVector.SPECIES_PREFERRED;
+
+    private Species() {
+    }
+}
