@@ -94,8 +94,8 @@ final class PlotCommand implements Runnable {
         @Option(names = "--id-col", paramLabel = "COL", description = "Column of TRAIN holding the kernel's ids (default: the Gram's --id-col; without one, rows match by input order).")
         String idCol;
 
-        @Option(names = "--cells", defaultValue = "300", paramLabel = "C",
-                description = "At most C x C cells, each the mean of its entries (default ${DEFAULT-VALUE}; XChart draws ~100k cells in 2 s, 1000 at most).")
+        @Option(names = "--cells", defaultValue = "600", paramLabel = "C",
+                description = "At most C x C cells, each the mean of its entries (default ${DEFAULT-VALUE}, about the plot's pixels at the default size; at most 1000).")
         int cells;
 
         @Mixin

@@ -195,7 +195,7 @@ public final class KernelPictures {
         }
         String title = kernel.toUpperCase(Locale.ROOT) + " depth " + depth + " eigenvalues: " + which
                 + (positive < s.rows() ? ", " + (s.rows() - positive) + " <= 0 left out" : "");
-        return new LineChart(title, "index (descending)", "eigenvalue", false, true,
+        return new LineChart(title, "index (descending, log)", "eigenvalue", true, true,
                 List.of(new LineChart.Series("eigenvalue", x, s.descending()))).png(width, height);
     }
 }
