@@ -101,10 +101,20 @@ final class PlotCommand implements Runnable {
         @Mixin
         SparkOptions spark;
 
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
             if (cells < 2 || cells > 1000) {
                 throw new UserError("'cells' is " + cells + " but must be between 2 and 1000");
+            }
+            if (labels == null) {
+                for (String o : new String[] {"--label-col", "--id-col"}) {
+                    if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                        throw new UserError("'" + o.substring(2) + "' is given without --order-by-label TRAIN, the file it applies to");
+                    }
+                }
             }
             Path out = src.checkOutput();
             Configuration conf = new Configuration();

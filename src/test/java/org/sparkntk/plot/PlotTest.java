@@ -326,6 +326,7 @@ class PlotTest {
                 {"'depth'", "plot", "spectrum", "--kernel", kdir, "--depth", "5", "--output", out.toString()},
                 {"label column 'lable'", "plot", "heatmap", "--kernel", kdir, "--depth", "2", "--order-by-label", train,
                         "--label-col", "lable", "--output", out.toString()},
+                {"'label-col'", "plot", "heatmap", "--kernel", kdir, "--depth", "2", "--label-col", "label", "--output", out.toString()},
                 {"'cells'", "plot", "heatmap", "--kernel", kdir, "--depth", "2", "--cells", "5000", "--output", out.toString()},
                 {"'max-rows'", "plot", "spectrum", "--kernel", kdir, "--depth", "2", "--max-rows", "1", "--output", out.toString()},
         };
