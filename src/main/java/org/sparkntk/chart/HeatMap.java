@@ -34,7 +34,8 @@ public record HeatMap(String title, String xLabel, String yLabel, double[][] z) 
         chart.getStyler().setXAxisTicksVisible(false);
         chart.getStyler().setYAxisTicksVisible(false);
         chart.getStyler().setPlotGridLinesVisible(false);
-        chart.getStyler().setDrawBorder(false);
+        // the 'border' is drawn in the cell's own colour: it covers the antialiasing seams between cells
+        chart.getStyler().setDrawBorder(true);
         chart.getStyler().setHeatMapDecimalValueFormatter(v -> String.format(java.util.Locale.ROOT, "%.4g", v));
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
