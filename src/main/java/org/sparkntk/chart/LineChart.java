@@ -19,9 +19,10 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * @param xLabel x axis title
  * @param yLabel y axis title
  * @param logX   logarithmic x axis (all x must be > 0)
+ * @param logY   logarithmic y axis (points with y <= 0 are left out)
  * @param series the lines, drawn in order
  */
-public record LineChart(String title, String xLabel, String yLabel, boolean logX, List<Series> series) {
+public record LineChart(String title, String xLabel, String yLabel, boolean logX, boolean logY, List<Series> series) {
 
     /** One line: its legend name and points (non-finite y values are left out). */
     public record Series(String name, double[] x, double[] y) {
@@ -31,11 +32,17 @@ public record LineChart(String title, String xLabel, String yLabel, boolean logX
         series = List.copyOf(series);
     }
 
+    /** A linear y axis. */
+    public LineChart(String title, String xLabel, String yLabel, boolean logX, List<Series> series) {
+        this(title, xLabel, yLabel, logX, false, series);
+    }
+
     /** Renders the chart as PNG bytes (width x height pixels). */
     public byte[] png(int width, int height) throws IOException {
         Headless.ensure();
         XYChart chart = new XYChartBuilder().width(width).height(height).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
         chart.getStyler().setXAxisLogarithmic(logX);
+        chart.getStyler().setYAxisLogarithmic(logY);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setMarkerSize(5);
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
@@ -43,7 +50,7 @@ public record LineChart(String title, String xLabel, String yLabel, boolean logX
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
             for (int i = 0; i < s.x().length; i++) {
-                if (Double.isFinite(s.y()[i]) && Double.isFinite(s.x()[i]) && (!logX || s.x()[i] > 0)) {
+                if (Double.isFinite(s.y()[i]) && Double.isFinite(s.x()[i]) && (!logX || s.x()[i] > 0) && (!logY || s.y()[i] > 0)) {
                     xs.add(s.x()[i]);
                     ys.add(s.y()[i]);
                 }

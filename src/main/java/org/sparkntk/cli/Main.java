@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
                 ImportIdxCommand.class,
                 RegressCommand.class,
                 SelectCommand.class,
+                PlotCommand.class,
                 SolveCommand.class,
                 PredictCommand.class,
                 CommandLine.HelpCommand.class,

@@ -3,8 +3,10 @@ package org.sparkntk.regress;
 import org.sparkntk.io.JobLabel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -56,9 +58,46 @@ public final class Fitter {
         }
     }
 
-    /** The dual coefficients and everything metrics.json reports about the solve. */
+    /**
+     * The dual coefficients and everything metrics.json reports about the solve. {@code residuals}:
+     * PCG's relative residual per output after each iteration, rows {iteration, r_1 .. r_k} (empty
+     * for a direct solve), for {@link #convergencePng}.
+     */
     public record Fit(double[] alpha, int n, int k, double lambda, double trace, SolveResult result, SolverChoice choice,
-                      String preconditioner, Map<String, Double> timings, int passes) {
+                      String preconditioner, Map<String, Double> timings, int passes, List<double[]> residuals) {
+
+        /** Without a residual history. */
+        public Fit(double[] alpha, int n, int k, double lambda, double trace, SolveResult result, SolverChoice choice,
+                   String preconditioner, Map<String, Double> timings, int passes) {
+            this(alpha, n, k, lambda, trace, result, choice, preconditioner, timings, passes, List.of());
+        }
+    }
+
+    /**
+     * The PCG convergence picture (relative residual of each output against the iteration, log y) as
+     * PNG bytes, or null when the fit has no residual history (Cholesky).
+     */
+    public static byte[] convergencePng(Fit fit, List<String> outputNames) throws IOException {
+        List<double[]> h = fit.residuals();
+        if (h.isEmpty()) {
+            return null;
+        }
+        double[] it = new double[h.size()];
+        for (int i = 0; i < it.length; i++) {
+            it[i] = h.get(i)[0];
+        }
+        List<org.sparkntk.chart.LineChart.Series> series = new ArrayList<>();
+        for (int c = 0; c < fit.k(); c++) {
+            double[] r = new double[h.size()];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = h.get(i)[1 + c];
+            }
+            series.add(new org.sparkntk.chart.LineChart.Series(c < outputNames.size() ? outputNames.get(c) : "output " + c, it, r));
+        }
+        String title = String.format(Locale.ROOT, "PCG, N = %d, preconditioner %s, lambda %.3g: %s", fit.n(), fit.preconditioner(),
+                fit.lambda(), fit.result().allConverged() ? "converged" : "NOT converged");
+        return new org.sparkntk.chart.LineChart(title, "iteration", "relative residual ||y - (K + lambda I) a|| / ||y||", false, true,
+                series).png(1000, 600);
     }
 
     private Fitter() {
@@ -159,7 +198,17 @@ public final class Fitter {
         }
         long t1 = System.nanoTime();
         long[] last = {System.nanoTime()};
+        List<double[]> history = new ArrayList<>();
+        if (resume == null) {
+            double[] first = new double[1 + k];
+            Arrays.fill(first, 1, 1 + k, 1.0);
+            history.add(first);
+        }
         PcgSolver.Listener listener = (st, rr) -> {
+            double[] row = new double[1 + rr.length];
+            row[0] = st.iteration();
+            System.arraycopy(rr, 0, row, 1, rr.length);
+            history.add(row);
             long now = System.nanoTime();
             double max = 0;
             int done = 0;
@@ -200,8 +249,34 @@ public final class Fitter {
             log.accept("pcg: WARNING " + w);
             org.apache.logging.log4j.LogManager.getLogger(Fitter.class).warn(w);
         }
-        return new Fit(s.x(), n, k, lambda, trace, s.result(), choice, m.describe(), timings, op.passes());
+        return new Fit(s.x(), n, k, lambda, trace, s.result(), choice, m.describe(), timings, op.passes(), List.copyOf(history));
     }
+
+    /** Writes {@code OUT/convergence.png} for a PCG fit (nothing for a direct solve); the outputs are named by class or label column. */
+    public static void writeConvergence(Configuration conf, String out, Fit fit, org.sparkntk.solve.Targets targets,
+                                        List<String> labelCols) throws IOException {
+        List<String> names = new ArrayList<>();
+        if (targets.task() == org.sparkntk.solve.Targets.Task.CLASSIFICATION) {
+            for (Object c : targets.classes()) {
+                names.add("class " + c);
+            }
+        } else {
+            names.addAll(labelCols);
+        }
+        byte[] png = convergencePng(fit, names);
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(out, CONVERGENCE_PNG);
+        if (png == null) {
+            // an --overwrite of a PCG output by a direct solve: no stale picture
+            p.getFileSystem(conf).delete(p, false);
+            return;
+        }
+        try (var os = p.getFileSystem(conf).create(p, true)) {
+            os.write(png);
+        }
+    }
+
+    /** Name of the PCG convergence picture in regress's OUT. */
+    public static final String CONVERGENCE_PNG = "convergence.png";
 
     /** What an unconverged PCG tells the user: the worst residual against the tolerance, and what to try. */
     static String unconvergedWarning(SolveResult r, double tol, int maxIter, String preconditioner) {

@@ -271,6 +271,7 @@ public final class RegressJob {
                     req.blockSize(), req.train(), req.featuresCol(), req.idCol(), train.n(), train.d(), train.ids(),
                     train.idType(), targets, req.labelCols(), train.labelTypes(), req.ridge(), "computed by regress from --train",
                     train.normalizer()), fit);
+            Fitter.writeConvergence(conf, req.output(), fit, targets, req.labelCols());
             Outputs.writeJson(conf, new Path(req.output(), METRICS_JSON), m);
             Checkpoints.clear(conf, req.output());
             printSummary(m, log);
