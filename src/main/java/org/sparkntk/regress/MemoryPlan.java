@@ -129,26 +129,8 @@ public record MemoryPlan(Precision cachePrecision, long cacheBytes, int rank, St
         } else {
             long storage = res.storageBytes();
             boolean known = storage >= 0;
-            switch (asked) {
-                case FLOAT64 -> {
-                    if (known && b64 > storage) {
-                        throw new UserError(String.format(Locale.ROOT, "the kernel cache needs %s in float64 but %s has %s of"
-                                        + " storage memory; use --cache-precision float32 (%s)%s, --matrix-free, more executors"
-                                        + " or more memory (%s)", gb(b64), res.where(), gb(storage), gb(b32),
-                                b32 <= storage ? ", which fits" : "", res.local() ? "-Xmx / NTK_JAVA_OPTS" : "spark.executor.memory"));
-                    }
-                    prec = Precision.FLOAT64;
-                }
-                case FLOAT32 -> prec = Precision.FLOAT32;
-                default -> prec = known && b64 <= storage ? Precision.FLOAT64 : Precision.FLOAT32;
-            }
+            prec = cachePrecision(asked, b64, b32, res, "the kernel cache", "", "the tiles");
             cache = prec == Precision.FLOAT64 ? b64 : b32;
-            if (known && cache > storage) {
-                throw new UserError(String.format(Locale.ROOT, "the kernel cache needs %s even in float32 but %s has %s of"
-                                + " storage memory; use --matrix-free (recompute the tiles every pass), more executors or more"
-                                + " memory (%s)", gb(cache), res.where(), gb(storage),
-                        res.local() ? "-Xmx / NTK_JAVA_OPTS" : "spark.executor.memory / spark.executor.instances"));
-            }
             lines.add(String.format(Locale.ROOT, "plan: kernel cache %s in %s (%s) in the storage memory of %s (%s)%s",
                     gb(cache), prec.label(), asked == CachePrecision.AUTO ? "auto" : "asked", res.where(),
                     known ? gb(storage) : "size unknown", asked == CachePrecision.AUTO && prec == Precision.FLOAT32 && known
@@ -205,26 +187,9 @@ public record MemoryPlan(Precision cachePrecision, long cacheBytes, int rank, St
         if (matrixFree) {
             lines.add("plan: nystrom, no K_nM cache (--matrix-free): every pass recomputes the " + values + " kernel values");
         } else {
-            switch (asked) {
-                case FLOAT64 -> {
-                    if (known && b64 > storage) {
-                        throw new UserError(String.format(Locale.ROOT, "K_nM (N = %d x M = %d) needs %s in float64 but %s has %s"
-                                        + " of storage memory; use --cache-precision float32 (%s)%s, --matrix-free, fewer --centers,"
-                                        + " more executors or more memory (%s)", n, m, gb(b64), res.where(), gb(storage), gb(b32),
-                                b32 <= storage ? ", which fits" : "", res.local() ? "-Xmx / NTK_JAVA_OPTS" : "spark.executor.memory"));
-                    }
-                    prec = Precision.FLOAT64;
-                }
-                case FLOAT32 -> prec = Precision.FLOAT32;
-                default -> prec = known && b64 <= storage ? Precision.FLOAT64 : Precision.FLOAT32;
-            }
+            prec = cachePrecision(asked, b64, b32, res, String.format(Locale.ROOT, "K_nM (N = %d x M = %d)", n, m),
+                    ", fewer --centers", "K_nM");
             cache = prec == Precision.FLOAT64 ? b64 : b32;
-            if (known && cache > storage) {
-                throw new UserError(String.format(Locale.ROOT, "K_nM (N = %d x M = %d) needs %s even in float32 but %s has %s"
-                                + " of storage memory; use --matrix-free (recompute K_nM every pass), fewer --centers, more"
-                                + " executors or more memory (%s)", n, m, gb(cache), res.where(), gb(storage),
-                        res.local() ? "-Xmx / NTK_JAVA_OPTS" : "spark.executor.memory / spark.executor.instances"));
-            }
             lines.add(String.format(Locale.ROOT, "plan: nystrom, K_nM cache %s in %s (%s) in the storage memory of %s (%s)%s",
                     gb(cache), prec.label(), asked == CachePrecision.AUTO ? "auto" : "asked", res.where(),
                     known ? gb(storage) : "size unknown", asked == CachePrecision.AUTO && prec == Precision.FLOAT32 && known
@@ -249,6 +214,42 @@ public record MemoryPlan(Precision cachePrecision, long cacheBytes, int rank, St
     /** Driver bytes of a Nystrom solve: 16 M^2 (T and A), 8 M d (centres), 8 N k (Y), 12 x 8 M k (CG vectors). */
     public static long nystromDriverBytes(long n, int m, int d, int k) {
         return 16L * m * m + 8L * m * d + 8L * n * k + 12L * 8L * m * k;
+    }
+
+    /**
+     * The cache precision rule shared by the exact kernel's cache and Nystrom's K_nM: float64 when
+     * asked or when it fits the executors' storage (auto), else float32; a {@link UserError} naming
+     * what would fit when the asked or the smaller precision does not.
+     *
+     * @param what    the cache as messages name it
+     * @param fewer   an option that shrinks it, for the messages ("" when none)
+     * @param content what --matrix-free recomputes, for the messages
+     */
+    private static Precision cachePrecision(CachePrecision asked, long b64, long b32, Resources res, String what, String fewer,
+                                            String content) {
+        long storage = res.storageBytes();
+        boolean known = storage >= 0;
+        Precision prec = switch (asked) {
+            case FLOAT64 -> {
+                if (known && b64 > storage) {
+                    throw new UserError(String.format(Locale.ROOT, "%s needs %s in float64 but %s has %s of storage memory;"
+                                    + " use --cache-precision float32 (%s)%s, --matrix-free%s, more executors or more memory (%s)",
+                            what, gb(b64), res.where(), gb(storage), gb(b32), b32 <= storage ? ", which fits" : "", fewer,
+                            res.local() ? "-Xmx / NTK_JAVA_OPTS" : "spark.executor.memory"));
+                }
+                yield Precision.FLOAT64;
+            }
+            case FLOAT32 -> Precision.FLOAT32;
+            default -> known && b64 <= storage ? Precision.FLOAT64 : Precision.FLOAT32;
+        };
+        long cache = prec == Precision.FLOAT64 ? b64 : b32;
+        if (known && cache > storage) {
+            throw new UserError(String.format(Locale.ROOT, "%s needs %s even in float32 but %s has %s of storage memory; use"
+                            + " --matrix-free (recompute %s every pass)%s, more executors or more memory (%s)", what, gb(cache),
+                    res.where(), gb(storage), content, fewer,
+                    res.local() ? "-Xmx / NTK_JAVA_OPTS" : "spark.executor.memory / spark.executor.instances"));
+        }
+        return prec;
     }
 
     /** The plan for metrics.json. */

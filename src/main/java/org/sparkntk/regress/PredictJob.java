@@ -55,29 +55,7 @@ public final class PredictJob {
                             testSet.n(), testSet.blockSize(), Math.max(2, 2 * jsc.defaultParallelism())));
             double pred = Fitter.seconds(t1);
             long t2 = System.nanoTime();
-            Map<String, Object> quality = Outputs.writePredictions(spark, out, test, model.targets(), model.labelCols(),
-                    model.labelTypes(), scores, k);
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("task", model.targets().task().toString());
-            m.put("n_train", train.n());
-            m.put("n_test", test.n());
-            m.put("d", train.d());
-            m.putAll(quality);
-            m.put("model", modelDir);
-            m.put("kernel", model.json().get("kernel"));
-            m.put("ridge", model.json().get("ridge"));
-            for (String key : List.of("solver", "solver_reason", "preconditioner", "iterations", "converged", "relative_residual", "jitter")) {
-                m.put(key, model.json().get(key));
-            }
-            Map<String, Double> w = new LinkedHashMap<>();
-            w.put("read_seconds", read);
-            w.put("predict_seconds", pred);
-            w.put("write_seconds", Fitter.seconds(t2));
-            w.put("total_seconds", Fitter.seconds(t0));
-            m.put("wall_seconds", w);
-            Outputs.writeJson(conf, new Path(out, RegressJob.METRICS_JSON), m);
-            RegressJob.printSummary(m, log);
-            return m;
+            return finish(spark, conf, model, modelDir, out, test, scores, k, train.n(), train.d(), List.of(), read, pred, t0, t2, log);
         } finally {
             train.release();
             if (test != null) {
@@ -107,32 +85,49 @@ public final class PredictJob {
                     test.n());
             double pred = Fitter.seconds(t1);
             long t2 = System.nanoTime();
-            Map<String, Object> quality = Outputs.writePredictions(spark, out, test, model.targets(), model.labelCols(),
-                    model.labelTypes(), scores, k);
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("task", model.targets().task().toString());
-            m.put("n_train", model.n());
-            m.put("n_test", test.n());
-            m.put("d", c.d());
-            m.putAll(quality);
-            m.put("model", modelDir);
-            m.put("kernel", model.json().get("kernel"));
-            m.put("ridge", model.json().get("ridge"));
-            for (String key : List.of("solver", "solver_reason", "preconditioner", "iterations", "converged", "relative_residual",
-                    "jitter", "centers")) {
-                m.put(key, model.json().get(key));
-            }
-            Map<String, Double> w = new LinkedHashMap<>();
-            w.put("read_seconds", read);
-            w.put("predict_seconds", pred);
-            w.put("write_seconds", Fitter.seconds(t2));
-            w.put("total_seconds", Fitter.seconds(t0));
-            m.put("wall_seconds", w);
-            Outputs.writeJson(conf, new Path(out, RegressJob.METRICS_JSON), m);
-            RegressJob.printSummary(m, log);
-            return m;
+            return finish(spark, conf, model, modelDir, out, test, scores, k, model.n(), c.d(), List.of("centers"), read, pred, t0, t2,
+                    log);
         } finally {
             test.release();
         }
+    }
+
+    /**
+     * Writes the predictions and OUT/metrics.json (last) of a predict run: quality, the model's
+     * kernel, ridge and solve report (plus {@code extraKeys} of model.json), and the wall time.
+     */
+    private static Map<String, Object> finish(SparkSession spark, Configuration conf, ModelStore.Model model, String modelDir,
+                                              String out, LabeledData test, double[] scores, int k, long nTrain, int d,
+                                              List<String> extraKeys, double read, double pred, long t0, long t2,
+                                              Consumer<String> log) throws IOException {
+        Map<String, Object> quality = Outputs.writePredictions(spark, out, test, model.targets(), model.labelCols(),
+                model.labelTypes(), scores, k);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("task", model.targets().task().toString());
+        m.put("n_train", nTrain);
+        m.put("n_test", test.n());
+        m.put("d", d);
+        m.putAll(quality);
+        m.put("model", modelDir);
+        m.put("kernel", model.json().get("kernel"));
+        m.put("ridge", model.json().get("ridge"));
+        List<String> keys = new java.util.ArrayList<>(List.of("solver", "solver_reason", "preconditioner", "iterations",
+                "converged", "relative_residual", "jitter"));
+        keys.addAll(extraKeys);
+        for (String key : keys) {
+            m.put(key, model.json().get(key));
+        }
+        if (model.json().containsKey("solver_method")) {
+            m.put("solver_method", model.json().get("solver_method"));
+        }
+        Map<String, Double> w = new LinkedHashMap<>();
+        w.put("read_seconds", read);
+        w.put("predict_seconds", pred);
+        w.put("write_seconds", Fitter.seconds(t2));
+        w.put("total_seconds", Fitter.seconds(t0));
+        m.put("wall_seconds", w);
+        Outputs.writeJson(conf, new Path(out, RegressJob.METRICS_JSON), m);
+        RegressJob.printSummary(m, log);
+        return m;
     }
 }
