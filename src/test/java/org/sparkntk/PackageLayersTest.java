@@ -28,7 +28,8 @@ class PackageLayersTest {
     static final List<List<String>> LAYERS = List.of(
             List.of("kernel"),          // activations, the scalar kernel maps: pure math
             List.of("spec"),            // shared vocabulary: UserError, KernelSpec, KernelKind, Precision
-            List.of("tile", "solve", "chart"), // tile kernel; solvers over an abstract operator; PNG charts: no Spark
+            List.of("tile", "chart"),   // tile kernel (GEMM, recursion); PNG charts: no Spark
+            List.of("solve"),           // solvers over an abstract operator (the dense Cholesky uses tile's GEMM): no Spark
             List.of("io", "options"),   // the output format; every option's one definition
             List.of("gram"),            // the Gram job on Spark
             List.of("regress"),         // kernel regression on Spark

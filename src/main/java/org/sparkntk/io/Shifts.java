@@ -7,7 +7,7 @@ import org.sparkntk.spec.UserError;
  * Pixel-shift augmentation of square images ({@code ntk import-idx --augment shifts:K}): each
  * image and its copies moved by one pixel in K directions, vacated pixels set to 0.
  *
- * <p>Ids (docs/format.md, "Augmented images"): copy s of source image i has id 10 i + s, s = 0
+ * <p>Ids (docs/nystrom.md, "Augmented images"): copy s of source image i has id 10 i + s, s = 0
  * for the image itself and 1..K for the directions of {@link #DIRECTIONS} in order (right, left,
  * down, up, then down-right, down-left, up-right, up-left), so id / 10 is the source image's
  * index in the IDX file and id % 10 the shift.

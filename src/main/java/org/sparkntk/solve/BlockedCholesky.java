@@ -20,7 +20,7 @@ import org.sparkntk.tile.Gemm;
  *
  * <p>Contract: only the lower triangle and the diagonal of the array are written (row-major
  * element (i, j), j &lt;= i); the strict upper triangle is read by nobody and stays as it was,
- * so the caller can restore the matrix from it. See docs/regression.md, "Dense Cholesky".
+ * so the caller can restore the matrix from it. See docs/regression.md, "Solvers".
  */
 public final class BlockedCholesky {
 
