@@ -620,7 +620,8 @@ public final class GramJob {
                 Double.isNaN(eta) ? "?" : duration(eta)));
     }
 
-    static String duration(double s) {
+    /** Seconds as m:ss or h:mm:ss, for progress lines (also regress's). */
+    public static String duration(double s) {
         long t = Math.round(s);
         return t >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60)
                 : String.format(Locale.ROOT, "%d:%02d", t / 60, t % 60);

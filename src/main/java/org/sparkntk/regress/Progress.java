@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 import org.apache.spark.SparkStageInfo;
 import org.apache.spark.SparkStatusTracker;
 import org.apache.spark.api.java.JavaSparkContext;
+import static org.sparkntk.gram.GramJob.duration;
 
 /**
  * Logs the progress of the Spark work running while it is open: finished tasks of the active
@@ -58,11 +59,5 @@ final class Progress implements AutoCloseable {
     @Override
     public void close() {
         ticker.shutdownNow();
-    }
-
-    static String duration(double s) {
-        long t = Math.round(s);
-        return t >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60)
-                : String.format(Locale.ROOT, "%d:%02d", t / 60, t % 60);
     }
 }
