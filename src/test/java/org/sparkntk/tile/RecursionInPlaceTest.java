@@ -3,8 +3,10 @@ package org.sparkntk.tile;
 import org.sparkntk.truth.Specs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.sparkntk.kernel.Activations;
 import org.sparkntk.kernel.NetworkSpec;
@@ -18,8 +20,29 @@ import org.sparkntk.tile.panama.PanamaRecursion;
  * bit. (The values themselves are checked against independent truths elsewhere; this checks that no
  * entry of g is read after its output was written.) Identical rows are included, since they take a
  * separate path in both implementations.
+ *
+ * <p>Bit for bit, except where the vector recursion calls the Vector API's transcendental lanewise
+ * operations (ASIN for erf, ATAN2 for gelu, EXP/SINH/COSH for sin and cos): before C2 compiles the
+ * loop these run lane by lane through {@code Math}/{@code StrictMath}, after it through the JIT's
+ * intrinsic stubs, and the two may differ in the last bit. The two calls below can fall on either side
+ * of that compilation, so for those activations the comparison allows a few ulps of relative error;
+ * reading a written entry would change the values entirely, so this still fails on the bug it guards.
  */
 class RecursionInPlaceTest {
+
+    /** Activations whose vector kernel uses a Vector API transcendental (see the class comment). */
+    private static final Set<String> TRANSCENDENTAL = Set.of("erf", "gelu", "sin");
+
+    private static void assertSame(double[] expected, double[] actual, boolean jitDependent, String what) {
+        if (!jitDependent) {
+            assertArrayEquals(expected, actual, 0.0, what);
+            return;
+        }
+        for (int i = 0; i < expected.length; i++) {
+            double tol = 1e-12 * Math.max(1.0, Math.abs(expected[i]));
+            assertEquals(expected[i], actual[i], tol, what + " at " + i);
+        }
+    }
 
     @Test
     void lastNngpInPlaceOfTheGramTileGivesTheSameBits() {
@@ -64,10 +87,11 @@ class RecursionInPlaceTest {
                                     new Rows(b, n, d), symmetric, ntk2, nngp2, new ScalarGemm(), rec, g);
                             String at = rec.name() + " " + act + " depths " + java.util.Arrays.toString(depths) + " sym " + symmetric
                                     + " ntk " + withNtk;
+                            boolean jitDependent = rec instanceof PanamaRecursion && TRANSCENDENTAL.contains(act);
                             for (int k = 0; k < depths.length; k++) {
-                                assertArrayEquals(nngp1[k], nngp2[k], 0.0, "nngp " + at + " k " + k);
+                                assertSame(nngp1[k], nngp2[k], jitDependent, "nngp " + at + " k " + k);
                                 if (withNtk) {
-                                    assertArrayEquals(ntk1[k], ntk2[k], 0.0, "ntk " + at + " k " + k);
+                                    assertSame(ntk1[k], ntk2[k], jitDependent, "ntk " + at + " k " + k);
                                 }
                             }
                         }
