@@ -1,10 +1,8 @@
 package org.sparkntk.cli;
 
 import org.sparkntk.spec.KernelKind;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.sparkntk.options.InputConfig;
 import org.sparkntk.options.KernelConfig;
 import org.sparkntk.options.KernelOptions;
 import org.sparkntk.options.Normalize;
@@ -24,27 +22,11 @@ import picocli.CommandLine.Option;
                 "Writes OUT/predictions/ (Parquet) and OUT/metrics.json (last)."})
 final class RegressCommand implements Callable<Integer> {
 
-    @Option(names = "--train", required = true, paramLabel = "TRAIN", description = "Training Parquet (features and labels).")
-    String train;
+    @Mixin
+    TrainingOptions data;
 
     @Option(names = "--test", required = true, paramLabel = "TEST", description = "Test Parquet (features; labels optional, used for metrics).")
     String test;
-
-    @Option(names = "--label-col", required = true, paramLabel = "COL[,COL...]",
-            description = "Label column; several numeric columns give multi-output regression.")
-    String labelCol;
-
-    @Option(names = "--" + InputConfig.FEATURES_COL, defaultValue = InputConfig.DEFAULT_FEATURES_COL, paramLabel = "COL",
-            description = "Features column: array<double>, array<float> or ML Vector (default ${DEFAULT-VALUE}).")
-    String featuresCol;
-
-    @Option(names = "--" + InputConfig.ID_COL, paramLabel = "COL", description = "Id column copied to the predictions (default: row number).")
-    String idCol;
-
-    @Option(names = "--" + InputConfig.NORMALIZE, defaultValue = InputConfig.DEFAULT_NORMALIZE, paramLabel = "none|l2",
-            description = "Feature normalization of --train and --test, as 'ntk gram --normalize' (l2: each row divided by its"
-                    + " norm; recorded with the model, so 'ntk predict' applies it too). Default: ${DEFAULT-VALUE}.")
-    String normalize;
 
     @Option(names = "--output", required = true, paramLabel = "OUT", description = "Output folder.")
     String output;
@@ -54,10 +36,6 @@ final class RegressCommand implements Callable<Integer> {
 
     @Option(names = "--kernel", defaultValue = "ntk", paramLabel = "ntk|nngp", description = "Kernel to regress with (default ${DEFAULT-VALUE}).")
     String kernelKind;
-
-    @Option(names = "--task", defaultValue = "auto", paramLabel = "auto|classification|regression",
-            description = "auto: classification for one integral or string label column, else regression (default ${DEFAULT-VALUE}).")
-    String task;
 
     @Mixin
     SolverOptions solver;
@@ -89,11 +67,11 @@ final class RegressCommand implements Callable<Integer> {
         }
         NetworkSpec spec = kc.kernel().network();
         int blockSize = kernel.blockSizeGiven() ? kc.blockSize() : DEFAULT_BLOCK_SIZE;
-        List<String> labels = Arrays.stream(labelCol.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-        RegressRequest req = new RegressRequest(train, test, labels, featuresCol, idCol, output, spec,
-                KernelKind.parse("kernel", kernelKind), task.trim().toLowerCase(java.util.Locale.ROOT), solver.ridge(),
+        List<String> labels = data.labels();
+        RegressRequest req = new RegressRequest(data.train, test, labels, data.featuresCol, data.idCol, output, spec,
+                KernelKind.parse("kernel", kernelKind), data.task(), solver.ridge(),
                 solver.solverKind(), solver.tol(), solver.maxIter, solver.preconditionerRank(), matrixFree,
-                blockSize, overwrite, solver.checkpointEvery, solver.maxDriverBytes(), Normalize.parse(normalize),
+                blockSize, overwrite, solver.checkpointEvery, solver.maxDriverBytes(), Normalize.parse(data.normalize),
                 solver.cachePrecision(), solver.nystrom());
         try (SparkOptions.Session s = spark.session("spark-ntk regress")) {
             RegressJob.run(s.spark(), req);

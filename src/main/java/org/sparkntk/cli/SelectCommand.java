@@ -1,10 +1,8 @@
 package org.sparkntk.cli;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.sparkntk.kernel.NetworkSpec;
-import org.sparkntk.options.InputConfig;
 import org.sparkntk.options.KernelConfig;
 import org.sparkntk.options.Normalize;
 import org.sparkntk.options.SparkOptions;
@@ -27,28 +25,8 @@ import picocli.CommandLine.Option;
                 "Writes OUT/selection/ (Parquet), OUT/selection.png and OUT/selection.json (last; the best configuration). docs/select.md."})
 final class SelectCommand implements Callable<Integer> {
 
-    @Option(names = "--train", required = true, paramLabel = "TRAIN", description = "Training Parquet (features and labels).")
-    String train;
-
-    @Option(names = "--label-col", required = true, paramLabel = "COL[,COL...]",
-            description = "Label column; several numeric columns give multi-output regression.")
-    String labelCol;
-
-    @Option(names = "--" + InputConfig.FEATURES_COL, defaultValue = InputConfig.DEFAULT_FEATURES_COL, paramLabel = "COL",
-            description = "Features column: array<double>, array<float> or ML Vector (default ${DEFAULT-VALUE}).")
-    String featuresCol;
-
-    @Option(names = "--" + InputConfig.ID_COL, paramLabel = "COL", description = "Id column (default: the row number).")
-    String idCol;
-
-    @Option(names = "--" + InputConfig.NORMALIZE, defaultValue = InputConfig.DEFAULT_NORMALIZE, paramLabel = "none|l2|standardize",
-            description = "Feature normalization as in 'ntk regress' (standardize: --train's column statistics, applied to"
-                    + " --validation and --test too). Default: ${DEFAULT-VALUE}.")
-    String normalize;
-
-    @Option(names = "--task", defaultValue = "auto", paramLabel = "auto|classification|regression",
-            description = "auto: classification for one integral or string label column, else regression (default ${DEFAULT-VALUE}).")
-    String task;
+    @Mixin
+    TrainingOptions data;
 
     @Option(names = "--" + KernelConfig.ACTIVATION, defaultValue = KernelConfig.DEFAULT_ACTIVATION, paramLabel = "NAME",
             description = "Activation, as in 'ntk gram' (default ${DEFAULT-VALUE}).")
@@ -130,7 +108,7 @@ final class SelectCommand implements Callable<Integer> {
     /** The validated spec (no Spark needed). */
     SelectSpec spec() {
         Protocol protocol = Protocol.of(loo, folds, holdout, validation);
-        List<String> labels = Arrays.stream(labelCol.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        List<String> labels = data.labels();
         long maxDriver;
         if (maxDriverGb != null) {
             if (!(maxDriverGb > 0)) {
@@ -140,7 +118,7 @@ final class SelectCommand implements Callable<Integer> {
         } else {
             maxDriver = (long) (0.6 * Runtime.getRuntime().maxMemory());
         }
-        return new SelectSpec(train, labels, featuresCol, idCol, Normalize.parse(normalize), task.trim().toLowerCase(java.util.Locale.ROOT),
+        return new SelectSpec(data.train, labels, data.featuresCol, data.idCol, Normalize.parse(data.normalize), data.task(),
                 activation, Lists.numbers("weight-stds", weightStds, 0, true), Lists.numbers("bias-stds", biasStds, 0, false),
                 Lists.kernels(KernelConfig.KERNELS, kernels), Lists.integers(KernelConfig.DEPTHS, depths, 1, NetworkSpec.MAX_DEPTH),
                 Lists.numbers("ridges", ridges, 0, false), Ridge.Scale.parse(ridgeScale), protocol, Metric.parse(metric), maxRows, seed,
