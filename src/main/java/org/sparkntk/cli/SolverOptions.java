@@ -4,6 +4,7 @@ import org.sparkntk.spec.UserError;
 import org.sparkntk.regress.MemoryPlan;
 import org.sparkntk.regress.RegressRequest;
 import org.sparkntk.regress.SolverChoice;
+import org.sparkntk.solve.PcgSolver;
 import org.sparkntk.solve.Ridge;
 import picocli.CommandLine.Option;
 
@@ -80,10 +81,7 @@ public final class SolverOptions {
         } catch (NumberFormatException e) {
             throw new UserError("'tol' is '" + tol + "' but must be auto or a number in (0, 1)");
         }
-        if (!(v > 0 && v < 1)) {
-            throw new UserError("'tol' is " + tol + " but must be in (0, 1)");
-        }
-        return v;
+        return PcgSolver.checkTol(v);
     }
 
     MemoryPlan.CachePrecision cachePrecision() {
@@ -132,9 +130,7 @@ public final class SolverOptions {
         }
         tol();
         cachePrecision();
-        if (maxIter < 1) {
-            throw new UserError("'max-iter' is " + maxIter + " but must be >= 1");
-        }
+        PcgSolver.checkMaxIter(maxIter);
         ridge();
         solverKind();
         preconditionerRank();

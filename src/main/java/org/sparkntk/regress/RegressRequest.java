@@ -5,6 +5,7 @@ import java.util.List;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.options.Normalize;
 import org.sparkntk.spec.UserError;
+import org.sparkntk.solve.PcgSolver;
 import org.sparkntk.solve.Ridge;
 
 /**
@@ -43,12 +44,10 @@ public record RegressRequest(String train, String test, List<String> labelCols, 
         if (labelCols == null || labelCols.isEmpty()) {
             throw new UserError("'label-col' is empty; name the label column (or several numeric columns for multi-output regression)");
         }
-        if (!Double.isNaN(tol) && !(tol > 0 && tol < 1)) {
-            throw new UserError("'tol' is " + tol + " but must be in (0, 1)");
+        if (!Double.isNaN(tol)) {
+            PcgSolver.checkTol(tol);
         }
-        if (maxIter < 1) {
-            throw new UserError("'max-iter' is " + maxIter + " but must be >= 1");
-        }
+        PcgSolver.checkMaxIter(maxIter);
         if (blockSize < 1) {
             throw new UserError("'block-size' is " + blockSize + " but must be > 0");
         }

@@ -1,5 +1,7 @@
 package org.sparkntk.solve;
 
+import org.sparkntk.spec.UserError;
+
 /**
  * Preconditioned conjugate gradients for (K + lambda I) X = Y, all outputs in lockstep: each
  * iteration is one application of K to the N x k block of search directions (one pass over K,
@@ -17,16 +19,28 @@ public final class PcgSolver {
     /** Restarts from the true residual after the recurrence claimed convergence. */
     public static final int MAX_RESTARTS = 2;
 
-    /** Tolerance and iteration limit. */
+    /** Tolerance and iteration limit, as {@link #checkTol} and {@link #checkMaxIter} allow. */
     public record Options(double tol, int maxIter) {
         public Options {
-            if (!(tol > 0) || !(tol < 1)) {
-                throw new IllegalArgumentException("'tol' is " + tol + " but must be in (0, 1)");
-            }
-            if (maxIter < 0) {
-                throw new IllegalArgumentException("'max-iter' is " + maxIter + " but must be >= 0");
-            }
+            checkTol(tol);
+            checkMaxIter(maxIter);
         }
+    }
+
+    /** The rule for 'tol' (the relative residual to stop at), wherever it is given: in (0, 1). */
+    public static double checkTol(double tol) {
+        if (!(tol > 0 && tol < 1)) {
+            throw new UserError("'tol' is " + tol + " but must be in (0, 1)");
+        }
+        return tol;
+    }
+
+    /** The rule for 'max-iter', wherever it is given: at least one iteration. */
+    public static int checkMaxIter(int maxIter) {
+        if (maxIter < 1) {
+            throw new UserError("'max-iter' is " + maxIter + " but must be >= 1");
+        }
+        return maxIter;
     }
 
     /** Called after every iteration (log the residuals, checkpoint the state every few iterations). */

@@ -120,6 +120,18 @@ public class SolversTest {
         }
     }
 
+    /** One rule for 'tol' and 'max-iter', with the option's name, wherever they are given (CLI, request, solver). */
+    @Test
+    void tolAndMaxIterRulesNameTheOption() {
+        for (double bad : new double[] {0, 1, -1e-3, 2, Double.NaN}) {
+            UserError e = assertThrows(UserError.class, () -> new PcgSolver.Options(bad, 10));
+            assertEquals("'tol' is " + bad + " but must be in (0, 1)", e.getMessage());
+        }
+        UserError e = assertThrows(UserError.class, () -> new PcgSolver.Options(1e-6, 0));
+        assertEquals("'max-iter' is 0 but must be >= 1", e.getMessage());
+        assertEquals(1e-6, new PcgSolver.Options(1e-6, 1).tol());
+    }
+
     @Test
     void tinyProblemAgreesWithGaussianElimination() {
         int n = 5;
