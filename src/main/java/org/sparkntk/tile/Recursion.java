@@ -6,12 +6,13 @@ import org.sparkntk.kernel.NetworkSpec;
  * The layer recursion over one tile (ntk-math.md, "The recursion"): from the raw Gram tile
  * g[i*n+j] = x_i . y_j and the per-layer diagonal variances, the NTK Theta and NNGP Sigma at the
  * requested depths. Implementations: {@link ScalarRecursion} (the reference, always compiled) and
- * a Vector API one; pick with {@link TileKernels#recursion()}.
+ * a Vector API one; pick with {@link TileKernels#recursion()}. As {@link Gemm}: the public entry
+ * checks the arguments once, then runs the implementation's check-free {@link #recurseK}.
  */
-public interface Recursion {
+public abstract class Recursion {
 
     /** Implementation name for logs and {@code ntk doctor}, e.g. {@code scalar} or {@code vector-512}. */
-    String name();
+    public abstract String name();
 
     /**
      * Fills {@code ntk[k]} and {@code nngp[k]} (row-major m x n, either array may be null to skip that
@@ -29,6 +30,13 @@ public interface Recursion {
      *                  set from qa exactly
      * @param depths    strictly increasing depths in 1..spec.depth()
      */
-    void recurse(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
-                 boolean symmetric, int[] depths, double[][] ntk, double[][] nngp);
+    public final void recurse(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
+                              boolean symmetric, int[] depths, double[][] ntk, double[][] nngp) {
+        Recursions.checkArgs(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
+        recurseK(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
+    }
+
+    /** {@link #recurse} on arguments already checked. */
+    protected abstract void recurseK(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
+                                     boolean symmetric, int[] depths, double[][] ntk, double[][] nngp);
 }

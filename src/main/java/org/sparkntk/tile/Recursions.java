@@ -9,7 +9,7 @@ public final class Recursions {
     private Recursions() {
     }
 
-    /** Validates a recursion call once at the public entry, so kernels stay check-free. */
+    /** Validates a recursion call; {@link Recursion#recurse} runs it once before the check-free kernel. */
     public static void checkArgs(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
                           boolean symmetric, int[] depths, double[][] ntk, double[][] nngp) {
         if (n0 < 1) {

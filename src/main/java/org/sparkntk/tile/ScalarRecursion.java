@@ -22,7 +22,7 @@ import org.sparkntk.kernel.Quadrature;
  * the per-entry quadrature; the error this adds is bounded in ntk-math.md, "Angle tables for equal
  * variances". {@link Quadrature#TABLES_PROPERTY} = false turns this off.
  */
-public final class ScalarRecursion implements Recursion {
+public final class ScalarRecursion extends Recursion {
 
     /** Largest relative spread (max - min) / max of a layer's variances for which its angle table is used. */
     static final double EQUAL_Q = 1e-13;
@@ -35,9 +35,8 @@ public final class ScalarRecursion implements Recursion {
     }
 
     @Override
-    public void recurse(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
-                        boolean symmetric, int[] depths, double[][] ntk, double[][] nngp) {
-        Recursions.checkArgs(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
+    protected void recurseK(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
+                            boolean symmetric, int[] depths, double[][] ntk, double[][] nngp) {
         final int depth = spec.depth();
         final double sw2 = spec.sw2();
         final double b2 = spec.b2();

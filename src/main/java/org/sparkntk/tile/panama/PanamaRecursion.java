@@ -28,7 +28,7 @@ import org.sparkntk.tile.ScalarRecursion;
  * the same at best but 20-50% slower in about half the runs at 2048 x 2048, presumably the two
  * cores' prefetchers running into each other's rows.
  */
-public final class PanamaRecursion implements Recursion {
+public final class PanamaRecursion extends Recursion {
 
     /** Columns per strip: two work rows of this length plus the column inputs stay in L1 (256, 512, 1024 measured within noise). */
     static final int CHUNK = 256;
@@ -57,15 +57,14 @@ public final class PanamaRecursion implements Recursion {
     }
 
     @Override
-    public void recurse(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
-                        boolean symmetric, int[] depths, double[][] ntk, double[][] nngp) {
+    protected void recurseK(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
+                            boolean symmetric, int[] depths, double[][] ntk, double[][] nngp) {
         Activation act = spec.activation();
         LayerKernel kernel = LayerKernel.of(act);
         if (kernel == null) {
             scalar.recurse(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
             return;
         }
-        Recursions.checkArgs(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
         if (m > 0 && n > 0) {
             Task task = new Task(spec, kernel, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
             run(task, m, n, symmetric);
