@@ -169,8 +169,8 @@ public final class NtkKernels {
             for (Path p : copies) {
                 delete(conf, p);
             }
-            if (!ok && work != null) {
-                delete(conf, work);
+            if (work != null && (!ok || output != null)) {
+                delete(conf, work); // held only the copies, or a result that failed
             }
         }
     }

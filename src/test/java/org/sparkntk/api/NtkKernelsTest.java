@@ -266,7 +266,12 @@ class NtkKernelsTest {
         List<Row> b = rows(70, 22, 500);
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         NtkSpec s = NtkSpec.builder().depth(3).weightStd(SW).biasStd(BETA).blockSize(32).idCol("id").build();
-        try (KernelResult k = NtkKernels.of(s).cross(dataset(a), dataset(b).where("id >= 0"))) {
+        String out = tmp.resolve("cross-out").toString();
+        try (KernelResult k = NtkKernels.of(s).output(out).cross(dataset(a), dataset(b).where("id >= 0"))) {
+            assertFalse(k.isTemporary());
+            try (Stream<Path> w = Files.list(work)) {
+                assertEquals(List.of(), w.toList(), "the copies of both Datasets are deleted");
+            }
             assertEquals(90, k.n());
             assertEquals(70L, k.manifest().n2());
             assertEquals(9, k.manifest().tilePairs()); // 3 x 3 blocks of 32
@@ -287,6 +292,7 @@ class NtkKernelsTest {
                 }
             }
         }
+        assertTrue(Files.exists(Path.of(out, "kernel.json")), "close() keeps a result computed into its own folder");
     }
 
     /** The message the command prints for the options (the first line of stderr without "error: "). */
@@ -340,10 +346,8 @@ class NtkKernelsTest {
                 () -> NtkKernels.of(spec()).output(out.toString()).gram(dataset(data)));
         assertEquals("row id " + badId + ": features[4] is NaN; features must be finite numbers", e.getMessage());
         assertFalse(Files.exists(out), "nothing written: " + out);
-        e = assertThrows(UserError.class, () -> NtkKernels.of(spec()).gram(dataset(data)));
-        assertEquals("row id " + badId + ": features[4] is NaN; features must be finite numbers", e.getMessage());
 
-        // other bad inputs: the command's messages (the input named as a Dataset)
+        // other bad inputs (into a temporary result): the command's messages, the input named as a Dataset
         List<Row> dup = new ArrayList<>(rows(40, 32, 0));
         dup.set(5, RowFactory.create(dup.get(9).get(0), dup.get(5).get(1)));
         e = assertThrows(UserError.class, () -> NtkKernels.of(spec()).gram(dataset(dup)));
