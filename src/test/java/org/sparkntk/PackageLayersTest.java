@@ -35,6 +35,7 @@ class PackageLayersTest {
             List.of("regress"),         // kernel regression on Spark
             List.of("schedule", "select"), // ntk run: incremental Gram jobs; ntk select (pure math + select.spark driver)
             List.of("plot"),            // ntk plot: kernel heatmap and spectrum pictures
+            List.of("api"),             // the Java API for kernels (NtkKernels), which the commands call
             List.of("cli"));            // the commands
 
     private static final String ROOT = "org.sparkntk.";

@@ -1,9 +1,10 @@
 package org.sparkntk.cli;
 
 import java.util.concurrent.Callable;
+import org.sparkntk.api.KernelResult;
+import org.sparkntk.api.NtkKernels;
+import org.sparkntk.api.NtkSpec;
 import org.sparkntk.gram.GramJob;
-import org.sparkntk.gram.GramRequest;
-import org.sparkntk.gram.GramResult;
 import org.sparkntk.options.InputConfig;
 import org.sparkntk.options.InputOptions;
 import org.sparkntk.options.KernelConfig;
@@ -37,17 +38,18 @@ final class GramCommand implements Callable<Integer> {
     @Mixin
     SparkOptions spark;
 
+    /** Options -> spec -> the Java API's call (docs/api.md): the command and the API are one code path. */
     @Override
     public Integer call() throws Exception {
         InputConfig in = input.toConfig();
         KernelConfig k = kernel.toConfig();
-        GramRequest req = new GramRequest(in, k, output, overwrite, resume);
+        NtkKernels api = NtkKernels.of(NtkSpec.of(k, in)).output(output, overwrite, resume); // checked before Spark starts
         if (spark.localMaster()) {
             GramJob.startWarmUp(k); // on the core the SparkContext start-up leaves idle (docs/design.md)
         }
         try (SparkOptions.Session s = spark.session("spark-ntk gram")) {
-            GramResult r = GramJob.run(s.spark(), req);
-            System.out.println(r.summary());
+            KernelResult r = in.cross() ? api.cross(s.spark(), in.input(), in.input2()) : api.gram(s.spark(), in.input());
+            System.out.println(r.summary().summary());
         }
         return 0;
     }

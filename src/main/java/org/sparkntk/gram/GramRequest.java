@@ -22,11 +22,21 @@ public record GramRequest(InputConfig input, KernelConfig kernel, String output,
     }
 
     public GramRequest {
-        if (output == null || output.isBlank()) {
-            throw new UserError("'output' is missing; give a folder for the result");
-        }
+        checkOutput(output, overwrite, resume);
         if (keepBlocks < 0) {
             throw new IllegalArgumentException("keepBlocks is " + keepBlocks + " but must be >= 0");
+        }
+    }
+
+    /**
+     * The checks of the output options alone, before any input is known (the Java API checks them
+     * when they are given, as the CLI does before Spark starts).
+     *
+     * @throws UserError for a missing output or both overwrite and resume
+     */
+    public static void checkOutput(String output, boolean overwrite, boolean resume) {
+        if (output == null || output.isBlank()) {
+            throw new UserError("'output' is missing; give a folder for the result");
         }
         if (overwrite && resume) {
             throw new UserError("give either '--overwrite' or '--resume', not both");

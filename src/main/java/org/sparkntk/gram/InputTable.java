@@ -151,6 +151,18 @@ public final class InputTable {
                 checked.runs(), checked.res().maxSq(), checked.res().maxName());
     }
 
+    /**
+     * The column checks of {@link #load} on a schema alone (feature column(s) present and of an
+     * allowed type, id column present and integral or string), for a Dataset checked before it is
+     * copied to Parquet (the Java API); {@code what} names it in messages, e.g. "input Dataset".
+     *
+     * @throws UserError with the message {@link #load} gives for the same schema
+     */
+    public static void checkColumns(StructType schema, InputConfig cfg, String what) {
+        idType(schema, cfg.idCol(), what);
+        Features.of(schema, cfg, what);
+    }
+
     /** The input as a DataFrame, with the footers' schema when they were read (no inference job). */
     private static Dataset<Row> open(SparkSession spark, String path, InputFooters footers, String what) {
         try {
