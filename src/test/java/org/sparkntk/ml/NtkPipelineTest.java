@@ -107,7 +107,9 @@ class NtkPipelineTest {
             double y = Math.sin(x[0]) + 0.5 * x[1] * x[2];
             rows.add(RowFactory.create(seed * 100_000 + i, x[0], x[1], x[2], x[3], c, names[c], y, i % 2));
         }
-        return spark.createDataFrame(rows, schema).repartition(3);
+        // a local relation: two partitions whose rows come in the same order on every evaluation (a
+        // shuffle, e.g. repartition, would not), so a copy written here has fit's row order
+        return spark.createDataFrame(rows, schema);
     }
 
     static Map<Long, Row> byId(Dataset<Row> df) {
@@ -203,6 +205,14 @@ class NtkPipelineTest {
         Dataset<Row> scaled = pipeline.stages()[1].transform(pipeline.stages()[0].transform(test));
         assertEquals(m.transform(scaled).orderBy("id").select("rawPrediction", "prediction").collectAsList(),
                 back.transform(scaled).orderBy("id").select("rawPrediction", "prediction").collectAsList());
+        // an unfitted estimator saves and loads its params (for a saved Pipeline or CrossValidator)
+        String ep = dir.resolve("saved-estimator").toString();
+        new NtkClassifier().setDepth(5).setActivation("erf").setCenters(7).setSolver("nystrom").write().overwrite().save(ep);
+        NtkClassifier est = NtkClassifier.load(ep);
+        assertEquals(5, est.getDepth());
+        assertEquals("erf", est.getActivation());
+        assertEquals(7, est.getCenters());
+        assertEquals(1e-3, est.getTol());
         // and the single-row predict agrees with transform
         Row first = m.transform(scaled).orderBy("id").first();
         Vector f = (Vector) first.get(first.fieldIndex("features"));
@@ -265,6 +275,35 @@ class NtkPipelineTest {
         assertEquals(Boolean.TRUE, back.fitReport().get("all_converged"));
     }
 
+    /** A Nystrom regressor predicts as `ntk regress --solver nystrom` on the same rows in the same order (the same centres). */
+    @Test
+    void nystromRegressorMatchesRegressNystrom() throws Exception {
+        Dataset<Row> tr = withArray(train.where(functions.col("id").mod(2).equalTo(1)));
+        Dataset<Row> te = withArray(test.where(functions.col("id").mod(3).equalTo(1)));
+        NtkRegressionModel model = new NtkRegressor().setSolver("nystrom").setCenters(40).setDepth(2).setRidge(1e-2)
+                .setTol(1e-10).setLabelCol("y").setFeaturesCol("xs").fit(tr);
+        Map<Long, Row> got = byId(model.transform(te));
+        String trainPath = dir.resolve("nys-train").toString();
+        String testPath = dir.resolve("nys-test").toString();
+        // written as fit writes its copy: the same partitions, so the same row order and centres
+        tr.select(functions.col("xs").as("features"), functions.col("y"), functions.col("id")).write().parquet(trainPath);
+        te.select(functions.col("xs").as("features"), functions.col("y"), functions.col("id")).write().parquet(testPath);
+        String out = dir.resolve("nys-out").toString();
+        assertEquals(0, Main.run("regress", "--train", trainPath, "--test", testPath, "--label-col", "y", "--id-col", "id",
+                "--solver", "nystrom", "--centers", "40", "--depth", "2", "--ridge", "1e-2", "--tol", "1e-10", "--output", out));
+        List<Row> reg = spark.read().parquet(out + "/predictions").collectAsList();
+        assertEquals(got.size(), reg.size());
+        double scale = 0;
+        for (Row r : reg) {
+            scale = Math.max(scale, Math.abs(r.getDouble(r.fieldIndex("prediction"))));
+        }
+        for (Row r : reg) {
+            Row g = got.get(r.getLong(r.fieldIndex("id")));
+            assertEquals(r.getDouble(r.fieldIndex("prediction")), g.getDouble(g.fieldIndex("prediction")), 1e-8 * scale);
+        }
+        assertEquals("nystrom", model.fitReport().get("solver"));
+    }
+
     static Dataset<Row> withArray(Dataset<Row> df) {
         return df.withColumn("xs", functions.array(functions.col("x0"), functions.col("x1"), functions.col("x2"), functions.col("x3")));
     }
@@ -273,7 +312,7 @@ class NtkPipelineTest {
         return r.<Double>getList(r.fieldIndex("xs")).stream().mapToDouble(Double::doubleValue).toArray();
     }
 
-    /** The ReLU NNGP Sigma(L)(a, b) from ntk-math.md ("Recursion", "ReLU"), written out on its own. */
+    /** The ReLU NNGP Sigma(L)(a, b) from ntk-math.md (the recursion and the ReLU closed form), written out on its own. */
     static double reluNngp(double[] a, double[] b, int depth, double sw, double beta) {
         double ab = 0;
         double aa = 0;
