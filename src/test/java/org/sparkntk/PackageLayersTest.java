@@ -34,7 +34,7 @@ class PackageLayersTest {
             List.of("gram"),            // the Gram job on Spark
             List.of("regress"),         // kernel regression on Spark
             List.of("schedule", "select"), // ntk run: incremental Gram jobs; ntk select (pure math + select.spark driver)
-            List.of("plot"),            // ntk plot: kernel heatmap and spectrum pictures
+            List.of("plot", "ml"),      // ntk plot: kernel heatmap and spectrum pictures; Spark ML estimators and models
             List.of("api"),             // the Java API for kernels (NtkKernels), which the commands call
             List.of("cli"));            // the commands
 

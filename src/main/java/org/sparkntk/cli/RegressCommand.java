@@ -34,7 +34,7 @@ final class RegressCommand implements Callable<Integer> {
     @Mixin
     KernelOptions kernel;
 
-    @Option(names = "--kernel", defaultValue = "ntk", paramLabel = "ntk|nngp", description = "Kernel to regress with (default ${DEFAULT-VALUE}).")
+    @Option(names = "--kernel", defaultValue = RegressRequest.DEFAULT_KERNEL, paramLabel = "ntk|nngp", description = "Kernel to regress with (default ${DEFAULT-VALUE}).")
     String kernelKind;
 
     @Mixin
@@ -49,8 +49,8 @@ final class RegressCommand implements Callable<Integer> {
     @Mixin
     SparkOptions spark;
 
-    /** Rows per block when --block-size is not given: 1024 x 1024 tiles (8 MB) cache and stream well. */
-    static final int DEFAULT_BLOCK_SIZE = 1024;
+    /** Rows per block when --block-size is not given. */
+    static final int DEFAULT_BLOCK_SIZE = RegressRequest.DEFAULT_BLOCK_SIZE;
 
     @Override
     public Integer call() throws Exception {

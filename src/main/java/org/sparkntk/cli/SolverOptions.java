@@ -11,15 +11,15 @@ import picocli.CommandLine.Option;
 /** Ridge and solver options shared by {@code regress} and {@code solve} (a picocli mixin). */
 public final class SolverOptions {
 
-    @Option(names = "--ridge", defaultValue = "1e-6", paramLabel = "LAMBDA",
+    @Option(names = "--ridge", defaultValue = RegressRequest.DEFAULT_RIDGE, paramLabel = "LAMBDA",
             description = "Ridge lambda >= 0 added to the diagonal (default ${DEFAULT-VALUE}).")
     double ridge;
 
-    @Option(names = "--ridge-scale", defaultValue = "absolute", paramLabel = "absolute|trace",
+    @Option(names = "--ridge-scale", defaultValue = RegressRequest.DEFAULT_RIDGE_SCALE, paramLabel = "absolute|trace",
             description = "absolute: lambda as given; trace: lambda * trace(K) / N (Neural Tangents' convention). Default ${DEFAULT-VALUE}.")
     String ridgeScale;
 
-    @Option(names = "--solver", defaultValue = "auto", paramLabel = "auto|cholesky|pcg|nystrom",
+    @Option(names = "--solver", defaultValue = RegressRequest.DEFAULT_SOLVER, paramLabel = "auto|cholesky|pcg|nystrom",
             description = "auto: cholesky when dense K fits the driver and is estimated faster, else pcg; nystrom: Nystrom"
                     + " kernel ridge regression on --centers M centres with FALKON's preconditioner (regress only;"
                     + " docs/nystrom.md). Default ${DEFAULT-VALUE}.")
@@ -43,11 +43,11 @@ public final class SolverOptions {
                     + " long before), 1e-6 for regression (default ${DEFAULT-VALUE}).")
     String tol;
 
-    @Option(names = "--max-iter", defaultValue = "1000", paramLabel = "N",
+    @Option(names = "--max-iter", defaultValue = RegressRequest.DEFAULT_MAX_ITER, paramLabel = "N",
             description = "PCG iteration limit; reaching it returns the last iterate, reported as not converged (default ${DEFAULT-VALUE}).")
     int maxIter;
 
-    @Option(names = "--preconditioner", defaultValue = "auto", paramLabel = "auto|none|nystrom:RANK",
+    @Option(names = "--preconditioner", defaultValue = RegressRequest.DEFAULT_PRECONDITIONER, paramLabel = "auto|none|nystrom:RANK",
             description = "Low-rank Nystrom preconditioner (randomly pivoted Cholesky) of rank RANK for PCG; auto picks the rank"
                     + " from N and driver memory (default ${DEFAULT-VALUE}).")
     String preconditioner;
@@ -121,7 +121,7 @@ public final class SolverOptions {
             }
             return (long) (maxDriverGb * 1e9);
         }
-        return (long) (0.6 * Runtime.getRuntime().maxMemory());
+        return RegressRequest.defaultMaxDriverBytes();
     }
 
     void validate() {

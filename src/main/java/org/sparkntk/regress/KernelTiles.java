@@ -87,6 +87,22 @@ public final class KernelTiles {
     }
 
     /**
+     * Scores K(T, B) c of one test block T against the coefficient rows B held in memory (the
+     * training blocks, or the centres, in row order; each block's start is its first row of c,
+     * row-major rows x k), one tile at a time: the executor side of the Spark ML models'
+     * transform, with the same tile kernel and product as {@link #predict}. Returns T.rows x k.
+     */
+    public static double[] scores(KernelSpec spec, FeatureBlock test, FeatureBlock[] basis, double[] c, int k) {
+        double[] y = new double[test.rows() * k];
+        BLAS blas = BLAS.getInstance();
+        for (FeatureBlock x : basis) {
+            double[] kt = tile(spec, test, x, false);
+            blas.dgemm("N", "N", k, test.rows(), x.rows(), 1.0, c, (int) (x.start() * k), k, kt, 0, x.rows(), 1.0, y, 0, k);
+        }
+        return y;
+    }
+
+    /**
      * Scores K(T, X) alpha for the test blocks T, streaming test x train tiles: each task computes one
      * tile, multiplies it by the training block's coefficients and drops it (the cross kernel is never
      * stored). Returns row-major nTest x k, in test row order.

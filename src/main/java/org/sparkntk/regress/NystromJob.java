@@ -8,7 +8,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -22,19 +21,19 @@ import org.sparkntk.solve.Targets;
 import org.sparkntk.spec.Precision;
 
 /**
- * {@code ntk regress --solver nystrom} after the inputs are read (docs/nystrom.md): memory plan,
- * diagonal and ridge, centres, K(C, C) and the preconditioner, K_nM tiles (cached or
- * matrix-free), CG with one Spark job per iteration and checkpoints, predictions streamed from
- * test x centre tiles, then the model (centres and beta) and metrics.json last.
+ * The fit step of {@code ntk regress --solver nystrom} (docs/nystrom.md): memory plan, diagonal
+ * and ridge, centres, K(C, C) and the preconditioner, K_nM tiles (cached or matrix-free), CG with
+ * one Spark job per iteration and checkpoints. {@link RegressJob} then predicts from test x centre
+ * tiles and writes the model (centres and beta) and metrics.json last.
  */
 final class NystromJob {
 
     private NystromJob() {
     }
 
-    static Map<String, Object> run(SparkSession spark, RegressRequest req, LabeledData train, LabeledData test, Targets targets,
-                                   double[] y, int k, Map<String, Double> timings, long tStart, Consumer<String> log)
-            throws IOException {
+    /** The fit step of {@link RegressJob#fit} for {@code --solver nystrom}: centres and beta in memory. */
+    static Fitted fit(SparkSession spark, RegressRequest req, LabeledData train, Targets targets, double[] y, int k,
+                      Map<String, Double> timings, Consumer<String> log) throws IOException {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         NystromSettings ns = req.nystrom();
@@ -151,48 +150,7 @@ final class NystromJob {
             SolverChoice choice = SolverChoice.resolve(SolverChoice.Kind.NYSTROM, n, k, req.maxDriverBytes());
             Fitter.Fit fit = new Fitter.Fit(s.x(), m, k, lambda, trace, s.result(), choice, "falkon", timings, op.passes());
 
-            long t4 = System.nanoTime();
-            jsc.setJobDescription("nystrom: predict (test x centre tiles, streamed)");
-            double[] scores = NystromOperator.predict(jsc, test.blocks(), c.block(), req.spec(), req.kind(), s.x(), k, test.n());
-            timings.put("predict_seconds", Fitter.seconds(t4));
-            long t5 = System.nanoTime();
-            Map<String, Object> quality = Outputs.writePredictions(spark, req.output(), test, targets, req.labelCols(),
-                    train.labelTypes(), scores, k);
-            timings.put("write_seconds", Fitter.seconds(t5));
-            timings.put("total_seconds", Fitter.seconds(tStart));
-
-            Map<String, Object> mm = new LinkedHashMap<>();
-            mm.put("task", targets.task().toString());
-            mm.put("n_train", n);
-            mm.put("n_test", test.n());
-            mm.put("d", train.d());
-            mm.putAll(quality);
-            if (classify) {
-                mm.put("classes", targets.classes());
-                mm.put("encoding", "centred one-hot: 1 - 1/C for the class, -1/C otherwise; prediction = argmax of scores");
-            } else {
-                mm.put("outputs", req.labelCols());
-            }
-            mm.put("kernel", RegressJob.kernelMap(req));
-            mm.put("ridge", Map.of("value", req.ridge().value(), "scale", req.ridge().scale().toString(), "lambda", lambda,
-                    "trace_over_n", trace / n));
-            mm.putAll(RegressJob.solverMap(fit));
-            mm.put("nystrom", nystromMap(ns, s.result().jitter()));
-            mm.put("tol", tol);
-            mm.put("max_iter", req.maxIter());
-            mm.put("memory_plan", plan.toMap());
-            mm.put("train", req.train());
-            mm.put("test", req.test());
-            mm.put("wall_seconds", timings);
-            mm.put("spark_ntk_version", org.sparkntk.spec.BuildInfo.version());
-            ModelStore.writeNystrom(spark, new Path(req.output(), RegressJob.MODEL_DIR).toString(), new ModelStore.Info(req.spec(),
-                    req.kind(), req.blockSize(), req.train(), req.featuresCol(), req.idCol(), train.n(), train.d(), train.ids(),
-                    train.idType(), targets, req.labelCols(), train.labelTypes(), req.ridge(),
-                    "computed by regress from --train and the centres", train.normalizer()), fit, c);
-            Outputs.writeJson(conf, new Path(req.output(), RegressJob.METRICS_JSON), mm);
-            Checkpoints.clear(conf, req.output());
-            RegressJob.printSummary(mm, log);
-            return mm;
+            return new Fitted(req, train, targets, fit, c, plan, tol, req.maxIter());
         } finally {
             tiles.unpersist(false);
             bc.destroy();

@@ -133,72 +133,108 @@ public final class RegressJob {
         }
     }
 
-    /** Runs the whole regression and returns the metrics written. */
+    /**
+     * Runs the whole regression and returns the metrics written. The steps: read both sets, their
+     * targets, fit (an in-memory {@link Fitted} model), predict the test set, write OUT.
+     */
     public static Map<String, Object> run(SparkSession spark, RegressRequest req) throws IOException {
         Consumer<String> log = stdoutLog("regress: ");
         long tStart = System.nanoTime();
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         checkOutput(conf, req.output(), req.overwrite(), METRICS_JSON);
         Map<String, Double> timings = new LinkedHashMap<>();
         long t0 = System.nanoTime();
-        LabeledData train = JobLabel.call(jsc.sc(), "regress: read --train", () -> LabeledData.load(spark, req.train(), "--train",
-                req.featuresCol(), req.idCol(), req.labelCols(), true, req.blockSize(), req.normalize()));
+        LabeledData train = readTrain(spark, req);
         LabeledData test = null;
-        JavaRDD<TileBlock> tiles = null;
         try {
-            test = JobLabel.call(jsc.sc(), "regress: read --test", () -> LabeledData.load(spark, req.test(), "--test",
-                    req.featuresCol(), req.idCol(), req.labelCols(), false, req.blockSize(), train.normalizer()));
-            if (test.d() != train.d()) {
-                throw new UserError("--train has " + train.d() + " features per row but --test has " + test.d()
-                        + "; both sets must have the same feature dimension");
+            test = readTest(spark, req, train);
+            Targets targets = targets(req, train, test);
+            timings.put("read_seconds", Fitter.seconds(t0));
+            log.accept(String.format(Locale.ROOT, "train N = %d, test = %d, d = %d, task %s, outputs %d%s", train.n(), test.n(),
+                    train.d(), targets.task(), targets.width(), targets.task() == Targets.Task.CLASSIFICATION
+                            ? " (classes " + targets.classes() + ")" : ""));
+            Fitted f = fit(spark, req, train, targets, timings, log);
+            double[] scores = predict(spark, f, test, timings, log);
+            return write(spark, f, test, scores, timings, tStart, log);
+        } finally {
+            train.release();
+            if (test != null) {
+                test.release();
             }
-            Targets targets = targets(train, req.task(), req.labelCols());
-            double[] y = rhs(train, targets, req.labelCols());
-            int k = targets.width();
-            if (test.hasLabels()) {
-                for (int j = 0; j < req.labelCols().size(); j++) {
-                    DataType tt = test.labelTypes().get(j);
-                    DataType tr = train.labelTypes().get(j);
-                    if (targets.task() == Targets.Task.CLASSIFICATION && (tt instanceof IntegralType) != (tr instanceof IntegralType)) {
-                        throw new UserError("label column '" + req.labelCols().get(j) + "' is " + tr.simpleString() + " in --train but "
-                                + tt.simpleString() + " in --test");
-                    }
+        }
+    }
+
+    /** Step 1a: reads and validates --train (the caller releases it). */
+    public static LabeledData readTrain(SparkSession spark, RegressRequest req) {
+        return JobLabel.call(spark.sparkContext(), "regress: read --train", () -> LabeledData.load(spark, req.train(), "--train",
+                req.featuresCol(), req.idCol(), req.labelCols(), true, req.blockSize(), req.normalize()));
+    }
+
+    /** Step 1b: reads --test with the training set's normalizer and checks its dimension. */
+    static LabeledData readTest(SparkSession spark, RegressRequest req, LabeledData train) {
+        LabeledData test = JobLabel.call(spark.sparkContext(), "regress: read --test", () -> LabeledData.load(spark, req.test(),
+                "--test", req.featuresCol(), req.idCol(), req.labelCols(), false, req.blockSize(), train.normalizer()));
+        if (test.d() != train.d()) {
+            test.release();
+            throw new UserError("--train has " + train.d() + " features per row but --test has " + test.d()
+                    + "; both sets must have the same feature dimension");
+        }
+        return test;
+    }
+
+    /** Step 2: the targets of the training labels, and a test set's label types checked against them (test may be null). */
+    public static Targets targets(RegressRequest req, LabeledData train, LabeledData test) {
+        Targets targets = targets(train, req.task(), req.labelCols());
+        if (test != null && test.hasLabels() && targets.task() == Targets.Task.CLASSIFICATION) {
+            for (int j = 0; j < req.labelCols().size(); j++) {
+                DataType tt = test.labelTypes().get(j);
+                DataType tr = train.labelTypes().get(j);
+                if ((tt instanceof IntegralType) != (tr instanceof IntegralType)) {
+                    throw new UserError("label column '" + req.labelCols().get(j) + "' is " + tr.simpleString() + " in --train but "
+                            + tt.simpleString() + " in --test");
                 }
             }
-            int n = (int) train.n();
-            if (n != train.n()) {
-                throw new UserError("--train has " + train.n() + " rows; at most " + Integer.MAX_VALUE + " are supported");
-            }
-            if (req.nystrom() != null) {
-                timings.put("read_seconds", Fitter.seconds(t0));
-                log.accept(String.format(Locale.ROOT, "train N = %d, test = %d, d = %d, task %s, outputs %d%s", n, test.n(),
-                        train.d(), targets.task(), k, targets.task() == Targets.Task.CLASSIFICATION
-                                ? " (classes " + targets.classes() + ")" : ""));
-                return NystromJob.run(spark, req, train, test, targets, y, k, timings, tStart, log);
-            }
-            // early refusal: an explicit cholesky that cannot fit
-            if (req.solver() == SolverChoice.Kind.CHOLESKY) {
-                new org.sparkntk.solve.CholeskySolver(req.maxDriverBytes(), log).checkFits(n, k);
-            }
-            timings.put("read_seconds", Fitter.seconds(t0));
-            log.accept(String.format(Locale.ROOT, "train N = %d, test = %d, d = %d, task %s, outputs %d%s", n, test.n(), train.d(),
-                    targets.task(), k, targets.task() == Targets.Task.CLASSIFICATION ? " (classes " + targets.classes() + ")" : ""));
-            SolverChoice choice = SolverChoice.resolve(req.solver(), n, k, req.maxDriverBytes());
-            boolean dense = choice.kind() == SolverChoice.Kind.CHOLESKY;
-            MemoryPlan plan = MemoryPlan.plan(n, k, req.blockSize(), dense, req.matrixFree(), req.cachePrecision(),
-                    req.preconditionerRank(), ClusterMemory.probe(spark.sparkContext()));
-            for (String line : plan.lines()) {
-                log.accept(line);
-            }
-            Fitter.Options fo = new Fitter.Options(req.ridge(), req.solver(), req.tol(), req.maxIter(), req.preconditionerRank(),
-                    req.checkpointEvery(), req.maxDriverBytes(), req.output(), !req.matrixFree(), req.cachePrecision())
-                    .resolved(targets.task() == Targets.Task.CLASSIFICATION, plan.rank());
+        }
+        return targets;
+    }
 
-            long t1 = System.nanoTime();
-            int nb = (n + req.blockSize() - 1) / req.blockSize();
-            // a few tiles per task: even waves across the cores, and progress in steps of a few percent
-            int partitions = Math.max(jsc.defaultParallelism(), Math.min(nb * (nb + 1) / 2, 16 * jsc.defaultParallelism()));
+    /**
+     * Step 3: solves for the coefficients (the exact solvers, or Nystrom when the request has centres)
+     * and returns the fitted model in memory; the kernel tiles cached for the solve are released.
+     */
+    public static Fitted fit(SparkSession spark, RegressRequest req, LabeledData train, Targets targets,
+                             Map<String, Double> timings, Consumer<String> log) throws IOException {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        double[] y = rhs(train, targets, req.labelCols());
+        int k = targets.width();
+        int n = (int) train.n();
+        if (n != train.n()) {
+            throw new UserError("--train has " + train.n() + " rows; at most " + Integer.MAX_VALUE + " are supported");
+        }
+        if (req.nystrom() != null) {
+            return NystromJob.fit(spark, req, train, targets, y, k, timings, log);
+        }
+        // early refusal: an explicit cholesky that cannot fit
+        if (req.solver() == SolverChoice.Kind.CHOLESKY) {
+            new org.sparkntk.solve.CholeskySolver(req.maxDriverBytes(), log).checkFits(n, k);
+        }
+        SolverChoice choice = SolverChoice.resolve(req.solver(), n, k, req.maxDriverBytes());
+        boolean dense = choice.kind() == SolverChoice.Kind.CHOLESKY;
+        MemoryPlan plan = MemoryPlan.plan(n, k, req.blockSize(), dense, req.matrixFree(), req.cachePrecision(),
+                req.preconditionerRank(), ClusterMemory.probe(spark.sparkContext()));
+        for (String line : plan.lines()) {
+            log.accept(line);
+        }
+        Fitter.Options fo = new Fitter.Options(req.ridge(), req.solver(), req.tol(), req.maxIter(), req.preconditionerRank(),
+                req.checkpointEvery(), req.maxDriverBytes(), req.output(), !req.matrixFree(), req.cachePrecision())
+                .resolved(targets.task() == Targets.Task.CLASSIFICATION, plan.rank());
+
+        long t1 = System.nanoTime();
+        int nb = (n + req.blockSize() - 1) / req.blockSize();
+        // a few tiles per task: even waves across the cores, and progress in steps of a few percent
+        int partitions = Math.max(jsc.defaultParallelism(), Math.min(nb * (nb + 1) / 2, 16 * jsc.defaultParallelism()));
+        JavaRDD<TileBlock> tiles = null;
+        try {
             double[] diag = JobLabel.call(jsc.sc(), "regress: kernel diagonal",
                     () -> KernelTiles.diagonal(train.blocks(), req.spec(), req.kind(), n));
             JavaRDD<FeatureBlock[]> pairs = KernelTiles.blockPairs(train.blocks(), partitions);
@@ -225,66 +261,92 @@ public final class RegressJob {
 
             Fitter.Fit fit = Fitter.fit(jsc, tiles, n, req.blockSize(), diag, y, k, fo, choice, log);
             timings.putAll(fit.timings());
-
-            long t2 = System.nanoTime();
-            int tb = (int) ((test.n() + test.blockSize() - 1) / test.blockSize());
-            int tp = Math.max(jsc.defaultParallelism(), Math.min(tb * nb, 16 * jsc.defaultParallelism()));
-            LabeledData testSet = test;
-            double[] scores;
-            try (Progress p = Progress.start(jsc, "predict", log)) {
-                scores = JobLabel.call(jsc.sc(), "regress: predict (test x train tiles, streamed)",
-                        () -> KernelTiles.predict(jsc, testSet.blocks(), train.blocks(), req.spec(), req.kind(), fit.alpha(), k,
-                                testSet.n(), testSet.blockSize(), tp));
-            }
-            timings.put("predict_seconds", Fitter.seconds(t2));
-
-            long t3 = System.nanoTime();
-            Map<String, Object> quality = Outputs.writePredictions(spark, req.output(), test, targets, req.labelCols(),
-                    train.labelTypes(), scores, k);
-            timings.put("write_seconds", Fitter.seconds(t3));
-            timings.put("total_seconds", Fitter.seconds(tStart));
-
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("task", targets.task().toString());
-            m.put("n_train", n);
-            m.put("n_test", test.n());
-            m.put("d", train.d());
-            m.putAll(quality);
-            if (targets.task() == Targets.Task.CLASSIFICATION) {
-                m.put("classes", targets.classes());
-                m.put("encoding", "centred one-hot: 1 - 1/C for the class, -1/C otherwise; prediction = argmax of scores");
-            } else {
-                m.put("outputs", req.labelCols());
-            }
-            m.put("kernel", kernelMap(req));
-            m.put("ridge", Map.of("value", req.ridge().value(), "scale", req.ridge().scale().toString(), "lambda", fit.lambda(),
-                    "trace_over_n", fit.trace() / n));
-            m.putAll(solverMap(fit));
-            m.put("tol", fo.tol());
-            m.put("max_iter", fo.maxIter());
-            m.put("memory_plan", plan.toMap());
-            m.put("train", req.train());
-            m.put("test", req.test());
-            m.put("wall_seconds", timings);
-            m.put("spark_ntk_version", org.sparkntk.spec.BuildInfo.version());
-            ModelStore.write(spark, new Path(req.output(), MODEL_DIR).toString(), new ModelStore.Info(req.spec(), req.kind(),
-                    req.blockSize(), req.train(), req.featuresCol(), req.idCol(), train.n(), train.d(), train.ids(),
-                    train.idType(), targets, req.labelCols(), train.labelTypes(), req.ridge(), "computed by regress from --train",
-                    train.normalizer()), fit);
-            Fitter.writeConvergence(conf, req.output(), fit, targets, req.labelCols());
-            Outputs.writeJson(conf, new Path(req.output(), METRICS_JSON), m);
-            Checkpoints.clear(conf, req.output());
-            printSummary(m, log);
-            return m;
+            return new Fitted(req, train, targets, fit, null, plan, fo.tol(), fo.maxIter());
         } finally {
             if (tiles != null) {
                 tiles.unpersist(false);
             }
-            train.release();
-            if (test != null) {
-                test.release();
+        }
+    }
+
+    /** Step 4: the scores K(test, X) alpha (row-major nTest x k), streamed from test x train (or test x centre) tiles. */
+    public static double[] predict(SparkSession spark, Fitted f, LabeledData test, Map<String, Double> timings,
+                                   Consumer<String> log) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        RegressRequest req = f.req();
+        int k = f.k();
+        long t2 = System.nanoTime();
+        double[] scores;
+        if (f.nystrom()) {
+            jsc.setJobDescription("nystrom: predict (test x centre tiles, streamed)");
+            scores = NystromOperator.predict(jsc, test.blocks(), f.centers().block(), req.spec(), req.kind(), f.fit().alpha(), k,
+                    test.n());
+        } else {
+            int nb = (int) ((f.train().n() + req.blockSize() - 1) / req.blockSize());
+            int tb = (int) ((test.n() + test.blockSize() - 1) / test.blockSize());
+            int tp = Math.max(jsc.defaultParallelism(), Math.min(tb * nb, 16 * jsc.defaultParallelism()));
+            try (Progress p = Progress.start(jsc, "predict", log)) {
+                scores = JobLabel.call(jsc.sc(), "regress: predict (test x train tiles, streamed)",
+                        () -> KernelTiles.predict(jsc, test.blocks(), f.train().blocks(), req.spec(), req.kind(), f.fit().alpha(), k,
+                                test.n(), test.blockSize(), tp));
             }
         }
+        timings.put("predict_seconds", Fitter.seconds(t2));
+        return scores;
+    }
+
+    /** Step 5: OUT/predictions, the model, convergence.png (exact solvers) and metrics.json last; returns the metrics. */
+    static Map<String, Object> write(SparkSession spark, Fitted f, LabeledData test, double[] scores, Map<String, Double> timings,
+                                     long tStart, Consumer<String> log) throws IOException {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        RegressRequest req = f.req();
+        LabeledData train = f.train();
+        Targets targets = f.targets();
+        int k = f.k();
+        long t3 = System.nanoTime();
+        Map<String, Object> quality = Outputs.writePredictions(spark, req.output(), test, targets, req.labelCols(),
+                train.labelTypes(), scores, k);
+        timings.put("write_seconds", Fitter.seconds(t3));
+        timings.put("total_seconds", Fitter.seconds(tStart));
+
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("task", targets.task().toString());
+        m.put("n_train", (int) train.n());
+        m.put("n_test", test.n());
+        m.put("d", train.d());
+        m.putAll(quality);
+        if (targets.task() == Targets.Task.CLASSIFICATION) {
+            m.put("classes", targets.classes());
+            m.put("encoding", "centred one-hot: 1 - 1/C for the class, -1/C otherwise; prediction = argmax of scores");
+        } else {
+            m.put("outputs", req.labelCols());
+        }
+        m.put("kernel", kernelMap(req));
+        m.put("ridge", Map.of("value", req.ridge().value(), "scale", req.ridge().scale().toString(), "lambda", f.fit().lambda(),
+                "trace_over_n", f.fit().trace() / train.n()));
+        m.putAll(solverMap(f.fit()));
+        if (f.nystrom()) {
+            m.put("nystrom", NystromJob.nystromMap(req.nystrom(), f.fit().result().jitter()));
+        }
+        m.put("tol", f.tol());
+        m.put("max_iter", f.maxIter());
+        m.put("memory_plan", f.plan().toMap());
+        m.put("train", req.train());
+        m.put("test", req.test());
+        m.put("wall_seconds", timings);
+        m.put("spark_ntk_version", org.sparkntk.spec.BuildInfo.version());
+        String modelDir = new Path(req.output(), MODEL_DIR).toString();
+        if (f.nystrom()) {
+            ModelStore.writeNystrom(spark, modelDir, f.modelInfo("computed by regress from --train and the centres"), f.fit(),
+                    f.centers());
+        } else {
+            ModelStore.write(spark, modelDir, f.modelInfo("computed by regress from --train"), f.fit());
+            Fitter.writeConvergence(conf, req.output(), f.fit(), targets, req.labelCols());
+        }
+        Outputs.writeJson(conf, new Path(req.output(), METRICS_JSON), m);
+        Checkpoints.clear(conf, req.output());
+        printSummary(m, log);
+        return m;
     }
 
     /** ", N GB spilled to disk" when the cached RDD did not stay in memory, else "". */

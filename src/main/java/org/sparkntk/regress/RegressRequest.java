@@ -25,6 +25,21 @@ public record RegressRequest(String train, String test, List<String> labelCols, 
                              int blockSize, boolean overwrite, int checkpointEvery, long maxDriverBytes, Normalize normalize,
                              MemoryPlan.CachePrecision cachePrecision, NystromSettings nystrom) {
 
+    // the defaults of regress's options, shared by the CLI (cli.SolverOptions, cli.RegressCommand) and the Spark ML stages
+    public static final String DEFAULT_KERNEL = "ntk";
+    public static final String DEFAULT_RIDGE = "1e-6";
+    public static final String DEFAULT_RIDGE_SCALE = "absolute";
+    public static final String DEFAULT_SOLVER = "auto";
+    public static final String DEFAULT_MAX_ITER = "1000";
+    public static final String DEFAULT_PRECONDITIONER = "auto";
+    /** Rows per block when --block-size is not given: 1024 x 1024 tiles (8 MB) cache and stream well. */
+    public static final int DEFAULT_BLOCK_SIZE = 1024;
+
+    /** The Cholesky solver's limit when --max-driver-memory is not given: 60% of the driver heap. */
+    public static long defaultMaxDriverBytes() {
+        return (long) (0.6 * Runtime.getRuntime().maxMemory());
+    }
+
     /** An exact solve (no Nystrom settings). */
     public RegressRequest(String train, String test, List<String> labelCols, String featuresCol, String idCol,
                           String output, NetworkSpec spec, org.sparkntk.spec.KernelKind kind, String task, Ridge ridge,
