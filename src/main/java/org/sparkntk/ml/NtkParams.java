@@ -162,9 +162,10 @@ public interface NtkParams extends Params {
 
     /**
      * The param objects of one stage, with the CLI's defaults. No validators: a bad value is refused
-     * at fit with the CLI's message, not at set.
+     * at fit with the CLI's message, not at set. Serializable as Spark's stages are.
      */
-    final class Set {
+    final class Set implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
         final Param<String> activation;
         final IntParam depth;
         final DoubleParam weightStd;
