@@ -88,8 +88,23 @@ class YarnIT {
             }
         } finally {
             if (hdfs != null) {
-                hdfs.close();
+                hdfs.close(); // deletes its storage folder
             }
+        }
+        // what YARN and the drivers left on disk besides logs (kept, with the data and the local
+        // reference runs, until the next run or mvn clean, as for the other cluster tests)
+        Path cluster = work.resolve("yarn-cluster");
+        if (!Files.isDirectory(cluster.resolve("yarn/spark-ntk-yarn-it"))) {
+            return;
+        }
+        try (Stream<Path> s = Files.list(cluster.resolve("yarn/spark-ntk-yarn-it"))) {
+            for (Path run : s.toList()) {
+                ClusterTestSupport.deleteTree(run.resolve("spark-ntk-yarn-it-localDir-nm-0_0"));
+            }
+            ClusterTestSupport.deleteTree(cluster.resolve("tmp"));
+            ClusterTestSupport.deleteTree(cluster.resolve("spark-home"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -177,6 +192,36 @@ class YarnIT {
         String out = hdfs.uri() + "/models/regress-client";
         runOnYarn("regress-client", "client", regressArgs(hdfsData, out));
         assertSamePredictions(reference, out);
+    }
+
+    /**
+     * Cluster mode: the driver runs inside the ApplicationMaster container (it returns from main
+     * instead of calling System.exit there, see Main.inYarnClusterDriver), and its summary lands
+     * in that container's stdout.
+     */
+    @Test
+    @Order(3)
+    @Timeout(value = 400, unit = TimeUnit.SECONDS)
+    void gramClusterModeEqualsLocalMode() throws Exception {
+        String reference = gramReference();
+        String out = hdfs.uri() + "/kernels/gram-cluster";
+        String log = runOnYarn("gram-cluster", "cluster", gramArgs(hdfsData + "/input", out));
+        ClusterTestSupport.assertSameKernel(conf, reference, out);
+        Matcher m = APP_ID.matcher(log);
+        assertTrue(m.find());
+        String driverOut = containerStdout(m.group(1));
+        assertTrue(driverOut.contains("spark-ntk gram: Gram N=" + N), "no gram summary in the ApplicationMaster's stdout:\n" + driverOut);
+    }
+
+    /** All stdout files of an application's containers, concatenated. */
+    private String containerStdout(String app) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (Stream<Path> s = Files.walk(yarn.nodeManagerLogs().resolve(app))) {
+            for (Path p : s.filter(p -> p.getFileName().toString().equals("stdout")).sorted().toList()) {
+                sb.append(Files.readString(p));
+            }
+        }
+        return sb.toString();
     }
 
     /** Predictions row by row and rmse, r2 of metrics.json, to 1e-8 relative; both runs converged. */
