@@ -58,7 +58,6 @@ class YarnIT {
     private MiniHdfs hdfs;
     private MiniYarn yarn;
     private String hdfsData;
-    private final List<String> finishedApps = new ArrayList<>();
 
     @BeforeAll
     void setUp() throws Exception {
@@ -148,7 +147,6 @@ class YarnIT {
             containers = (int) s.filter(p -> p.getFileName().toString().startsWith("container_")).count();
         }
         assertEquals(3, containers, "containers (1 ApplicationMaster + 2 executors) of " + app + " in " + appLogs);
-        finishedApps.add(app);
         GramClusterIT.metric("yarn %s mode %s: %s, %d containers, %.1f s with the driver JVM start", mode, name, app,
                 containers, seconds);
         return text;
