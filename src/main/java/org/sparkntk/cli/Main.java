@@ -110,7 +110,18 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         routeJavaLogging();
         int code = run(args);
+        if (code == 0 && inYarnClusterDriver()) {
+            // the driver is a thread of YARN's ApplicationMaster, which reports any System.exit from
+            // it (0 included) as the application FAILED "before final status was reported"; it
+            // reports SUCCEEDED when main returns. A failure still exits, so YARN reports it FAILED.
+            return;
+        }
         System.exit(code);
+    }
+
+    /** Running as the driver inside a YARN ApplicationMaster (spark-submit --master yarn --deploy-mode cluster). */
+    static boolean inYarnClusterDriver() {
+        return "cluster".equals(System.getProperty("spark.submit.deployMode")) && System.getProperty("spark.yarn.app.id") != null;
     }
 
     /**

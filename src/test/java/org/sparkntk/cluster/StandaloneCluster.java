@@ -205,18 +205,29 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     private void layout() throws IOException {
+        layoutSparkHome(work, sparkHome, List.of());
+    }
+
+    /**
+     * A SPARK_HOME for test JVMs: {@code jars/} links to the runtime jars (target/lib) and
+     * {@code extraJars}, {@code conf/} holds the project's log4j2 config; {@code work/logs} and
+     * {@code work/tmp} are created too.
+     */
+    static void layoutSparkHome(Path work, Path sparkHome, List<Path> extraJars) throws IOException {
         Path jars = sparkHome.resolve("jars");
         Path conf = sparkHome.resolve("conf");
         Files.createDirectories(jars);
         Files.createDirectories(conf);
         Files.createDirectories(work.resolve("logs"));
         Files.createDirectories(work.resolve("tmp"));
+        List<Path> all = new ArrayList<>(extraJars);
         try (Stream<Path> s = Files.list(LIB)) {
-            for (Path j : s.filter(p -> p.toString().endsWith(".jar")).toList()) {
-                Path link = jars.resolve(j.getFileName());
-                if (!Files.exists(link)) {
-                    Files.createSymbolicLink(link, j);
-                }
+            all.addAll(s.filter(p -> p.toString().endsWith(".jar")).toList());
+        }
+        for (Path j : all) {
+            Path link = jars.resolve(j.getFileName());
+            if (!Files.exists(link)) {
+                Files.createSymbolicLink(link, j);
             }
         }
         Files.copy(PROJECT.resolve("conf/log4j2.properties"), conf.resolve("log4j2.properties"),
@@ -231,6 +242,16 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** A JVM on SPARK_HOME's jars with Spark's module options, in the environment scripts/cluster.sh sets. */
     private Process javaProcess(List<String> mainAndArgs, String heap, Path log) throws IOException {
+        return javaProcess(work, sparkHome, List.of(), Map.of(), mainAndArgs, heap, log);
+    }
+
+    /**
+     * A JVM on {@code classpathFirst} and SPARK_HOME's conf and jars, with Spark's module options, its
+     * temp folder in {@code work/tmp}, the environment scripts/cluster.sh sets plus {@code env}, stdout
+     * and stderr appended to {@code log}.
+     */
+    static Process javaProcess(Path work, Path sparkHome, List<Path> classpathFirst, Map<String, String> env,
+            List<String> mainAndArgs, String heap, Path log) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(moduleOptions());
@@ -238,20 +259,25 @@ public final class StandaloneCluster implements AutoCloseable {
         cmd.add("-Djava.io.tmpdir=" + work.resolve("tmp"));
         cmd.add("-Dlog4j2.configurationFile=" + sparkHome.resolve("conf/log4j2.properties"));
         cmd.add("-cp");
-        cmd.add(sparkHome.resolve("conf") + ":" + sparkHome.resolve("jars") + "/*");
+        StringBuilder cp = new StringBuilder();
+        for (Path p : classpathFirst) {
+            cp.append(p).append(':');
+        }
+        cmd.add(cp + sparkHome.resolve("conf").toString() + ":" + sparkHome.resolve("jars") + "/*");
         cmd.addAll(mainAndArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Map<String, String> env = pb.environment();
-        env.put("SPARK_HOME", sparkHome.toString());
-        env.put("SPARK_CONF_DIR", sparkHome.resolve("conf").toString());
-        env.put("SPARK_SCALA_VERSION", "2.13");
-        env.put("SPARK_LOCAL_IP", "127.0.0.1");
-        env.put("SPARK_LOCAL_DIRS", work.resolve("tmp").toString());
-        env.put("SPARK_LOG_DIR", work.resolve("logs").toString());
-        env.put("OPENBLAS_NUM_THREADS", "1");
-        env.remove("SPARK_MASTER");
+        Map<String, String> e = pb.environment();
+        e.put("SPARK_HOME", sparkHome.toString());
+        e.put("SPARK_CONF_DIR", sparkHome.resolve("conf").toString());
+        e.put("SPARK_SCALA_VERSION", "2.13");
+        e.put("SPARK_LOCAL_IP", "127.0.0.1");
+        e.put("SPARK_LOCAL_DIRS", work.resolve("tmp").toString());
+        e.put("SPARK_LOG_DIR", work.resolve("logs").toString());
+        e.put("OPENBLAS_NUM_THREADS", "1");
+        e.remove("SPARK_MASTER");
+        e.putAll(env);
         return pb.start();
     }
 
