@@ -70,6 +70,7 @@ final class SolveCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         solver.validate();
+        org.sparkntk.solve.TaskChoice taskChoice = org.sparkntk.solve.TaskChoice.parse(task);
         if (solver.solverKind() == org.sparkntk.regress.SolverChoice.Kind.NYSTROM) {
             throw new org.sparkntk.spec.UserError("'solver' nystrom works with 'ntk regress' only: it computes K(X, C) from the"
                     + " features, and 'ntk solve' reads a stored Gram; use cholesky, pcg or auto here");
@@ -80,7 +81,7 @@ final class SolveCommand implements Callable<Integer> {
         Fitter.Options fo = new Fitter.Options(solver.ridge(), solver.solverKind(), solver.tol(), solver.maxIter,
                 solver.preconditionerRank(), solver.checkpointEvery, solver.maxDriverBytes(), output);
         SolveJob.Request req = new SolveJob.Request(src.dir(), labels, cols, idCol, output, kind,
-                depth, activation, weightStd, biasStd, task.trim().toLowerCase(java.util.Locale.ROOT), fo, overwrite);
+                depth, activation, weightStd, biasStd, taskChoice, fo, overwrite);
         try (SparkOptions.Session s = spark.session("spark-ntk solve")) {
             SolveJob.run(s.spark(), req);
         }

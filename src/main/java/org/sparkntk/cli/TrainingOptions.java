@@ -2,8 +2,8 @@ package org.sparkntk.cli;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import org.sparkntk.options.InputConfig;
+import org.sparkntk.solve.TaskChoice;
 import picocli.CommandLine.Option;
 
 /** The training set options that {@code regress} and {@code select} share: where it is, its columns, how it is normalized, the task. */
@@ -38,8 +38,8 @@ final class TrainingOptions {
         return Arrays.stream(labelCol.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
-    /** --task as given, trimmed and lower-cased (validated where the request is built). */
-    String task() {
-        return task.trim().toLowerCase(Locale.ROOT);
+    /** --task, parsed. */
+    TaskChoice task() {
+        return TaskChoice.parse(task);
     }
 }

@@ -30,6 +30,7 @@ import org.sparkntk.regress.RegressRequest;
 import org.sparkntk.regress.SolverChoice;
 import org.sparkntk.solve.Ridge;
 import org.sparkntk.solve.Targets;
+import org.sparkntk.solve.TaskChoice;
 import org.sparkntk.spec.KernelSpec;
 import org.sparkntk.spec.UserError;
 
@@ -62,7 +63,7 @@ final class NtkTraining {
         NystromSettings ns = p.isDefined(p.centers())
                 ? new NystromSettings(p.getCenters(), Centers.Selection.UNIFORM, NystromSettings.DEFAULT_SEED) : null;
         return new RegressRequest(train, null, List.of(LABEL), FEATURES, null, output, ks.network(), ks.kernels().get(0),
-                classify ? "classification" : "regression", ridge, solver, p.getTol(), p.getMaxIter(), rank, false,
+                classify ? TaskChoice.CLASSIFICATION : TaskChoice.REGRESSION, ridge, solver, p.getTol(), p.getMaxIter(), rank, false,
                 RegressRequest.DEFAULT_BLOCK_SIZE, true, 0, RegressRequest.defaultMaxDriverBytes(), Normalize.NONE,
                 MemoryPlan.CachePrecision.AUTO, ns);
     }

@@ -21,6 +21,7 @@ import org.apache.spark.sql.types.IntegralType;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkntk.spec.UserError;
 import org.sparkntk.solve.Targets;
+import org.sparkntk.solve.TaskChoice;
 
 /**
  * {@code ntk regress}: kernel ridge regression with the NTK or NNGP (ntk-math.md, "Kernel
@@ -43,16 +44,16 @@ public final class RegressJob {
     }
 
     /** Targets from the training labels; checks nulls/NaN, the number of classes and the label types. */
-    public static Targets targets(LabeledData train, String task, List<String> labelCols) {
+    public static Targets targets(LabeledData train, TaskChoice task, List<String> labelCols) {
         return targets(train.labelTypes(), train.labels(), train.ids(), task, labelCols);
     }
 
     /** As {@link #targets(LabeledData, String, List)} on labels and ids in row order. */
-    public static Targets targets(List<DataType> types, List<Object[]> labels, List<Object> ids, String task, List<String> labelCols) {
+    public static Targets targets(List<DataType> types, List<Object[]> labels, List<Object> ids, TaskChoice task, List<String> labelCols) {
         boolean classify;
-        if (task.equals("classification")) {
+        if (task == TaskChoice.CLASSIFICATION) {
             classify = true;
-        } else if (task.equals("regression")) {
+        } else if (task == TaskChoice.REGRESSION) {
             classify = false;
         } else {
             classify = labelCols.size() == 1 && (types.get(0) instanceof IntegralType || types.get(0).equals(DataTypes.StringType));

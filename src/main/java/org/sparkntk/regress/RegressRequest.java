@@ -7,11 +7,12 @@ import org.sparkntk.options.Normalize;
 import org.sparkntk.spec.UserError;
 import org.sparkntk.solve.PcgSolver;
 import org.sparkntk.solve.Ridge;
+import org.sparkntk.solve.TaskChoice;
 
 /**
  * What {@code ntk regress} was asked: data, kernel, task, ridge and solver settings.
  *
- * @param task               'auto', 'classification' or 'regression'
+ * @param task               as asked: auto (from the label types), classification or regression
  * @param tol                PCG tolerance; NaN: {@link Fitter#autoTol} for the task
  * @param preconditionerRank 0 for none, {@link MemoryPlan#AUTO_RANK} for a rank chosen by the memory plan
  * @param checkpointEvery    save the PCG state every this many iterations (0: never)
@@ -20,7 +21,7 @@ import org.sparkntk.solve.Ridge;
  * @param nystrom            the centres of {@code --solver nystrom} (null for the exact solvers)
  */
 public record RegressRequest(String train, String test, List<String> labelCols, String featuresCol, String idCol,
-                             String output, NetworkSpec spec, KernelKind kind, String task, Ridge ridge,
+                             String output, NetworkSpec spec, KernelKind kind, TaskChoice task, Ridge ridge,
                              SolverChoice.Kind solver, double tol, int maxIter, int preconditionerRank, boolean matrixFree,
                              int blockSize, boolean overwrite, int checkpointEvery, long maxDriverBytes, Normalize normalize,
                              MemoryPlan.CachePrecision cachePrecision, NystromSettings nystrom) {
@@ -42,7 +43,7 @@ public record RegressRequest(String train, String test, List<String> labelCols, 
 
     /** An exact solve (no Nystrom settings). */
     public RegressRequest(String train, String test, List<String> labelCols, String featuresCol, String idCol,
-                          String output, NetworkSpec spec, org.sparkntk.spec.KernelKind kind, String task, Ridge ridge,
+                          String output, NetworkSpec spec, org.sparkntk.spec.KernelKind kind, TaskChoice task, Ridge ridge,
                           SolverChoice.Kind solver, double tol, int maxIter, int preconditionerRank, boolean matrixFree,
                           int blockSize, boolean overwrite, int checkpointEvery, long maxDriverBytes, Normalize normalize,
                           MemoryPlan.CachePrecision cachePrecision) {
@@ -66,8 +67,8 @@ public record RegressRequest(String train, String test, List<String> labelCols, 
         if (blockSize < 1) {
             throw new UserError("'block-size' is " + blockSize + " but must be > 0");
         }
-        if (!List.of("auto", "classification", "regression").contains(task)) {
-            throw new UserError("'task' is '" + task + "' but must be auto, classification or regression");
+        if (task == null) {
+            throw new IllegalArgumentException("task is null; use TaskChoice.AUTO");
         }
     }
 

@@ -23,6 +23,7 @@ import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.options.Normalize;
 import org.sparkntk.spec.UserError;
 import org.sparkntk.solve.Targets;
+import org.sparkntk.solve.TaskChoice;
 
 /**
  * {@code ntk solve}: kernel ridge regression coefficients from a precomputed Gram output of
@@ -37,7 +38,7 @@ public final class SolveJob {
      */
     public record Request(String kernelDir, String labels, List<String> labelCols, String idCol, String output,
                           String kernelName, Integer depth, String activation, Double weightStd, Double biasStd,
-                          String task, Fitter.Options solver, boolean overwrite) {
+                          TaskChoice task, Fitter.Options solver, boolean overwrite) {
     }
 
     private SolveJob() {

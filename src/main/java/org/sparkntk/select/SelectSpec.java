@@ -3,6 +3,7 @@ package org.sparkntk.select;
 import java.util.List;
 import org.sparkntk.options.Normalize;
 import org.sparkntk.solve.Ridge;
+import org.sparkntk.solve.TaskChoice;
 import org.sparkntk.spec.UserError;
 
 /**
@@ -15,7 +16,7 @@ import org.sparkntk.spec.UserError;
  * @param maxDriverBytes the dense matrices and the decomposition's workspace must fit in this
  * @param test         the test set of --refit, or null
  */
-public record SelectSpec(String train, List<String> labelCols, String featuresCol, String idCol, Normalize normalize, String task,
+public record SelectSpec(String train, List<String> labelCols, String featuresCol, String idCol, Normalize normalize, TaskChoice task,
                          String activation, List<Double> weightStds, List<Double> biasStds, List<String> kernels,
                          List<Integer> depths, List<Double> ridges, Ridge.Scale ridgeScale, Protocol protocol, Metric metric,
                          Integer maxRows, long seed, String output, boolean overwrite, boolean refit, String test,
@@ -25,8 +26,8 @@ public record SelectSpec(String train, List<String> labelCols, String featuresCo
         if (labelCols == null || labelCols.isEmpty()) {
             throw new UserError("'label-col' is empty; name the label column (or several numeric columns for multi-output regression)");
         }
-        if (!List.of("auto", "classification", "regression").contains(task)) {
-            throw new UserError("'task' is '" + task + "' but must be auto, classification or regression");
+        if (task == null) {
+            throw new IllegalArgumentException("task is null; use TaskChoice.AUTO");
         }
         if (refit && test == null) {
             throw new UserError("'refit' needs --test TEST: the refitted model is scored on it");

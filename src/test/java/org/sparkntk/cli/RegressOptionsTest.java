@@ -37,4 +37,19 @@ class RegressOptionsTest {
         assertTrue(msg.contains("error: '--precision' does not apply to regress"), msg);
         assertFalse(Files.exists(out));
     }
+
+    /** --task has one parser for regress, select and solve; 'ntk solve --task' used to take any word as auto. */
+    @Test
+    void unknownTaskIsRefusedByEveryCommand() {
+        Path out = dir.resolve("out");
+        String want = "error: 'task' is 'classify' but must be auto, classification or regression";
+        String msg = run(2, "regress", "--train", "a", "--test", "b", "--label-col", "label", "--output", out.toString(), "--task", "classify");
+        assertTrue(msg.contains(want), msg);
+        msg = run(2, "select", "--train", "a", "--label-col", "label", "--loo", "--output", out.toString(), "--task", "classify");
+        assertTrue(msg.contains(want), msg);
+        msg = run(2, "solve", "--gram", dir.toString(), "--labels", "a", "--label-col", "label", "--output", out.toString(),
+                "--task", "classify");
+        assertTrue(msg.contains(want), msg);
+        assertFalse(Files.exists(out));
+    }
 }
