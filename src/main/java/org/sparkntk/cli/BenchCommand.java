@@ -14,6 +14,7 @@ import org.sparkntk.tile.Recursion;
 import org.sparkntk.tile.ScalarRecursion;
 import org.sparkntk.tile.TileKernels;
 import org.sparkntk.tile.panama.PanamaRecursion;
+import org.sparkntk.spec.Precision;
 import org.sparkntk.spec.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -55,6 +56,10 @@ final class BenchCommand implements Runnable {
 
         @Option(names = "--dim", defaultValue = "64", description = "Input dimension for the GEMM (default ${DEFAULT-VALUE}).")
         int dim;
+
+        @Option(names = "--" + KernelConfig.COMPUTE, defaultValue = KernelConfig.DEFAULT_COMPUTE, paramLabel = "float64|float32",
+                description = "Precision of the timed GEMM: float32 times the float GEMM on float inputs (default ${DEFAULT-VALUE}).")
+        String compute;
 
         @Option(names = "--threads", defaultValue = "1", description = "Threads for the recursion (row strips; default ${DEFAULT-VALUE}).")
         int threads;
@@ -111,7 +116,21 @@ final class BenchCommand implements Runnable {
                 }
             }
             double[] g = new double[b * b];
-            double[] gemmNs = time(reps, () -> gemm.gemmABt(x, b, x, b, dim, g), new double[reps]);
+            boolean f32 = Precision.parse(compute, KernelConfig.COMPUTE) == Precision.FLOAT32;
+            double[] gemmNs;
+            if (f32) {
+                float[] xf = new float[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    xf[i] = (float) x[i];
+                }
+                float[] gf = new float[b * b];
+                gemmNs = time(reps, () -> gemm.sgemmABt(xf, b, xf, b, dim, gf), new double[reps]);
+                for (int i = 0; i < g.length; i++) {
+                    g[i] = gf[i];
+                }
+            } else {
+                gemmNs = time(reps, () -> gemm.gemmABt(x, b, x, b, dim, g), new double[reps]);
+            }
             double gflops = 2.0 * b * b * dim / median(gemmNs);
 
             double[] na = Diagonal.squaredNorms(x, b, dim);
@@ -140,7 +159,7 @@ final class BenchCommand implements Runnable {
                     () -> rec.recurse(spec, dim, g, b, b, q, q, false, depths, ntk, nngp), cpuNs);
             double nsEl = median(recNs) / ((double) b * b * (depth - 1));
             double cpuEl = median(cpuNs) / ((double) b * b * (depth - 1));
-            String blas = gemm.name() + (TileKernels.nativeBlas() ? " (native)" : "");
+            String blas = (f32 ? gemm.floatName() : gemm.name()) + (TileKernels.nativeBlas() ? " (native)" : "");
             // quadrature activations run the scalar reference inside every implementation
             String recName = spec.activation().closedForm() ? rec.name()
                     : tableLayers == depth - 1 ? "scalar (angle tables)" : tableLayers > 0 ? "scalar (quadrature, some angle tables)"
