@@ -3,6 +3,7 @@
 # Vector API GEMM at m = n = 2048, d = 64 and 784, printed as GFLOP/s (2 m n d / time).
 # Usage: scripts/bench-gemm.sh [JMH args, default: GemmBench]    e.g. scripts/bench-gemm.sh 'GemmBench.panama$' -p d=784
 #        scripts/bench-gemm.sh --cpu-time [size reps d...]           thread-CPU-time A/B (robust on a loaded machine)
+#        scripts/bench-gemm.sh --cpu-time-f32 [size reps d...]       the same, float32 against float64 (native and vector)
 # Env: OPENBLAS_NUM_THREADS (set 1 for the single-thread comparison), NTK_NO_BUILD=1, JAVA_HOME.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,6 +14,10 @@ fi
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 read -r -a modopts < target/classes/spark-ntk/jvm-options.txt
 cp="target/classes:target/test-classes:$(cat target/bench-classpath.txt)"
+if [ "${1:-}" = "--cpu-time-f32" ]; then
+  shift
+  OPENBLAS_NUM_THREADS=1 exec "$java" "${modopts[@]}" -Xmx4g -cp "$cp" org.sparkntk.bench.GemmPrecisionCpuTime "$@"
+fi
 if [ "${1:-}" = "--cpu-time" ]; then
   shift
   OPENBLAS_NUM_THREADS=1 exec "$java" "${modopts[@]}" -Xmx4g -cp "$cp" org.sparkntk.bench.GemmCpuTime "$@"

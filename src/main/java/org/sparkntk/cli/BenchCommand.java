@@ -14,6 +14,7 @@ import org.sparkntk.tile.Recursion;
 import org.sparkntk.tile.ScalarRecursion;
 import org.sparkntk.tile.TileKernels;
 import org.sparkntk.tile.panama.PanamaRecursion;
+import org.sparkntk.spec.Precision;
 import org.sparkntk.spec.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -55,6 +56,10 @@ final class BenchCommand implements Runnable {
 
         @Option(names = "--dim", defaultValue = "64", description = "Input dimension for the GEMM (default ${DEFAULT-VALUE}).")
         int dim;
+
+        @Option(names = "--" + KernelConfig.COMPUTE, defaultValue = KernelConfig.DEFAULT_COMPUTE, paramLabel = "float64|float32",
+                description = "Precision of the timed GEMM: float32 times the float GEMM on float inputs (default ${DEFAULT-VALUE}).")
+        String compute;
 
         @Option(names = "--threads", defaultValue = "1", description = "Threads for the recursion (row strips; default ${DEFAULT-VALUE}).")
         int threads;
@@ -111,8 +116,25 @@ final class BenchCommand implements Runnable {
                 }
             }
             double[] g = new double[b * b];
-            double[] gemmNs = time(reps, () -> gemm.gemmABt(x, b, x, b, dim, g), new double[reps]);
+            boolean f32 = Precision.parse(compute, KernelConfig.COMPUTE) == Precision.FLOAT32;
+            double[] gemmNs;
+            double[] gemmCpu = new double[reps];
+            if (f32) {
+                float[] xf = new float[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    xf[i] = (float) x[i];
+                }
+                float[] gf = new float[b * b];
+                gemmNs = time(reps, () -> gemm.sgemmABt(xf, b, xf, b, dim, gf), gemmCpu);
+                for (int i = 0; i < g.length; i++) {
+                    g[i] = gf[i];
+                }
+            } else {
+                gemmNs = time(reps, () -> gemm.gemmABt(x, b, x, b, dim, g), gemmCpu);
+            }
             double gflops = 2.0 * b * b * dim / median(gemmNs);
+            // per CPU second of the calling thread: meaningful on a loaded machine, where wall time is not
+            double gflopsCpu = 2.0 * b * b * dim / median(gemmCpu);
 
             double[] na = Diagonal.squaredNorms(x, b, dim);
             double[] q = Diagonal.variances(spec, na, b, dim);
@@ -140,7 +162,7 @@ final class BenchCommand implements Runnable {
                     () -> rec.recurse(spec, dim, g, b, b, q, q, false, depths, ntk, nngp), cpuNs);
             double nsEl = median(recNs) / ((double) b * b * (depth - 1));
             double cpuEl = median(cpuNs) / ((double) b * b * (depth - 1));
-            String blas = gemm.name() + (TileKernels.nativeBlas() ? " (native)" : "");
+            String blas = (f32 ? gemm.floatName() : gemm.name()) + (TileKernels.nativeBlas() ? " (native)" : "");
             // quadrature activations run the scalar reference inside every implementation
             String recName = spec.activation().closedForm() ? rec.name()
                     : tableLayers == depth - 1 ? "scalar (angle tables)" : tableLayers > 0 ? "scalar (quadrature, some angle tables)"
@@ -150,18 +172,18 @@ final class BenchCommand implements Runnable {
                         "{\"block\":%d,\"depth\":%d,\"activation\":\"%s\",\"threads\":%d,\"kernels\":\"%s\",\"recursion\":\"%s\","
                                 + "\"ns_per_entry_layer\":%.4f,\"ns_per_entry_layer_min\":%.4f,\"cpu_ns_per_entry_layer\":%.4f,\"reps\":%d,"
                                 + "\"unit_norm\":%b,\"table_layers\":%d,\"table_build_s\":%.3f,"
-                                + "\"gemm_dim\":%d,\"gemm_gflops\":%.2f,\"blas\":\"%s\",\"vector_species\":\"%s\",\"java\":\"%s\"}",
+                                + "\"gemm_dim\":%d,\"gemm_gflops\":%.2f,\"gemm_gflops_cpu\":%.2f,\"blas\":\"%s\",\"vector_species\":\"%s\",\"java\":\"%s\"}",
                         b, depth, esc(spec.activation().name()), threads, nngpOnly ? "nngp" : "ntk+nngp", esc(recName),
                         nsEl, min(recNs) / ((double) b * b * (depth - 1)), cpuEl, reps, unitNorm, tableLayers, buildS,
-                        dim, gflops, esc(blas), esc(TileKernels.vectorSpecies()), esc(System.getProperty("java.version"))));
+                        dim, gflops, gflopsCpu, esc(blas), esc(TileKernels.vectorSpecies()), esc(System.getProperty("java.version"))));
             } else {
                 System.out.printf(Locale.ROOT, "tile %d x %d, %s, L=%d, %d thread(s), recursion %s: %.3f ns per entry-layer (median of %d; %.3f ns CPU)%n",
                         b, b, spec.activation().name(), depth, threads, recName, nsEl, reps, cpuEl);
                 if (tableLayers > 0) {
                     System.out.printf(Locale.ROOT, "angle tables for %d of %d layers, built in %.3f s: %s%n", tableLayers, depth - 1, buildS, tableInfo);
                 }
-                System.out.printf(Locale.ROOT, "gemm %d x %d x %d, %s: %.2f GFLOP/s; vector species %s%n",
-                        b, b, dim, blas, gflops, TileKernels.vectorSpecies());
+                System.out.printf(Locale.ROOT, "gemm %d x %d x %d, %s: %.2f GFLOP/s (%.2f per CPU second); vector species %s%n",
+                        b, b, dim, blas, gflops, gflopsCpu, TileKernels.vectorSpecies());
             }
             return 0;
         }

@@ -280,6 +280,11 @@ public final class GramJob {
             throw new IOException("only " + have + " of " + plan.tileCount() + " tile files are present after the tile jobs");
         }
         TileReport.Totals sum = TileReport.Totals.of(reports);
+        if (req.kernel().kernel().compute() == Precision.FLOAT32 && sum.entries() > 0) {
+            long again = reports.stream().mapToLong(TileReport::recomputed).sum();
+            LOG.info("float32 compute: {} of {} Gram entries had |rho1| > {} and were recomputed in float64", again, sum.entries(),
+                    org.sparkntk.tile.Float32Gram.THRESHOLD);
+        }
         long totalBytes = sum.bytes();
         if (!work.present().isEmpty()) {
             totalBytes = 0;

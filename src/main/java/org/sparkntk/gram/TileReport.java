@@ -9,10 +9,12 @@ import java.util.TreeSet;
 
 /**
  * What a tile task did, sent back to the driver (one small record per tile): sizes, time spent
- * reading blocks, in GEMM, in the recursion, writing, bytes written, and the implementations used.
+ * reading blocks, in GEMM, in the recursion, writing, bytes written, the implementations used, and
+ * (with {@code --compute float32}) the Gram entries recomputed in float64 near rho = +-1. With
+ * float32 compute, the block conversion and the recomputed entries count as recursion time.
  */
 public record TileReport(int row, int col, int rows, int cols, int d, long readNanos, long gemmNanos, long recursionNanos,
-                         long writeNanos, long bytes, String gemm, String recursion, String species)
+                         long writeNanos, long bytes, String gemm, String recursion, String species, long recomputed)
         implements Serializable {
 
     /** Kernel entries of this tile (per kernel and depth). */

@@ -14,6 +14,7 @@ import org.sparkntk.io.HadoopConf;
 import org.sparkntk.spec.KernelKind;
 import org.sparkntk.io.KernelTile;
 import org.sparkntk.spec.KernelSpec;
+import org.sparkntk.spec.Precision;
 import org.sparkntk.io.Tile;
 import org.sparkntk.io.TileFiles;
 import org.sparkntk.tile.Recursion;
@@ -85,7 +86,7 @@ final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>
             nngpOut[depths - 1] = arrays[0];
         }
         TimedGemm gemm = new TimedGemm(TileKernels.gemm());
-        Tiles.compute(kernel, new Rows(a.x(), m, a.d()), new Rows(b.x(), n, b.d()), diag, ntkOut, nngpOut, gemm, rec, arrays[0]);
+        long recomputed = Tiles.compute(kernel, new Rows(a.x(), m, a.d()), new Rows(b.x(), n, b.d()), diag, ntkOut, nngpOut, gemm, rec, arrays[0]);
         long t2 = System.nanoTime();
         List<KernelTile> out = new ArrayList<>();
         add(out, KernelKind.NTK, ntkOut, p, a, b);
@@ -95,7 +96,8 @@ final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>
         tilesDone.add(1);
         entriesDone.add((long) m * n);
         return new TileReport(p.row(), p.col(), m, n, a.d(), t1 - t0, gemm.nanos, (t2 - t1) - gemm.nanos, t3 - t2, bytes,
-                gemm.name(), rec.name(), TileKernels.vectorSpecies());
+                kernel.compute() == Precision.FLOAT32 ? gemm.floatName() : gemm.name(), rec.name(), TileKernels.vectorSpecies(),
+                recomputed);
     }
 
     private void add(List<KernelTile> rows, KernelKind kind, double[][] values, BlockPair p, Block a, Block b) {

@@ -17,6 +17,25 @@ final class TimedGemm extends Gemm {
     }
 
     @Override
+    public String floatName() {
+        return inner.floatName();
+    }
+
+    @Override
+    protected void sgemmABtK(float[] a, int m, float[] b, int n, int d, float[] c) {
+        long t0 = System.nanoTime();
+        inner.sgemmABt(a, m, b, n, d, c);
+        nanos += System.nanoTime() - t0;
+    }
+
+    @Override
+    protected void sgemmAAtK(float[] a, int m, int d, float[] c) {
+        long t0 = System.nanoTime();
+        inner.sgemmAAt(a, m, d, c);
+        nanos += System.nanoTime() - t0;
+    }
+
+    @Override
     protected void gemmABtK(double[] a, int m, double[] b, int n, int d, double[] c) {
         long t0 = System.nanoTime();
         inner.gemmABt(a, m, b, n, d, c);

@@ -31,7 +31,9 @@ import org.sparkntk.kernel.NetworkSpec;
  * @param activation     activation name as {@link Activations#parse} accepts it
  * @param depths         stored depths; the network's depth is the largest
  * @param kernels        stored kernels: ntk and/or nngp
- * @param precision      float64 or float32
+ * @param precision      float64 or float32 (storage)
+ * @param compute        float64 or float32: precision of the Gram product; null (files written before
+ *                       the option existed) means float64
  * @param n              rows of IN (matrix rows)
  * @param n2             rows of IN2 (matrix columns) for a cross kernel, else null
  * @param d              feature dimension
@@ -51,10 +53,21 @@ import org.sparkntk.kernel.NetworkSpec;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record KernelManifest(int formatVersion, boolean symmetric, String activation, double weightStd, double biasStd,
-                             List<Integer> depths, List<String> kernels, String precision, long n, Long n2, int d,
+                             List<Integer> depths, List<String> kernels, String precision, String compute, long n, Long n2, int d,
                              int blockSize, int rowBlocks, int colBlocks, long tilePairs, InputInfo input,
                              InputInfo input2, String normalize, String version, Long tileCount, Long bytesWritten,
                              Map<String, Double> timingsSeconds, Map<String, List<String>> executors, String createdAt) {
+
+    /** A manifest without the compute field (float64), the layout before --compute existed. */
+    public KernelManifest(int formatVersion, boolean symmetric, String activation, double weightStd, double biasStd,
+                          List<Integer> depths, List<String> kernels, String precision, long n, Long n2, int d,
+                          int blockSize, int rowBlocks, int colBlocks, long tilePairs, InputInfo input,
+                          InputInfo input2, String normalize, String version, Long tileCount, Long bytesWritten,
+                          Map<String, Double> timingsSeconds, Map<String, List<String>> executors, String createdAt) {
+        this(formatVersion, symmetric, activation, weightStd, biasStd, depths, kernels, precision, null, n, n2, d, blockSize,
+                rowBlocks, colBlocks, tilePairs, input, input2, normalize, version, tileCount, bytesWritten, timingsSeconds,
+                executors, createdAt);
+    }
 
     /** Current layout version. */
     public static final int FORMAT_VERSION = 1;
@@ -95,7 +108,7 @@ public record KernelManifest(int formatVersion, boolean symmetric, String activa
                                       String version, String createdAt) {
         NetworkSpec net = k.network();
         return new KernelManifest(FORMAT_VERSION, symmetric, net.activation().name(), net.weightStd(), net.biasStd(), k.depths(),
-                k.kernelLabels(), k.precision().label(), n, n2, d, blockSize, rowBlocks, colBlocks, tilePairs, input, input2,
+                k.kernelLabels(), k.precision().label(), k.compute().label(), n, n2, d, blockSize, rowBlocks, colBlocks, tilePairs, input, input2,
                 normalize, version, null, null, null, null, createdAt);
     }
 
@@ -110,7 +123,12 @@ public record KernelManifest(int formatVersion, boolean symmetric, String activa
         for (String k : kernels) {
             kinds.add(KernelKind.fromLabel(k));
         }
-        return new KernelSpec(spec(), depths, kinds, Precision.parse(precision));
+        return new KernelSpec(spec(), depths, kinds, Precision.parse(precision), computePrecision());
+    }
+
+    /** The compute precision of the Gram product; float64 for a file without the field. */
+    public Precision computePrecision() {
+        return compute == null ? Precision.FLOAT64 : Precision.parse(compute, "compute");
     }
 
     /** Number of matrix columns: n2 for a cross kernel, else n. */
@@ -126,7 +144,7 @@ public record KernelManifest(int formatVersion, boolean symmetric, String activa
     /** The same manifest with the result fields set (for kernel.json). */
     public KernelManifest completed(long tiles, long bytes, Map<String, Double> timings, Map<String, List<String>> executorImpls,
                                     String time) {
-        return new KernelManifest(formatVersion, symmetric, activation, weightStd, biasStd, depths, kernels, precision, n, n2, d,
+        return new KernelManifest(formatVersion, symmetric, activation, weightStd, biasStd, depths, kernels, precision, compute, n, n2, d,
                 blockSize, rowBlocks, colBlocks, tilePairs, input, input2, normalize, version, tiles, bytes, timings,
                 executorImpls, time);
     }
@@ -144,6 +162,7 @@ public record KernelManifest(int formatVersion, boolean symmetric, String activa
         diff(diffs, "depths", depths, other.depths);
         diff(diffs, "kernels", kernels, other.kernels);
         diff(diffs, "precision", precision, other.precision);
+        diff(diffs, "compute", computePrecision().label(), other.computePrecision().label());
         diff(diffs, "block-size", blockSize, other.blockSize);
         diff(diffs, "normalize", normalize, other.normalize);
         diff(diffs, "N", n, other.n);

@@ -21,7 +21,7 @@ import org.sparkntk.kernel.Suggest;
  * definition of these options' names, defaults and checks: the CLI ({@link KernelOptions}), job
  * specs ({@link #fromMap}) and docs use it.
  *
- * @param kernel    the network at the deepest depth, every depth, which kernels, precision
+ * @param kernel    the network at the deepest depth, every depth, which kernels, storage and compute precision
  * @param blockSize rows per block, or 0 to pick it from d and executor memory
  */
 public record KernelConfig(KernelSpec kernel, int blockSize) {
@@ -33,6 +33,7 @@ public record KernelConfig(KernelSpec kernel, int blockSize) {
     public static final String BIAS_STD = "bias-std";
     public static final String KERNELS = "kernels";
     public static final String PRECISION = "precision";
+    public static final String COMPUTE = "compute";
     public static final String BLOCK_SIZE = "block-size";
 
     public static final String DEFAULT_ACTIVATION = "relu";
@@ -42,12 +43,13 @@ public record KernelConfig(KernelSpec kernel, int blockSize) {
     public static final String DEFAULT_BIAS_STD = "0.0";
     public static final String DEFAULT_KERNELS = "ntk,nngp";
     public static final String DEFAULT_PRECISION = "float64";
+    public static final String DEFAULT_COMPUTE = "float64";
 
     /** Largest block size: a tile's B*B float64 values must fit one Parquet page (&lt; 2 GiB). */
     public static final int MAX_BLOCK_SIZE = 16_000;
 
     /** Every key accepted by {@link #fromMap}, in documentation order. */
-    public static final List<String> KEYS = List.of(ACTIVATION, DEPTH, DEPTHS, WEIGHT_STD, BIAS_STD, KERNELS, PRECISION, BLOCK_SIZE);
+    public static final List<String> KEYS = List.of(ACTIVATION, DEPTH, DEPTHS, WEIGHT_STD, BIAS_STD, KERNELS, PRECISION, COMPUTE, BLOCK_SIZE);
 
     /** Same computation with another block size. */
     public KernelConfig withBlockSize(int b) {
@@ -61,6 +63,17 @@ public record KernelConfig(KernelSpec kernel, int blockSize) {
      */
     public static KernelConfig of(String activation, Integer depth, String depths, Double weightStd, Double biasStd,
                                   String kernels, String precision, Integer blockSize) {
+        return of(activation, depth, depths, weightStd, biasStd, kernels, precision, null, blockSize);
+    }
+
+    /**
+     * As {@link #of(String, Integer, String, Double, Double, String, String, Integer)} with the
+     * compute precision of the Gram product ({@code float64} when null).
+     *
+     * @throws UserError naming the option and what is allowed
+     */
+    public static KernelConfig of(String activation, Integer depth, String depths, Double weightStd, Double biasStd,
+                                  String kernels, String precision, String compute, Integer blockSize) {
         if (depth != null && depths != null) {
             throw new UserError("give either '" + DEPTH + "' or '" + DEPTHS + "', not both");
         }
@@ -78,13 +91,14 @@ public record KernelConfig(KernelSpec kernel, int blockSize) {
             throw new UserError(e.getMessage(), e);
         }
         List<KernelKind> ks = parseKernels(kernels == null ? DEFAULT_KERNELS : kernels);
-        Precision p = Precision.parse(precision == null ? DEFAULT_PRECISION : precision);
+        Precision p = Precision.parse(precision == null ? DEFAULT_PRECISION : precision, PRECISION);
+        Precision c = Precision.parse(compute == null ? DEFAULT_COMPUTE : compute, COMPUTE);
         int b = blockSize == null ? 0 : blockSize;
         if (blockSize != null && (b < 1 || b > MAX_BLOCK_SIZE)) {
             throw new UserError("'" + BLOCK_SIZE + "' is " + b + " but must be > 0"
                     + (b > MAX_BLOCK_SIZE ? " and <= " + MAX_BLOCK_SIZE : ""));
         }
-        return new KernelConfig(new KernelSpec(spec, ds, ks, p), b);
+        return new KernelConfig(new KernelSpec(spec, ds, ks, p, c), b);
     }
 
     /**
@@ -98,7 +112,7 @@ public record KernelConfig(KernelSpec kernel, int blockSize) {
             }
         }
         return of(str(m.get(ACTIVATION)), integer(m, DEPTH), str(m.get(DEPTHS)), dbl(m, WEIGHT_STD), dbl(m, BIAS_STD),
-                str(m.get(KERNELS)), str(m.get(PRECISION)), integer(m, BLOCK_SIZE));
+                str(m.get(KERNELS)), str(m.get(PRECISION)), str(m.get(COMPUTE)), integer(m, BLOCK_SIZE));
     }
 
     /** The map form (inverse of {@link #fromMap}; block size omitted when automatic). */
@@ -110,6 +124,9 @@ public record KernelConfig(KernelSpec kernel, int blockSize) {
         m.put(BIAS_STD, kernel.network().biasStd());
         m.put(KERNELS, kernel.kernelLabels());
         m.put(PRECISION, kernel.precision().label());
+        if (kernel.compute() != Precision.FLOAT64) {
+            m.put(COMPUTE, kernel.compute().label()); // omitted at the default, so older specs read the same
+        }
         if (blockSize > 0) {
             m.put(BLOCK_SIZE, blockSize);
         }

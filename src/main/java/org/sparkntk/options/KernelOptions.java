@@ -35,8 +35,14 @@ public final class KernelOptions {
     String kernels;
 
     @Option(names = "--" + KernelConfig.PRECISION, paramLabel = "float64|float32",
-            description = "Storage precision of the values (compute is float64). Default: " + KernelConfig.DEFAULT_PRECISION + ".")
+            description = "Storage precision of the values. Default: " + KernelConfig.DEFAULT_PRECISION + ".")
     String precision;
+
+    @Option(names = "--" + KernelConfig.COMPUTE, paramLabel = "float64|float32",
+            description = "Precision of the Gram product x.x' (the GEMM): float32 is about twice as fast, entries with"
+                    + " |cosine| near 1 are recomputed in float64 and the recursion stays float64 (docs/ntk-math.md)."
+                    + " Default: " + KernelConfig.DEFAULT_COMPUTE + ".")
+    String compute;
 
     @Option(names = "--" + KernelConfig.BLOCK_SIZE, paramLabel = "B",
             description = "Rows per block (tiles are B x B). Default: picked from d and executor memory.")
@@ -44,12 +50,12 @@ public final class KernelOptions {
 
     /** The validated plain form. */
     public KernelConfig toConfig() {
-        return KernelConfig.of(activation, depth, depths, weightStd, biasStd, kernels, precision, blockSize);
+        return KernelConfig.of(activation, depth, depths, weightStd, biasStd, kernels, precision, compute, blockSize);
     }
 
     /**
-     * The storage options the user gave (--kernels, --precision), for commands that keep no kernel
-     * on disk and must refuse them rather than ignore them.
+     * The storage options the user gave (--kernels, --precision) and --compute, for commands that
+     * keep no kernel on disk and must refuse them rather than ignore them.
      */
     public java.util.List<String> storageOptionsGiven() {
         java.util.List<String> out = new java.util.ArrayList<>();
@@ -58,6 +64,9 @@ public final class KernelOptions {
         }
         if (precision != null) {
             out.add("--" + KernelConfig.PRECISION);
+        }
+        if (compute != null) {
+            out.add("--" + KernelConfig.COMPUTE);
         }
         return out;
     }

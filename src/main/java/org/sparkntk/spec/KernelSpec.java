@@ -10,7 +10,7 @@ import org.sparkntk.kernel.NetworkSpec;
  * What a kernel computation computes and stores, validated once (where the options are parsed) and
  * passed whole from the CLI to the tile tasks, {@code Tiles.compute}, the manifest, models and
  * solve jobs: the network at the deepest requested depth, every requested depth, which kernels,
- * the storage precision.
+ * the storage precision and the compute precision of the Gram product.
  *
  * <p>Serializable for Spark tasks: an activation may hold functions, so the spec travels as its
  * text form ({@link Form}) and is rebuilt once per deserialized task.
@@ -18,16 +18,18 @@ import org.sparkntk.kernel.NetworkSpec;
  * @param network   the network at depth max(depths)
  * @param depths    strictly increasing depths in 1..network.depth(), the last equal to it
  * @param kernels   ntk and/or nngp, in that order, at least one
- * @param precision storage precision of the values (compute is float64)
+ * @param precision storage precision of the values
+ * @param compute   precision of the Gram product x . x' (the GEMM); the recursion is float64 either way
+ *                  (docs/ntk-math.md, "Float32 compute")
  */
-public record KernelSpec(NetworkSpec network, List<Integer> depths, List<KernelKind> kernels, Precision precision)
-        implements Serializable {
+public record KernelSpec(NetworkSpec network, List<Integer> depths, List<KernelKind> kernels, Precision precision,
+                         Precision compute) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
     public KernelSpec {
-        if (network == null || precision == null) {
-            throw new IllegalArgumentException("a kernel spec needs a network and a precision");
+        if (network == null || precision == null || compute == null) {
+            throw new IllegalArgumentException("a kernel spec needs a network, a storage and a compute precision");
         }
         depths = List.copyOf(depths);
         kernels = List.copyOf(kernels);
@@ -40,6 +42,11 @@ public record KernelSpec(NetworkSpec network, List<Integer> depths, List<KernelK
                 || (kernels.size() == 2 && kernels.get(1) != KernelKind.NNGP)) {
             throw new IllegalArgumentException("kernels must be ntk and/or nngp in that order, got " + kernels);
         }
+    }
+
+    /** A spec computed in float64 (the default compute precision). */
+    public KernelSpec(NetworkSpec network, List<Integer> depths, List<KernelKind> kernels, Precision precision) {
+        this(network, depths, kernels, precision, Precision.FLOAT64);
     }
 
     /**
@@ -109,21 +116,26 @@ public record KernelSpec(NetworkSpec network, List<Integer> depths, List<KernelK
 
     /** Same computation stored at another precision. */
     public KernelSpec withPrecision(Precision p) {
-        return new KernelSpec(network, depths, kernels, p);
+        return new KernelSpec(network, depths, kernels, p, compute);
+    }
+
+    /** Same kernel with the Gram product computed at precision {@code c}. */
+    public KernelSpec withCompute(Precision c) {
+        return new KernelSpec(network, depths, kernels, precision, c);
     }
 
     private Object writeReplace() {
-        return new Form(network.activation().name(), network.weightStd(), network.biasStd(), depths, kernels, precision);
+        return new Form(network.activation().name(), network.weightStd(), network.biasStd(), depths, kernels, precision, compute);
     }
 
     /** The serialized form: the activation by name, as {@link Activations#parse} reads it back. */
     private record Form(String activation, double weightStd, double biasStd, List<Integer> depths, List<KernelKind> kernels,
-                        Precision precision) implements Serializable {
+                        Precision precision, Precision compute) implements Serializable {
         private static final long serialVersionUID = 1L;
 
         private Object readResolve() {
             NetworkSpec n = new NetworkSpec(depths.get(depths.size() - 1), Activations.parse(activation), weightStd, biasStd);
-            return new KernelSpec(n, depths, kernels, precision);
+            return new KernelSpec(n, depths, kernels, precision, compute);
         }
     }
 }

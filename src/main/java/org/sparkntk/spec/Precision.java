@@ -4,7 +4,10 @@ import java.util.Locale;
 import org.sparkntk.kernel.Suggest;
 import org.sparkntk.spec.UserError;
 
-/** Storage precision of tile values (compute is always float64). */
+/**
+ * A floating-point precision: the storage precision of tile values ({@code --precision}) and the
+ * compute precision of the Gram product ({@code --compute}), two separate choices.
+ */
 public enum Precision {
     /** values ARRAY&lt;DOUBLE&gt;. */
     FLOAT64,
@@ -16,13 +19,18 @@ public enum Precision {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Parses {@code float64} or {@code float32} (also {@code double}/{@code float}). */
+    /** Parses {@code float64} or {@code float32} (also {@code double}/{@code float}) given as 'precision'. */
     public static Precision parse(String s) {
+        return parse(s, "precision");
+    }
+
+    /** As {@link #parse(String)}; a bad value is a {@link UserError} naming {@code option}. */
+    public static Precision parse(String s, String option) {
         String t = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
         return switch (t) {
             case "float64", "double", "f64" -> FLOAT64;
             case "float32", "float", "f32" -> FLOAT32;
-            default -> throw new UserError("'precision' is '" + s + "' but must be float64 or float32"
+            default -> throw new UserError("'" + option + "' is '" + s + "' but must be float64 or float32"
                     + Suggest.didYouMean(t, java.util.List.of("float64", "float32")));
         };
     }

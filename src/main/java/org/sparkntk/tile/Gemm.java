@@ -5,6 +5,10 @@ package org.sparkntk.tile;
  * row-major and dense. Implementations: {@link ScalarGemm} (reference), {@link NetlibGemm}
  * (netlib BLAS dgemm: native OpenBLAS when installed, else netlib's Java fallback) and a Vector
  * API kernel for machines without native BLAS. Pick with {@link TileKernels#gemm()}.
+ *
+ * <p>Each implementation also has a float32 product ({@link #sgemmABt}, {@link #sgemmAAt}: float
+ * inputs, float accumulation, float result) for {@code --compute float32}; its name in logs is
+ * {@link #floatName()}.
  */
 public abstract class Gemm {
 
@@ -43,6 +47,61 @@ public abstract class Gemm {
         gemmAAtK(a, m, d, c);
     }
 
+    /** Implementation name of the float32 product, for logs (e.g. {@code netlib:NativeBLAS sgemm}). */
+    public abstract String floatName();
+
+    /** The float32 product c = a b^T (float inputs, accumulation and result); as {@link #gemmABt}. */
+    public final void sgemmABt(float[] a, int m, float[] b, int n, int d, float[] c) {
+        check(a.length, m, b.length, n, d, c.length);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (d == 0) {
+            java.util.Arrays.fill(c, 0, m * n, 0f);
+            return;
+        }
+        sgemmABtK(a, m, b, n, d, c);
+    }
+
+    /** The float32 c = a a^T, exactly symmetric; as {@link #gemmAAt}. */
+    public final void sgemmAAt(float[] a, int m, int d, float[] c) {
+        check(a.length, m, a.length, m, d, c.length);
+        if (m == 0) {
+            return;
+        }
+        if (d == 0) {
+            java.util.Arrays.fill(c, 0, m * m, 0f);
+            return;
+        }
+        sgemmAAtK(a, m, d, c);
+    }
+
+    /** The kernel of {@link #sgemmABt}: no checks, m, n, d >= 1. */
+    protected abstract void sgemmABtK(float[] a, int m, float[] b, int n, int d, float[] c);
+
+    /** The kernel of {@link #sgemmAAt}; this default computes the full product and mirrors it. */
+    protected void sgemmAAtK(float[] a, int m, int d, float[] c) {
+        sgemmABtK(a, m, a, m, d, c);
+        mirrorUpper(c, m);
+    }
+
+    /** {@link #mirrorUpper(double[], int)} for a float matrix. */
+    public static void mirrorUpper(float[] c, int m) {
+        final int bs = 16;
+        for (int i0 = 0; i0 < m; i0 += bs) {
+            int i1 = Math.min(m, i0 + bs);
+            for (int j0 = 0; j0 <= i0; j0 += bs) {
+                int j1 = Math.min(m, j0 + bs);
+                for (int i = i0; i < i1; i++) {
+                    int row = i * m;
+                    for (int j = j0; j < Math.min(j1, i); j++) {
+                        c[row + j] = c[j * m + i];
+                    }
+                }
+            }
+        }
+    }
+
     /** The kernel of {@link #gemmABt}: no checks, arguments valid and m, n, d >= 1. */
     protected abstract void gemmABtK(double[] a, int m, double[] b, int n, int d, double[] c);
 
@@ -78,10 +137,15 @@ public abstract class Gemm {
 
     /** The argument check of the public entries. */
     protected static void check(double[] a, int m, double[] b, int n, int d, double[] c) {
+        check(a.length, m, b.length, n, d, c.length);
+    }
+
+    /** The argument check on array lengths. */
+    protected static void check(int aLength, int m, int bLength, int n, int d, int cLength) {
         if (m < 0 || n < 0 || d < 0) {
             throw new IllegalArgumentException("gemm sizes must be >= 0, got m=" + m + " n=" + n + " d=" + d);
         }
-        if (a.length < (long) m * d || b.length < (long) n * d || c.length < (long) m * n) {
+        if (aLength < (long) m * d || bLength < (long) n * d || cLength < (long) m * n) {
             throw new IllegalArgumentException("gemm arrays too small for m=" + m + " n=" + n + " d=" + d);
         }
     }

@@ -33,6 +33,23 @@ public final class NetlibGemm extends Gemm {
     }
 
     @Override
+    public String floatName() {
+        return name() + " sgemm";
+    }
+
+    @Override
+    protected void sgemmABtK(float[] a, int m, float[] b, int n, int d, float[] c) {
+        blas.sgemm("T", "N", n, m, d, 1f, b, d, a, d, 0f, c, n);
+    }
+
+    /** c = a a^T by ssyrk and a mirror, as {@link #gemmAAtK}. */
+    @Override
+    protected void sgemmAAtK(float[] a, int m, int d, float[] c) {
+        blas.ssyrk("L", "T", m, d, 1f, a, d, 0f, c, m);
+        Gemm.mirrorUpper(c, m);
+    }
+
+    @Override
     protected void gemmABtK(double[] a, int m, double[] b, int n, int d, double[] c) {
         blas.dgemm("T", "N", n, m, d, 1.0, b, d, a, d, 0.0, c, n);
     }

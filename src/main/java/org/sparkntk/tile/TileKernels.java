@@ -110,7 +110,7 @@ public final class TileKernels {
                     if (VECTOR_REASON == null) {
                         try {
                             Gemm g = org.sparkntk.tile.panama.PanamaSupport.gemm();
-                            LOG.info("spark-ntk gemm: " + g.name() + (NETLIB.isNative() ? "" : " (no native BLAS found by netlib)"));
+                            LOG.info("spark-ntk gemm: " + g.name() + ", float32: " + g.floatName() + (NETLIB.isNative() ? "" : " (no native BLAS found by netlib)"));
                             return g;
                         } catch (Throwable t) {
                             LOG.warning("spark-ntk vector gemm unavailable (" + t + "); using " + NETLIB.name());

@@ -3,10 +3,12 @@ package org.sparkntk.tile;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.spec.KernelKind;
 import org.sparkntk.spec.KernelSpec;
+import org.sparkntk.spec.Precision;
 
 /**
  * The tile kernel: NTK and NNGP of a row block a (m x d) against a column block b (n x d).
- * Steps: row norms, Gram product a b^T ({@link Gemm}), diagonal variances, layer recursion
+ * Steps: row norms, diagonal variances, Gram product a b^T ({@link Gemm}; float32 with
+ * {@code --compute float32}, {@link Float32Gram}), layer recursion
  * ({@link Recursion}) for all requested depths in one pass.
  */
 public final class Tiles {
@@ -21,17 +23,22 @@ public final class Tiles {
      * @param symmetric a and b are the same block (a diagonal tile): the result is exactly symmetric
      *                  and its diagonal equals the diagonal recursion exactly
      * @param ntk       one m*n output per depth when k has ntk, else null; {@code nngp} likewise
+     * @return the entries of the Gram product recomputed in float64 (float32 compute only; else 0)
      */
-    public static void compute(KernelSpec k, Rows a, Rows b, boolean symmetric, double[][] ntk, double[][] nngp) {
-        compute(k, a, b, symmetric, ntk, nngp, TileKernels.gemm(), TileKernels.recursion(), null);
+    public static long compute(KernelSpec k, Rows a, Rows b, boolean symmetric, double[][] ntk, double[][] nngp) {
+        return compute(k, a, b, symmetric, ntk, nngp, TileKernels.gemm(), TileKernels.recursion(), null);
     }
 
     /**
      * As {@link #compute(KernelSpec, Rows, Rows, boolean, double[][], double[][])} with given
      * implementations and the Gram product written to {@code g} (m*n entries, any content; null: a
-     * new array), so a caller running many tiles can reuse one scratch array.
+     * new array), so a caller running many tiles can reuse one scratch array. With
+     * {@code k.compute()} float32 the product is {@link Float32Gram#product} on the GEMM's float32
+     * entry points.
+     *
+     * @return the entries of the Gram product recomputed in float64 (float32 compute only; else 0)
      */
-    public static void compute(KernelSpec k, Rows a, Rows b, boolean symmetric, double[][] ntk, double[][] nngp,
+    public static long compute(KernelSpec k, Rows a, Rows b, boolean symmetric, double[][] ntk, double[][] nngp,
                                Gemm gemm, Recursion recursion, double[] g) {
         int m = a.n();
         int n = b.n();
@@ -54,18 +61,22 @@ public final class Tiles {
         } else if (g.length != m * n) {
             throw new IllegalArgumentException("scratch Gram tile has " + g.length + " entries, need " + m + " x " + n);
         }
-        if (symmetric) {
-            gemm.gemmAAt(a.x(), m, d, g); // upper triangle only where the implementation can: half the flops
-        } else {
-            gemm.gemmABt(a.x(), m, b.x(), n, d, g);
-        }
         double[] qa = Diagonal.variances(spec, na, m, d);
         double[] qb = symmetric ? qa : Diagonal.variances(spec, nb, n, d);
         Diagonal.checkFinite(spec, qa, na, m, k.deepest(), ntk != null);
         if (!symmetric) {
             Diagonal.checkFinite(spec, qb, nb, n, k.deepest(), ntk != null);
         }
+        long recomputed = 0;
+        if (k.compute() == Precision.FLOAT32) {
+            recomputed = Float32Gram.product(spec, gemm, a, b, symmetric, qa, qb, g);
+        } else if (symmetric) {
+            gemm.gemmAAt(a.x(), m, d, g); // upper triangle only where the implementation can: half the flops
+        } else {
+            gemm.gemmABt(a.x(), m, b.x(), n, d, g);
+        }
         recursion.recurse(spec, d, g, m, n, qa, qb, symmetric, k.depthArray(), ntk, nngp);
+        return recomputed;
     }
 
     /**

@@ -36,6 +36,10 @@ class RegressOptionsTest {
                 "--precision", "float64");
         assertTrue(msg.contains("error: '--precision' does not apply to regress"), msg);
         assertFalse(Files.exists(out));
+        msg = run(2, "regress", "--train", "a", "--test", "b", "--label-col", "label", "--output", out.toString(),
+                "--compute", "float32");
+        assertTrue(msg.contains("error: '--compute' does not apply to regress"), msg);
+        assertFalse(Files.exists(out));
     }
 
     /** --task has one parser for regress, select and solve; 'ntk solve --task' used to take any word as auto. */

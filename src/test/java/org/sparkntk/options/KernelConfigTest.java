@@ -40,6 +40,23 @@ class KernelConfigTest {
         assertEquals("unknown option 'blok-size'; did you mean 'block-size'?", e.getMessage());
     }
 
+    /** --compute: its own option beside --precision, in the map form only when not the default. */
+    @Test
+    void computePrecisionIsItsOwnOption() {
+        KernelConfig c = KernelConfig.of("relu", 2, null, null, null, null, "float64", "float32", null);
+        assertEquals(Precision.FLOAT32, c.kernel().compute());
+        assertEquals(Precision.FLOAT64, c.kernel().precision());
+        assertEquals("float32", c.toMap().get(KernelConfig.COMPUTE));
+        assertEquals(c, KernelConfig.fromMap(c.toMap()));
+        KernelConfig d = KernelConfig.of(null, null, null, null, null, null, null, null);
+        assertEquals(Precision.FLOAT64, d.kernel().compute());
+        assertEquals(false, d.toMap().containsKey(KernelConfig.COMPUTE));
+        assertEquals("'compute' is 'half' but must be float64 or float32",
+                assertThrows(UserError.class, () -> KernelConfig.fromMap(Map.of("compute", "half"))).getMessage());
+        assertEquals("'precision' is 'half' but must be float64 or float32",
+                assertThrows(UserError.class, () -> KernelConfig.fromMap(Map.of("precision", "half"))).getMessage());
+    }
+
     @Test
     void messages() {
         assertEquals("'depth' is 0 but must be in 1..100000",

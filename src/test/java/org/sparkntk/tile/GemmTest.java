@@ -51,6 +51,16 @@ class GemmTest {
             }
 
             @Override
+            public String floatName() {
+                return "panama-2-threads float32";
+            }
+
+            @Override
+            protected void sgemmABtK(float[] a, int m, float[] b, int n, int d, float[] c) {
+                threaded.sgemmABt(a, m, b, n, d, c, 2);
+            }
+
+            @Override
             protected void gemmABtK(double[] a, int m, double[] b, int n, int d, double[] c) {
                 threaded.gemmABt(a, m, b, n, d, c, 2);
             }

@@ -62,6 +62,31 @@ public final class PanamaGemm extends Gemm {
     }
 
     @Override
+    public String floatName() {
+        return PanamaSgemm.name();
+    }
+
+    /** The float32 product by {@link PanamaSgemm}, the same kernel on float vectors. */
+    @Override
+    protected void sgemmABtK(float[] a, int m, float[] b, int n, int d, float[] c) {
+        PanamaSgemm.multiply(a, 0, m, b, n, d, c, 0, false);
+    }
+
+    @Override
+    protected void sgemmAAtK(float[] a, int m, int d, float[] c) {
+        PanamaSgemm.multiply(a, 0, m, a, m, d, c, 0, true);
+    }
+
+    /** {@link #sgemmABt} with the rows of a split over {@code threads} threads (benchmarks). */
+    public void sgemmABt(float[] a, int m, float[] b, int n, int d, float[] c, int threads) {
+        check(a.length, m, b.length, n, d, c.length);
+        if (threads < 1) {
+            throw new IllegalArgumentException("'threads' is " + threads + " but must be >= 1");
+        }
+        PanamaSgemm.multiplyThreads(a, m, b, n, d, c, threads);
+    }
+
+    @Override
     protected void gemmABtK(double[] a, int m, double[] b, int n, int d, double[] c) {
         multiply(a, 0, m, b, n, d, c, 0, false);
     }

@@ -1,6 +1,7 @@
 package org.sparkntk.tile.panama;
 
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -11,6 +12,8 @@ final class Species {
 
     /** The machine's preferred double species (e.g. 8 lanes with AVX-512). */
     static final VectorSpecies<Double> PREFERRED = DoubleVector.SPECIES_PREFERRED;
+    /** The preferred float species, the same width (16 lanes with AVX-512), for {@link PanamaSgemm}. */
+    static final VectorSpecies<Float> PREFERRED_FLOAT = FloatVector.SPECIES_PREFERRED;
 
     private Species() {
     }
