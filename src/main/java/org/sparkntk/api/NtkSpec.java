@@ -85,6 +85,7 @@ public final class NtkSpec {
         private Double biasStd;
         private String kernels;
         private String precision;
+        private String compute;
         private Integer blockSize;
         private String featuresCol;
         private String featuresCols;
@@ -136,6 +137,12 @@ public final class NtkSpec {
             return this;
         }
 
+        /** {@code --compute}: "float64" (default) or "float32" Gram products (docs/ntk-math.md, "Float32 compute"). */
+        public Builder compute(String c) {
+            this.compute = c;
+            return this;
+        }
+
         /** {@code --block-size}: rows per block (default: picked from d and memory). */
         public Builder blockSize(int b) {
             this.blockSize = b;
@@ -172,7 +179,7 @@ public final class NtkSpec {
          * @throws org.sparkntk.spec.UserError with the CLI's message for the same options
          */
         public NtkSpec build() {
-            KernelConfig k = KernelConfig.of(activation, depth, depths, weightStd, biasStd, kernels, precision, blockSize);
+            KernelConfig k = KernelConfig.of(activation, depth, depths, weightStd, biasStd, kernels, precision, compute, blockSize);
             return new NtkSpec(k, featuresCol, featuresCols, idCol, normalize);
         }
     }

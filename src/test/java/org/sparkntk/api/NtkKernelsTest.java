@@ -322,6 +322,7 @@ class NtkKernelsTest {
         sameMessage(() -> NtkSpec.builder().biasStd(-0.5).build(), "--bias-std", "-0.5");
         sameMessage(() -> NtkSpec.builder().kernels("ntx").build(), "--kernels", "ntx");
         sameMessage(() -> NtkSpec.builder().precision("float16").build(), "--precision", "float16");
+        sameMessage(() -> NtkSpec.builder().compute("float16").build(), "--compute", "float16");
         sameMessage(() -> NtkSpec.builder().blockSize(0).build(), "--block-size", "0");
         sameMessage(() -> NtkSpec.builder().normalize("l3").build(), "--normalize", "l3");
         sameMessage(() -> NtkSpec.builder().featuresCol("f").featuresCols("a", "b").build(),
