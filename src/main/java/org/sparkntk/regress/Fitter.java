@@ -2,7 +2,6 @@ package org.sparkntk.regress;
 
 import org.sparkntk.io.JobLabel;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -182,52 +181,9 @@ public final class Fitter {
         String tag = String.format(Locale.ROOT, "N=%d k=%d lambda=%s tol=%s precond=%s y=%08x diag=%08x", n, k,
                 Double.toString(lambda), Double.toString(opt.tol()), m.describe(), Arrays.hashCode(y), Arrays.hashCode(diag));
         Configuration hconf = jsc.hadoopConfiguration();
-        PcgState resume = null;
-        if (opt.checkpointDir() != null) {
-            try {
-                PcgState saved = Checkpoints.load(hconf, opt.checkpointDir());
-                if (saved != null && saved.tag().equals(tag)) {
-                    resume = saved;
-                    log.accept("pcg: resuming from the checkpoint at iteration " + saved.iteration());
-                } else if (saved != null) {
-                    log.accept("pcg: ignoring a checkpoint of another problem (" + saved.tag() + ")");
-                }
-            } catch (IOException e) {
-                log.accept("pcg: unreadable checkpoint ignored (" + e.getMessage() + ")");
-            }
-        }
-        long t1 = System.nanoTime();
-        long[] last = {System.nanoTime()};
-        List<double[]> history = new ArrayList<>();
-        if (resume == null) {
-            double[] first = new double[1 + k];
-            Arrays.fill(first, 1, 1 + k, 1.0);
-            history.add(first);
-        }
-        PcgSolver.Listener listener = (st, rr) -> {
-            double[] row = new double[1 + rr.length];
-            row[0] = st.iteration();
-            System.arraycopy(rr, 0, row, 1, rr.length);
-            history.add(row);
-            long now = System.nanoTime();
-            double max = 0;
-            int done = 0;
-            boolean[] dn = st.done();
-            for (int c = 0; c < rr.length; c++) {
-                max = Math.max(max, rr[c]);
-                done += dn[c] ? 1 : 0;
-            }
-            log.accept(String.format(Locale.ROOT, "pcg iteration %d: relative residual max %.3e, outputs done %d/%d, %.2f s",
-                    st.iteration(), max, done, rr.length, (now - last[0]) / 1e9));
-            last[0] = now;
-            if (opt.checkpointDir() != null && opt.checkpointEvery() > 0 && st.iteration() % opt.checkpointEvery() == 0) {
-                try {
-                    Checkpoints.save(hconf, opt.checkpointDir(), st);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
-        };
+        PcgState resume = IterationLog.resumable(hconf, opt.checkpointDir(), tag, "pcg", log);
+        long t1;
+        IterationLog listener = new IterationLog("pcg", log, hconf, opt.checkpointDir(), opt.checkpointEvery(), resume != null, k);
         double scan = opt.measureScan() ? op.scanSeconds() : Double.NaN;
         t1 = System.nanoTime();
         int before = op.passes();
@@ -249,7 +205,7 @@ public final class Fitter {
             log.accept("pcg: WARNING " + w);
             org.apache.logging.log4j.LogManager.getLogger(Fitter.class).warn(w);
         }
-        return new Fit(s.x(), n, k, lambda, trace, s.result(), choice, m.describe(), timings, op.passes(), List.copyOf(history));
+        return new Fit(s.x(), n, k, lambda, trace, s.result(), choice, m.describe(), timings, op.passes(), listener.history());
     }
 
     /** Writes {@code OUT/convergence.png} for a PCG fit (nothing for a direct solve); the outputs are named by class or label column. */

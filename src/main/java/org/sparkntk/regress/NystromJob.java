@@ -1,7 +1,6 @@
 package org.sparkntk.regress;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -14,7 +13,6 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkntk.solve.NystromSolver;
-import org.sparkntk.solve.PcgSolver;
 import org.sparkntk.solve.PcgState;
 import org.sparkntk.solve.Solution;
 import org.sparkntk.solve.Targets;
@@ -92,53 +90,18 @@ final class NystromJob {
             String tag = String.format(Locale.ROOT, "nystrom N=%d M=%d k=%d lambda=%s tol=%s centres=%08x y=%08x diag=%08x", n, m, k,
                     Double.toString(lambda), Double.toString(tol), Arrays.hashCode(c.rows()), Arrays.hashCode(y),
                     Arrays.hashCode(diag));
-            PcgState resume = null;
-            try {
-                PcgState saved = Checkpoints.load(conf, req.output());
-                if (saved != null && saved.tag().equals(tag)) {
-                    resume = saved;
-                    log.accept("nystrom: resuming from the checkpoint at iteration " + saved.iteration());
-                } else if (saved != null) {
-                    log.accept("nystrom: ignoring a checkpoint of another problem (" + saved.tag() + ")");
-                }
-            } catch (IOException e) {
-                log.accept("nystrom: unreadable checkpoint ignored (" + e.getMessage() + ")");
-            }
-            long[] last = {System.nanoTime()};
-            java.util.List<Double> perIteration = new java.util.ArrayList<>();
-            int every = req.checkpointEvery();
-            PcgSolver.Listener listener = (st, rr) -> {
-                long now = System.nanoTime();
-                double max = 0;
-                int done = 0;
-                boolean[] dn = st.done();
-                for (int q = 0; q < rr.length; q++) {
-                    max = Math.max(max, rr[q]);
-                    done += dn[q] ? 1 : 0;
-                }
-                log.accept(String.format(Locale.ROOT, "nystrom iteration %d: relative residual max %.3e, outputs done %d/%d, %.2f s",
-                        st.iteration(), max, done, rr.length, (now - last[0]) / 1e9));
-                perIteration.add((now - last[0]) / 1e9);
-                last[0] = now;
-                if (every > 0 && st.iteration() % every == 0) {
-                    try {
-                        Checkpoints.save(conf, req.output(), st);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }
-            };
+            PcgState resume = IterationLog.resumable(conf, req.output(), tag, "nystrom", log);
+            IterationLog listener = new IterationLog("nystrom", log, conf, req.output(), req.checkpointEvery(), resume != null, k);
             long t3 = System.nanoTime();
             jsc.setJobDescription("nystrom: K_nM^T Y");
             Solution s = NystromSolver.solve(op, kmm, lambda, y, k, new NystromSolver.Options(tol, req.maxIter(), true), tag,
                     listener, resume, log);
             kmm = null;
             timings.put("solve_seconds", Fitter.seconds(t3));
-            if (perIteration.size() > 1) {
-                // the first iteration's interval also holds the factorization and the K_nM^T Y pass
-                java.util.List<Double> rest = new java.util.ArrayList<>(perIteration.subList(1, perIteration.size()));
-                java.util.Collections.sort(rest);
-                timings.put("seconds_per_iteration", rest.get(rest.size() / 2));
+            // the first iteration's interval also holds the factorization and the K_nM^T Y pass
+            double perIteration = listener.medianSecondsAfterFirst();
+            if (!Double.isNaN(perIteration)) {
+                timings.put("seconds_per_iteration", perIteration);
             }
             log.accept(s.result() + " (" + op.passes() + " passes over K_nM)");
             if (!s.result().allConverged()) {
