@@ -1,5 +1,7 @@
 package org.sparkntk.regress;
 
+import org.sparkntk.io.JobLabel;
+
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -47,8 +49,8 @@ final class NystromJob {
         double tol = Double.isNaN(req.tol()) ? Fitter.autoTol(classify) : req.tol();
 
         long t0 = System.nanoTime();
-        jsc.setJobDescription("nystrom: kernel diagonal");
-        double[] diag = KernelTiles.diagonal(train.blocks(), req.spec(), req.kind(), n);
+        double[] diag = JobLabel.call(jsc.sc(), "nystrom: kernel diagonal",
+                () -> KernelTiles.diagonal(train.blocks(), req.spec(), req.kind(), n));
         double trace = 0;
         for (double v : diag) {
             trace += v;
@@ -56,15 +58,15 @@ final class NystromJob {
         double lambda = req.ridge().lambda(trace, n);
         log.accept(String.format(Locale.ROOT, "ridge: %s (%s) -> lambda = %.6g (trace(K)/N = %.6g)", req.ridge().value(),
                 req.ridge().scale(), lambda, trace / n));
-        jsc.setJobDescription("nystrom: select " + m + " centres (" + ns.selection() + ")");
-        Centers c = Centers.select(jsc, train, req.spec(), req.kind(), diag, m, ns.selection(), ns.seed(), log);
+        Centers c = JobLabel.call(jsc.sc(), "nystrom: select " + m + " centres (" + ns.selection() + ")",
+                () -> Centers.select(jsc, train, req.spec(), req.kind(), diag, m, ns.selection(), ns.seed(), log));
         timings.put("centers_seconds", Fitter.seconds(t0));
         log.accept(String.format(Locale.ROOT, "nystrom: %d centres (%s, seed %d) in %.1f s", m, ns.selection(), ns.seed(),
                 Fitter.seconds(t0)));
 
         long t1 = System.nanoTime();
-        jsc.setJobDescription("nystrom: K(C, C), " + m + " x " + m);
-        double[] kmm = NystromOperator.kmm(jsc, c, req.spec(), req.kind(), req.blockSize());
+        double[] kmm = JobLabel.call(jsc.sc(), "nystrom: K(C, C), " + m + " x " + m,
+                () -> NystromOperator.kmm(jsc, c, req.spec(), req.kind(), req.blockSize()));
         timings.put("kmm_seconds", Fitter.seconds(t1));
 
         long t2 = System.nanoTime();
@@ -76,8 +78,7 @@ final class NystromJob {
         try {
             if (!req.matrixFree()) {
                 tiles = tiles.persist(StorageLevel.MEMORY_AND_DISK());
-                jsc.setJobDescription("nystrom: K_nM tiles (" + n + " x " + m + ")");
-                tiles.count();
+                JobLabel.call(jsc.sc(), "nystrom: K_nM tiles (" + n + " x " + m + ")", tiles::count);
                 log.accept(String.format(Locale.ROOT, "nystrom: K_nM (%d x %d) computed and cached (%s, %s) in %.1f s%s", n, m,
                         plan.cachePrecision().label(), MemoryPlan.gb(plan.cacheBytes()), Fitter.seconds(t2),
                         RegressJob.spilled(spark, tiles)));
@@ -93,7 +94,6 @@ final class NystromJob {
             PcgState resume = IterationLog.resumable(conf, req.output(), tag, "nystrom", log);
             IterationLog listener = new IterationLog("nystrom", log, conf, req.output(), req.checkpointEvery(), resume != null, k);
             long t3 = System.nanoTime();
-            jsc.setJobDescription("nystrom: K_nM^T Y");
             Solution s = NystromSolver.solve(op, kmm, lambda, y, k, new NystromSolver.Options(tol, req.maxIter(), true), tag,
                     listener, resume, log);
             kmm = null;

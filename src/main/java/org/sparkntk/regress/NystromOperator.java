@@ -1,5 +1,7 @@
 package org.sparkntk.regress;
 
+import org.sparkntk.io.JobLabel;
+
 import dev.ludovic.netlib.blas.BLAS;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -164,11 +166,11 @@ public final class NystromOperator implements RectangularOperator {
     @Override
     public void normal(double[] v, int k, double[] out) {
         passes++;
-        jsc.setJobDescription(label + ": K_nM^T K_nM v, pass " + passes + " (" + k + " outputs)");
+        String jobLabel = label + ": K_nM^T K_nM v, pass " + passes + " (" + k + " outputs)";
         Broadcast<double[]> bv = jsc.broadcast(v);
         int mk = m * k;
         try {
-            double[] sum = tiles.mapPartitions(it -> {
+            double[] sum = JobLabel.call(jsc.sc(), jobLabel, () -> tiles.mapPartitions(it -> {
                 double[] acc = new double[mk];
                 BLAS blas = BLAS.getInstance();
                 double[] x = bv.value();
@@ -189,7 +191,7 @@ public final class NystromOperator implements RectangularOperator {
                     }
                 }
                 return List.of(acc).iterator();
-            }).treeReduce(TileOperator::addInto, TREE_DEPTH);
+            }).treeReduce(TileOperator::addInto, TREE_DEPTH));
             System.arraycopy(sum, 0, out, 0, mk);
         } finally {
             bv.destroy();
@@ -199,11 +201,11 @@ public final class NystromOperator implements RectangularOperator {
     @Override
     public void applyTranspose(double[] u, int k, double[] out) {
         passes++;
-        jsc.setJobDescription(label + ": K_nM^T u, pass " + passes);
+        String jobLabel = label + ": K_nM^T u, pass " + passes;
         Broadcast<double[]> bu = jsc.broadcast(u);
         int mk = m * k;
         try {
-            double[] sum = tiles.mapPartitions(it -> {
+            double[] sum = JobLabel.call(jsc.sc(), jobLabel, () -> tiles.mapPartitions(it -> {
                 double[] acc = new double[mk];
                 BLAS blas = BLAS.getInstance();
                 double[] y = bu.value();
@@ -220,7 +222,7 @@ public final class NystromOperator implements RectangularOperator {
                     }
                 }
                 return List.of(acc).iterator();
-            }).treeReduce(TileOperator::addInto, TREE_DEPTH);
+            }).treeReduce(TileOperator::addInto, TREE_DEPTH));
             System.arraycopy(sum, 0, out, 0, mk);
         } finally {
             bu.destroy();
@@ -230,10 +232,10 @@ public final class NystromOperator implements RectangularOperator {
     @Override
     public void apply(double[] v, int k, double[] out) {
         passes++;
-        jsc.setJobDescription(label + ": K_nM v, pass " + passes);
+        String jobLabel = label + ": K_nM v, pass " + passes;
         Broadcast<double[]> bv = jsc.broadcast(v);
         try {
-            List<Tuple2<Long, double[]>> parts = tiles.map(t -> {
+            List<Tuple2<Long, double[]>> parts = JobLabel.call(jsc.sc(), jobLabel, () -> tiles.map(t -> {
                 double[] w = new double[t.numRows() * k];
                 int nc = t.numCols();
                 int pr = t.panelRows();
@@ -245,7 +247,7 @@ public final class NystromOperator implements RectangularOperator {
                             w, i0 * k, k);
                 }
                 return new Tuple2<>(t.rowStart(), w);
-            }).collect();
+            }).collect());
             for (Tuple2<Long, double[]> p : parts) {
                 System.arraycopy(p._2(), 0, out, (int) (p._1() * k), p._2().length);
             }

@@ -80,9 +80,8 @@ public final class PredictJob {
             }
             double read = Fitter.seconds(t0);
             long t1 = System.nanoTime();
-            jsc.setJobDescription("predict: test x centre tiles, streamed");
-            double[] scores = NystromOperator.predict(jsc, test.blocks(), c.block(), model.spec(), model.kind(), cb.getValue(), k,
-                    test.n());
+            double[] scores = JobLabel.call(jsc.sc(), "predict: test x centre tiles, streamed",
+                    () -> NystromOperator.predict(jsc, test.blocks(), c.block(), model.spec(), model.kind(), cb.getValue(), k, test.n()));
             double pred = Fitter.seconds(t1);
             long t2 = System.nanoTime();
             return finish(spark, conf, model, modelDir, out, test, scores, k, model.n(), c.d(), List.of("centers"), read, pred, t0, t2,

@@ -279,9 +279,9 @@ public final class RegressJob {
         long t2 = System.nanoTime();
         double[] scores;
         if (f.nystrom()) {
-            jsc.setJobDescription("nystrom: predict (test x centre tiles, streamed)");
-            scores = NystromOperator.predict(jsc, test.blocks(), f.centers().block(), req.spec(), req.kind(), f.fit().alpha(), k,
-                    test.n());
+            scores = JobLabel.call(jsc.sc(), "nystrom: predict (test x centre tiles, streamed)",
+                    () -> NystromOperator.predict(jsc, test.blocks(), f.centers().block(), req.spec(), req.kind(), f.fit().alpha(), k,
+                            test.n()));
         } else {
             int nb = (int) ((f.train().n() + req.blockSize() - 1) / req.blockSize());
             int tb = (int) ((test.n() + test.blockSize() - 1) / test.blockSize());
