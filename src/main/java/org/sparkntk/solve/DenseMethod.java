@@ -21,8 +21,9 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
      * N: {@code cubic} (LAPACK's whole run, the blocked method's trailing updates, N^3 / 3 flops
      * on every core), {@code quadratic} (the blocked method's panels, N^2 B / 2 flops) and
      * {@code linear} (its N / B diagonal blocks, one thread). The blocked method's rate grows with
-     * N because its cubic share grows: at N = 3072 its diagonal blocks and panels were about half
-     * of the run, at N = 10000 a sixth (docs/benchmarks.md, "Dense Cholesky on the driver").
+     * N because its diagonal blocks and panels grow slower than its updates: 27-36 GFLOP/s at
+     * N = 3072 against about 69 at N = 10000 on a quiet 2-core machine, where dpotrf stays at
+     * 43-45 (docs/benchmarks.md, "10000 x 2000: fixed costs").
      */
     public record Scaling(int probeN, double cubic, double quadratic, double linear) {
 
