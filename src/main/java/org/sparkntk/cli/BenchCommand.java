@@ -284,7 +284,7 @@ final class BenchCommand implements Runnable {
                 description = "Which to time, of lapack, vector, netlib (default ${DEFAULT-VALUE}).")
         java.util.List<String> methods;
 
-        @Option(names = "--auto", description = "Also print what -Dntk.cholesky=auto picks on this machine (it times a 3072 x 3072 factorization).")
+        @Option(names = "--auto", description = "Also print what -Dntk.cholesky=auto picks for this N on this machine, with the rates it expects (it times a 3072 x 3072 factorization).")
         boolean auto;
 
         @Override
@@ -391,7 +391,7 @@ final class BenchCommand implements Runnable {
                         ref == null ? "n/a" : String.format(Locale.ROOT, "%.1e", diff[m]));
             }
             if (auto) {
-                System.out.println("-Dntk.cholesky=auto picks " + org.sparkntk.solve.CholeskySolver.method().describe());
+                System.out.println("-Dntk.cholesky=auto picks at N = " + n + ": " + org.sparkntk.solve.CholeskySolver.method(n).describe());
             }
             return 0;
         }

@@ -278,59 +278,9 @@ public final class Fitter {
         }
     }
 
-    /**
-     * K as a dense row-major N x N array on the driver: Spark jobs whose partitions are copied in as
-     * they arrive (the upper triangle, row by row), then one cache-blocked mirror onto the lower.
-     * One job unless the tiles' bytes exceed half of {@code spark.driver.maxResultSize} (1 GB by
-     * default, the upper triangle at N ~ 16000): then the partitions go in batches that stay below
-     * it, each batch still computed on every core.
-     */
+    /** K as a dense row-major N x N array on the driver ({@link KernelTiles#assemble}). */
     static double[] assemble(JavaSparkContext jsc, JavaRDD<TileBlock> tiles, int n) {
-        double[] dense = new double[n * n];
-        int parts = tiles.getNumPartitions();
-        long limit = jsc.sc().getConf().getSizeAsBytes("spark.driver.maxResultSize", "1g");
-        // serialized float64 tiles of the upper triangle, spread evenly over the partitions
-        double perPartition = 8.0 * ((double) n * n / 2 + (double) n * Math.min(n, 1024) / 2) / Math.max(1, parts);
-        int batch = limit <= 0 ? parts : (int) Math.max(1, Math.min(parts, Math.floor(0.5 * limit / perPartition)));
-        scala.Function2<org.apache.spark.TaskContext, scala.collection.Iterator<TileBlock>, java.util.ArrayList<TileBlock>> part =
-                (scala.Function2<org.apache.spark.TaskContext, scala.collection.Iterator<TileBlock>, java.util.ArrayList<TileBlock>>
-                        & java.io.Serializable) (ctx, it) -> {
-                    java.util.ArrayList<TileBlock> l = new java.util.ArrayList<>();
-                    while (it.hasNext()) {
-                        l.add(it.next());
-                    }
-                    return l;
-                };
-        for (int p0 = 0; p0 < parts; p0 += batch) {
-            java.util.List<Object> ids = new java.util.ArrayList<>();
-            for (int p = p0; p < Math.min(parts, p0 + batch); p++) {
-                ids.add(p);
-            }
-            @SuppressWarnings("unchecked")
-            scala.collection.immutable.Seq<Object> seq = (scala.collection.immutable.Seq<Object>)
-                    scala.jdk.javaapi.CollectionConverters.asScala(ids).toSeq();
-            jsc.sc().runJob(tiles.rdd(), part, seq, (Object index, java.util.ArrayList<TileBlock> l) -> {
-                for (TileBlock t : l) {
-                    put(dense, n, t);
-                }
-                return scala.runtime.BoxedUnit.UNIT;
-            }, scala.reflect.ClassTag$.MODULE$.apply(java.util.ArrayList.class));
-        }
-        org.sparkntk.tile.Gemm.mirrorUpper(dense, n);
-        return dense;
-    }
-
-    /** Writes an upper-triangle tile into a dense row-major N x N array (its mirror comes from {@link #assemble}). */
-    static void put(double[] dense, int n, TileBlock t) {
-        int r0 = (int) t.rowStart();
-        int c0 = (int) t.colStart();
-        int nc = t.numCols();
-        if (t.precision() != org.sparkntk.spec.Precision.FLOAT64) {
-            throw new IllegalArgumentException("the dense solve assembles float64 tiles only");
-        }
-        for (int i = 0; i < t.numRows(); i++) {
-            t.copyRow(i, dense, (r0 + i) * n + c0);
-        }
+        return KernelTiles.assemble(jsc, tiles, n);
     }
 
     static double seconds(long t0) {

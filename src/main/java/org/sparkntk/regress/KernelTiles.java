@@ -103,6 +103,101 @@ public final class KernelTiles {
     }
 
     /**
+     * K as a dense row-major N x N array on the driver from its upper-triangle float64 tiles: Spark
+     * jobs whose partitions each send their tiles as one byte array of raw little-endian doubles
+     * ({@link #pack}), copied into K row by row as they arrive (bulk copies, no per-value
+     * serialization), then one cache-blocked mirror onto the lower triangle. One job unless the
+     * tiles' bytes exceed half of {@code spark.driver.maxResultSize} (1 GB by default, the upper
+     * triangle at N ~ 16000): then the partitions go in batches that stay below it, each batch
+     * still computed on every core.
+     */
+    public static double[] assemble(JavaSparkContext jsc, JavaRDD<TileBlock> tiles, int n) {
+        double[] dense = new double[n * n];
+        int parts = tiles.getNumPartitions();
+        long limit = jsc.sc().getConf().getSizeAsBytes("spark.driver.maxResultSize", "1g");
+        // the bytes of the upper triangle's tiles, spread evenly over the partitions
+        double perPartition = 8.0 * ((double) n * n / 2 + (double) n * Math.min(n, 1024) / 2) / Math.max(1, parts);
+        int batch = limit <= 0 ? parts : (int) Math.max(1, Math.min(parts, Math.floor(0.5 * limit / perPartition)));
+        scala.Function2<org.apache.spark.TaskContext, scala.collection.Iterator<TileBlock>, byte[]> part =
+                (scala.Function2<org.apache.spark.TaskContext, scala.collection.Iterator<TileBlock>, byte[]>
+                        & java.io.Serializable) (ctx, it) -> {
+                    List<TileBlock> l = new ArrayList<>();
+                    while (it.hasNext()) {
+                        l.add(it.next());
+                    }
+                    return pack(l);
+                };
+        for (int p0 = 0; p0 < parts; p0 += batch) {
+            List<Object> ids = new ArrayList<>();
+            for (int p = p0; p < Math.min(parts, p0 + batch); p++) {
+                ids.add(p);
+            }
+            @SuppressWarnings("unchecked")
+            scala.collection.immutable.Seq<Object> seq = (scala.collection.immutable.Seq<Object>)
+                    scala.jdk.javaapi.CollectionConverters.asScala(ids).toSeq();
+            jsc.sc().runJob(tiles.rdd(), part, seq, (Object index, byte[] packed) -> {
+                unpack(packed, dense, n);
+                return scala.runtime.BoxedUnit.UNIT;
+            }, scala.reflect.ClassTag$.MODULE$.apply(byte[].class));
+        }
+        org.sparkntk.tile.Gemm.mirrorUpper(dense, n);
+        return dense;
+    }
+
+    /** Bytes of a packed tile's header: row start, column start, rows, columns (ints). */
+    private static final int PACK_HEADER = 16;
+
+    /**
+     * Float64 tiles as one little-endian byte array: per tile a {@link #PACK_HEADER}-byte header,
+     * then its rows x cols values row-major. A byte array is serialized as one bulk write, where
+     * a tile's double arrays went value by value through Java serialization.
+     */
+    static byte[] pack(List<TileBlock> tiles) {
+        long bytes = 0;
+        for (TileBlock t : tiles) {
+            if (t.precision() != org.sparkntk.spec.Precision.FLOAT64) {
+                throw new IllegalArgumentException("the dense solve assembles float64 tiles only");
+            }
+            if (t.rowStart() > Integer.MAX_VALUE || t.colStart() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("the dense solve holds at most 46340 rows");
+            }
+            bytes += PACK_HEADER + 8L * t.numRows() * t.numCols();
+        }
+        if (bytes > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("a partition's tiles (" + bytes + " bytes) do not fit one array");
+        }
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate((int) bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (TileBlock t : tiles) {
+            int cols = t.numCols();
+            bb.putInt((int) t.rowStart()).putInt((int) t.colStart()).putInt(t.numRows()).putInt(cols);
+            java.nio.DoubleBuffer db = bb.asDoubleBuffer();
+            double[] row = new double[cols];
+            for (int i = 0; i < t.numRows(); i++) {
+                t.copyRow(i, row, 0);
+                db.put(row, 0, cols);
+            }
+            bb.position(bb.position() + 8 * t.numRows() * cols);
+        }
+        return bb.array();
+    }
+
+    /** Copies the tiles of {@link #pack} into the dense row-major N x N array (the upper triangle). */
+    static void unpack(byte[] packed, double[] dense, int n) {
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(packed).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        while (bb.hasRemaining()) {
+            int r0 = bb.getInt();
+            int c0 = bb.getInt();
+            int rows = bb.getInt();
+            int cols = bb.getInt();
+            java.nio.DoubleBuffer db = bb.asDoubleBuffer();
+            for (int i = 0; i < rows; i++) {
+                db.get(dense, (r0 + i) * n + c0, cols);
+            }
+            bb.position(bb.position() + 8 * rows * cols);
+        }
+    }
+
+    /**
      * Scores K(T, X) alpha for the test blocks T, streaming test x train tiles: each task computes one
      * tile, multiplies it by the training block's coefficients and drops it (the cross kernel is never
      * stored). Returns row-major nTest x k, in test row order.

@@ -20,7 +20,6 @@ import org.sparkntk.gram.InputFooters;
 import org.sparkntk.gram.Normalizer;
 import org.sparkntk.options.Normalize;
 import org.sparkntk.spec.UserError;
-import scala.Tuple2;
 
 /**
  * A training or test set: features stay on the executors as row blocks, ids and labels (O(N k))
@@ -28,10 +27,6 @@ import scala.Tuple2;
  * the file) as {@code gram} numbers them, so a row number without an id column means the same row.
  */
 public final class LabeledData {
-
-    /** The row-level view used while reading (problem != null marks a bad row). */
-    record Item(long index, Object id, double[] x, Object[] labels, String problem) implements Serializable {
-    }
 
     private final String path;
     private final long n;
@@ -174,87 +169,389 @@ public final class LabeledData {
             }
         }
         List<DataType> lt = null;
-        List<String> cols = new ArrayList<>();
-        cols.add(featuresCol);
-        if (idCol != null) {
-            cols.add(idCol);
-        }
         if (withLabels) {
             lt = new ArrayList<>();
             for (String c : labelCols) {
                 StructField f = df.schema().apply(c);
                 lt.add(f.dataType());
-                cols.add(c);
             }
         }
         DataType idType = idCol == null ? DataTypes.LongType : df.schema().apply(idCol).dataType();
         int nl = withLabels ? labelCols.size() : 0;
         boolean hasId = idCol != null;
-        // input order, as gram numbers rows: by (file path, row index in file)
-        List<org.apache.spark.sql.Column> sel = new ArrayList<>();
-        for (String c : cols) {
-            sel.add(org.apache.spark.sql.functions.col("`" + c + "`"));
-        }
-        sel.add(org.apache.spark.sql.functions.col("_metadata.file_path").as("_ntk_file"));
-        sel.add(org.apache.spark.sql.functions.col("_metadata.row_index").as("_ntk_pos"));
-        Dataset<Row> selected = df.select(sel.toArray(new org.apache.spark.sql.Column[0]));
-        // a row's index is the number of rows in the files sorted before its file plus its position in
-        // the file: the per-file counts come from the metadata columns alone (no data read), so the rows
-        // need no range partitioning, sort or zipWithIndex pass to be numbered
-        Map<String, Long> offsets = footerOffsets != null ? footerOffsets : fileOffsets(selected);
+        // input order, as gram numbers rows: by (file path, row index in file). A row's index is the
+        // number of rows in the files sorted before its file plus its position in the file: the per-file
+        // counts come from the footers (or the metadata columns alone), so the rows need no range
+        // partitioning, sort or zipWithIndex pass to be numbered
+        org.apache.spark.sql.Column file = org.apache.spark.sql.functions.col("_metadata.file_path").as("_ntk_file");
+        org.apache.spark.sql.Column pos = org.apache.spark.sql.functions.col("_metadata.row_index").as("_ntk_pos");
+        Map<String, Long> offsets = footerOffsets != null ? footerOffsets : fileOffsets(df.select(file));
         Broadcast<Map<String, Long>> bo = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(offsets);
-        int fileCol = cols.size();
-        JavaRDD<Item> items = selected.javaRDD()
-                .map(r -> toItem(new Tuple2<>(r, bo.value().get(InputFooters.key(r.getString(fileCol))) + r.getLong(fileCol + 1)),
-                        hasId, nl, featuresCol, rowNorm))
-                .persist(StorageLevel.MEMORY_AND_DISK());
+        // ids and labels (O(N k)) to the driver: a scan of those columns only
+        List<org.apache.spark.sql.Column> metaCols = new ArrayList<>(List.of(file, pos));
+        if (hasId) {
+            metaCols.add(org.apache.spark.sql.functions.col("`" + idCol + "`"));
+        }
+        for (int j = 0; j < nl; j++) {
+            metaCols.add(org.apache.spark.sql.functions.col("`" + labelCols.get(j) + "`"));
+        }
+        List<Object[]> meta = df.select(metaCols.toArray(new org.apache.spark.sql.Column[0])).javaRDD().map(r -> {
+            Object[] m = new Object[2 + nl];
+            long index = bo.value().get(InputFooters.key(r.getString(0))) + r.getLong(1);
+            m[0] = index;
+            m[1] = hasId ? r.get(2) : (Object) index;
+            for (int j = 0; j < nl; j++) {
+                m[2 + j] = r.get((hasId ? 3 : 2) + j);
+            }
+            return m;
+        }).collect();
+        long n = meta.size();
+        if (n == 0) {
+            throw new UserError(role + " '" + path + "' is empty");
+        }
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new UserError(role + " '" + path + "' has " + n + " rows; at most " + (Integer.MAX_VALUE - 8) + " are supported");
+        }
+        Object[][] byIndex = new Object[(int) n][];
+        for (Object[] m : meta) {
+            byIndex[(int) (long) (Long) m[0]] = m;
+        }
+        // the features: runs of consecutive rows per partition, copied out of Spark's rows in bulk
+        JavaRDD<Segment> segments = segments(df, file, pos, featuresCol, ft, bo).persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            // ids, labels, the feature length and any problem of every row, on the driver (O(N k)), in one pass
-            List<Tuple2<Long, Object[]>> meta = items.map(it -> new Tuple2<Long, Object[]>(it.index(),
-                    append(append(append(it.labels(), it.x().length), it.id()), it.problem()))).collect();
-            long n = meta.size();
-            if (n == 0) {
-                throw new UserError(role + " '" + path + "' is empty");
-            }
-            Object[][] byIndex = new Object[(int) n][];
-            for (Tuple2<Long, Object[]> m : meta) {
-                byIndex[(int) (long) m._1()] = m._2();
-            }
-            for (Object[] m : byIndex) {
-                if (m[nl + 2] != null) {
-                    throw new UserError(role + " '" + path + "': " + m[nl + 2]);
+            List<SegmentInfo> infos = segments.mapPartitionsWithIndex((pid, it) -> {
+                List<SegmentInfo> out = new ArrayList<>();
+                while (it.hasNext()) {
+                    Segment g = it.next();
+                    out.add(new SegmentInfo(pid, g.start(), g.rows(), g.d(), g.problemIndex(), g.problem(), g.otherIndex(), g.otherD()));
+                }
+                return out.iterator();
+            }, true).collect();
+            infos = new ArrayList<>(infos);
+            infos.sort(java.util.Comparator.comparingLong(SegmentInfo::start));
+            // the first bad row in input order: a null id, or a feature problem
+            long firstBad = Long.MAX_VALUE;
+            String badText = null;
+            for (int i = 0; i < n && hasId; i++) {
+                if (byIndex[i][1] == null) {
+                    firstBad = i;
+                    badText = "row number " + i + " has a null id";
+                    break;
                 }
             }
-            int d = (int) byIndex[0][nl];
+            for (SegmentInfo g : infos) {
+                if (g.problem() != null && g.problemIndex() < firstBad) {
+                    firstBad = g.problemIndex();
+                    Object id = byIndex[(int) firstBad][1];
+                    badText = "row " + (hasId ? "with id " + id : "number " + firstBad) + " " + g.problem();
+                }
+            }
+            if (badText != null) {
+                throw new UserError(role + " '" + path + "': " + badText);
+            }
+            int d = infos.get(0).d();
+            long other = Long.MAX_VALUE;
+            int otherD = d;
+            for (SegmentInfo g : infos) {
+                if (g.d() != d && g.start() < other) {
+                    other = g.start();
+                    otherD = g.d();
+                } else if (g.otherIndex() >= 0 && g.otherIndex() < other) {
+                    other = g.otherIndex();
+                    otherD = g.otherD();
+                }
+            }
+            if (other != Long.MAX_VALUE) {
+                throw new UserError(role + " '" + path + "': row " + byIndex[(int) other][1] + " has " + otherD + " features but row "
+                        + byIndex[0][1] + " has " + d + "; all feature vectors must have the same length");
+            }
             List<Object> ids = new ArrayList<>((int) n);
             List<Object[]> labels = new ArrayList<>((int) n);
             for (int i = 0; i < n; i++) {
-                Object[] m = byIndex[i];
-                int di = (int) m[nl];
-                if (di != d) {
-                    throw new UserError(role + " '" + path + "': row " + m[nl + 1] + " has " + di + " features but row "
-                            + byIndex[0][nl + 1] + " has " + d + "; all feature vectors must have the same length");
-                }
-                ids.add(m[nl + 1]);
-                labels.add(Arrays.copyOf(m, nl));
+                ids.add(byIndex[i][1]);
+                labels.add(Arrays.copyOfRange(byIndex[i], 2, 2 + nl));
             }
             int b = blockSize;
-            Normalizer used = fit ? standardize(items, n, d) : rowNorm;
-            Normalizer late = fit ? used : Normalizer.none(); // rows already normalized in toItem otherwise
-            JavaRDD<FeatureBlock> blocks = items.mapToPair(it -> new Tuple2<>((int) (it.index() / b), it))
-                    .groupByKey(Math.max(1, (int) ((n + b - 1) / b)))
-                    .map(g -> toBlock(g._1(), g._2(), b, d, late))
+            Normalizer used = fit ? standardize(segments, n, d) : rowNorm;
+            JavaRDD<FeatureBlock> blocks = new BlockRdd(segments.rdd(), infos, n, b, d, used).toJavaRDD()
                     .persist(StorageLevel.MEMORY_AND_DISK());
             blocks.count();
             return new LabeledData(path, n, d, ids, labels, idType, lt, blocks, b, used);
         } finally {
-            items.unpersist(false);
+            segments.unpersist(false);
+        }
+    }
+
+    /**
+     * Consecutive rows start..start+rows-1 of one partition, their features row-major (rows x d,
+     * d the length of the first row's). {@code problem}: what is wrong with the first bad row
+     * ({@code problemIndex}) after "row ... " (null when none); {@code otherIndex}: the first row
+     * whose length is not d (-1 when none), {@code otherD} its length. Bad rows hold zeros.
+     */
+    record Segment(long start, int rows, int d, double[] x, long problemIndex, String problem, long otherIndex, int otherD)
+            implements Serializable {
+    }
+
+    /** A {@link Segment} without its features, and the partition that holds it. */
+    record SegmentInfo(int partition, long start, int rows, int d, long problemIndex, String problem, long otherIndex,
+                       int otherD) implements Serializable {
+    }
+
+    /** Builds segments row by row. */
+    private static final class SegmentBuilder {
+        private final List<Segment> out = new ArrayList<>();
+        private long start = -1;
+        private int rows;
+        private int d = -1;
+        private double[] x = new double[0];
+        private long problemIndex = -1;
+        private String problem;
+        private long otherIndex = -1;
+        private int otherD;
+
+        /** Adds row {@code index} (the next one unless a new segment starts); null x with a problem. */
+        void add(long index, double[] v, int len, String rowProblem) {
+            if (start < 0 || index != start + rows) {
+                flush();
+                start = index;
+                d = len;
+            }
+            if (rowProblem != null && problem == null) {
+                problem = rowProblem;
+                problemIndex = index;
+            }
+            if (len != d && otherIndex < 0 && rowProblem == null) {
+                otherIndex = index;
+                otherD = len;
+            }
+            if ((long) (rows + 1) * d > x.length) {
+                long want = Math.max(1024, Math.max((long) (rows + 1) * d, 2L * x.length));
+                if (want > Integer.MAX_VALUE - 8) {
+                    throw new IllegalStateException("a partition holds more than 2^31 feature values");
+                }
+                x = Arrays.copyOf(x, (int) want);
+            }
+            if (v != null && len == d) {
+                System.arraycopy(v, 0, x, rows * d, d);
+            }
+            rows++;
+        }
+
+        List<Segment> finish() {
+            flush();
+            return out;
+        }
+
+        private void flush() {
+            if (rows > 0) {
+                out.add(new Segment(start, rows, d, Arrays.copyOf(x, rows * d), problemIndex, problem, otherIndex, otherD));
+            }
+            start = -1;
+            rows = 0;
+            problem = null;
+            problemIndex = -1;
+            otherIndex = -1;
+        }
+    }
+
+    /**
+     * The features as segments. An array column is read from Spark's internal rows, each array
+     * copied in bulk (UnsafeArrayData.toDoubleArray, as gram's staging reads it) instead of as d
+     * boxed numbers; an ML Vector column through Vector.toArray.
+     */
+    private static JavaRDD<Segment> segments(Dataset<Row> df, org.apache.spark.sql.Column file, org.apache.spark.sql.Column pos,
+                                             String featuresCol, DataType ft, Broadcast<Map<String, Long>> bo) {
+        Dataset<Row> sel = df.select(file, pos, org.apache.spark.sql.functions.col("`" + featuresCol + "`"));
+        String col = featuresCol;
+        if (ft instanceof org.apache.spark.sql.types.ArrayType at) {
+            boolean f32 = at.elementType().equals(DataTypes.FloatType);
+            boolean nulls = at.containsNull();
+            return sel.queryExecution().toRdd().toJavaRDD().mapPartitions(it -> {
+                SegmentBuilder sb = new SegmentBuilder();
+                org.apache.spark.unsafe.types.UTF8String lastFile = null;
+                long offset = 0;
+                while (it.hasNext()) {
+                    org.apache.spark.sql.catalyst.InternalRow r = it.next();
+                    org.apache.spark.unsafe.types.UTF8String f = r.getUTF8String(0);
+                    if (!f.equals(lastFile)) {
+                        lastFile = f.clone();
+                        offset = bo.value().get(InputFooters.key(f.toString()));
+                    }
+                    long index = offset + r.getLong(1);
+                    if (r.isNullAt(2)) {
+                        sb.add(index, null, 0, "has null features ('" + col + "')");
+                        continue;
+                    }
+                    org.apache.spark.sql.catalyst.util.ArrayData a = r.getArray(2);
+                    double[] x;
+                    if (f32) {
+                        float[] fl = a.toFloatArray();
+                        x = new double[fl.length];
+                        for (int k = 0; k < fl.length; k++) {
+                            x[k] = fl[k];
+                        }
+                    } else {
+                        x = a.toDoubleArray();
+                    }
+                    sb.add(index, x, x.length, rowProblem(x, nulls ? a : null));
+                }
+                return sb.finish().iterator();
+            }, true);
+        }
+        return sel.javaRDD().mapPartitions(it -> {
+            SegmentBuilder sb = new SegmentBuilder();
+            while (it.hasNext()) {
+                Row r = it.next();
+                long index = bo.value().get(InputFooters.key(r.getString(0))) + r.getLong(1);
+                if (r.isNullAt(2)) {
+                    sb.add(index, null, 0, "has null features ('" + col + "')");
+                    continue;
+                }
+                double[] x = ((Vector) r.get(2)).toArray();
+                sb.add(index, x, x.length, rowProblem(x, null));
+            }
+            return sb.finish().iterator();
+        }, true);
+    }
+
+    /** What is wrong with a row's features after "row ...", or null: a null element (with {@code a}), a value not finite. */
+    private static String rowProblem(double[] x, org.apache.spark.sql.catalyst.util.ArrayData a) {
+        if (a != null) {
+            for (int i = 0; i < x.length; i++) {
+                if (a.isNullAt(i)) {
+                    return "has a null feature at position " + i;
+                }
+            }
+        }
+        for (int i = 0; i < x.length; i++) {
+            if (!Double.isFinite(x[i])) {
+                return "has feature " + i + " = " + x[i] + "; features must be finite";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Blocks of {@code b} consecutive rows from the cached segments, without a shuffle: block I
+     * depends only on the partitions whose segments overlap its rows (a narrow dependency, as
+     * coalesce has), and copies those rows out of them, normalized.
+     */
+    static final class BlockRdd extends org.apache.spark.rdd.RDD<FeatureBlock> {
+        private static final long serialVersionUID = 1L;
+        private final org.apache.spark.rdd.RDD<Segment> parent;
+        private final int[][] parents;
+        private final long n;
+        private final int b;
+        private final int d;
+        private final Normalizer norm;
+
+        BlockRdd(org.apache.spark.rdd.RDD<Segment> parent, List<SegmentInfo> infos, long n, int b, int d, Normalizer norm) {
+            this(parent, parentsOf(infos, n, b), n, b, d, norm);
+        }
+
+        private BlockRdd(org.apache.spark.rdd.RDD<Segment> parent, int[][] parents, long n, int b, int d, Normalizer norm) {
+            super(parent.context(), seq(List.of(new Parents(parent, parents))),
+                    scala.reflect.ClassTag$.MODULE$.apply(FeatureBlock.class));
+            this.parent = parent;
+            this.parents = parents;
+            this.n = n;
+            this.b = b;
+            this.d = d;
+            this.norm = norm;
+        }
+
+        /** Per block, the partitions holding any of its rows. */
+        private static int[][] parentsOf(List<SegmentInfo> infos, long n, int b) {
+            int nb = (int) ((n + b - 1) / b);
+            List<java.util.TreeSet<Integer>> sets = new ArrayList<>();
+            for (int i = 0; i < nb; i++) {
+                sets.add(new java.util.TreeSet<>());
+            }
+            for (SegmentInfo g : infos) {
+                for (long blk = g.start() / b; blk <= (g.start() + g.rows() - 1) / b; blk++) {
+                    sets.get((int) blk).add(g.partition());
+                }
+            }
+            int[][] p = new int[nb][];
+            for (int i = 0; i < nb; i++) {
+                p[i] = sets.get(i).stream().mapToInt(Integer::intValue).toArray();
+            }
+            return p;
+        }
+
+        @SuppressWarnings("unchecked")
+        private static <T> scala.collection.immutable.Seq<T> seq(List<T> l) {
+            return (scala.collection.immutable.Seq<T>) scala.jdk.javaapi.CollectionConverters.asScala(l).toSeq();
+        }
+
+        /** Block I's parent partitions. */
+        private static final class Parents extends org.apache.spark.NarrowDependency<Segment> {
+            private static final long serialVersionUID = 1L;
+            private final int[][] parents;
+
+            Parents(org.apache.spark.rdd.RDD<Segment> rdd, int[][] parents) {
+                super(rdd);
+                this.parents = parents;
+            }
+
+            @Override
+            public scala.collection.immutable.Seq<Object> getParents(int partitionId) {
+                List<Object> l = new ArrayList<>();
+                for (int p : parents[partitionId]) {
+                    l.add(p);
+                }
+                return seq(l);
+            }
+        }
+
+        /** Block {@code index} and the parent partitions it reads (taken on the driver: an RDD has no partitions in a task). */
+        private record Part(int index, org.apache.spark.Partition[] parents) implements org.apache.spark.Partition {
+        }
+
+        @Override
+        public org.apache.spark.Partition[] getPartitions() {
+            org.apache.spark.Partition[] all = parent.partitions();
+            org.apache.spark.Partition[] p = new org.apache.spark.Partition[parents.length];
+            for (int i = 0; i < p.length; i++) {
+                org.apache.spark.Partition[] mine = new org.apache.spark.Partition[parents[i].length];
+                for (int j = 0; j < mine.length; j++) {
+                    mine[j] = all[parents[i][j]];
+                }
+                p[i] = new Part(i, mine);
+            }
+            return p;
+        }
+
+        @Override
+        public scala.collection.Iterator<FeatureBlock> compute(org.apache.spark.Partition split, org.apache.spark.TaskContext ctx) {
+            int index = split.index();
+            long start = (long) index * b;
+            int m = (int) Math.min(b, n - start);
+            double[] x = new double[m * d];
+            for (org.apache.spark.Partition p : ((Part) split).parents()) {
+                scala.collection.Iterator<Segment> it = parent.iterator(p, ctx);
+                while (it.hasNext()) {
+                    Segment g = it.next();
+                    long from = Math.max(start, g.start());
+                    long to = Math.min(start + m, g.start() + g.rows());
+                    for (long r = from; r < to; r++) {
+                        int src = (int) (r - g.start()) * d;
+                        int dst = (int) (r - start) * d;
+                        if (norm.mode() == Normalize.NONE) {
+                            System.arraycopy(g.x(), src, x, dst, d);
+                        } else {
+                            System.arraycopy(norm.apply(Arrays.copyOfRange(g.x(), src, src + d)), 0, x, dst, d);
+                        }
+                    }
+                }
+            }
+            return scala.jdk.javaapi.CollectionConverters.asScala(List.of(new FeatureBlock(index, start, m, d, x)).iterator());
         }
     }
 
     /** Rows before each file in input order (files sorted by path), from the per-file row counts. */
-    private static Map<String, Long> fileOffsets(Dataset<Row> selected) {
-        List<Row> counts = selected.groupBy("_ntk_file").count().collectAsList();
+    private static Map<String, Long> fileOffsets(Dataset<Row> files) {
+        List<Row> counts = files.groupBy("_ntk_file").count().collectAsList();
         java.util.TreeMap<String, Long> sorted = new java.util.TreeMap<>();
         for (Row r : counts) {
             sorted.put(InputFooters.key(r.getString(0)), r.getLong(1));
@@ -268,17 +565,13 @@ public final class LabeledData {
         return offsets;
     }
 
-    private static Object[] append(Object[] a, Object v) {
-        Object[] o = Arrays.copyOf(a, a.length + 1);
-        o[a.length] = v;
-        return o;
-    }
-
-    /** Column means and population standard deviations of the rows (two passes over the cached rows), as gram fits them. */
-    private static Normalizer standardize(JavaRDD<Item> items, long n, int d) {
-        double[] sum = items.treeAggregate(new double[d], (acc, it) -> {
-            for (int k = 0; k < d; k++) {
-                acc[k] += it.x()[k];
+    /** Column means and population standard deviations of the rows (two passes over the cached segments), as gram fits them. */
+    private static Normalizer standardize(JavaRDD<Segment> segments, long n, int d) {
+        double[] sum = segments.treeAggregate(new double[d], (acc, g) -> {
+            for (int i = 0; i < g.rows(); i++) {
+                for (int k = 0; k < d; k++) {
+                    acc[k] += g.x()[i * d + k];
+                }
             }
             return acc;
         }, LabeledData::add);
@@ -286,10 +579,12 @@ public final class LabeledData {
         for (int k = 0; k < d; k++) {
             mean[k] = sum[k] / n;
         }
-        double[] ss = items.treeAggregate(new double[d], (acc, it) -> {
-            for (int k = 0; k < d; k++) {
-                double dv = it.x()[k] - mean[k];
-                acc[k] += dv * dv;
+        double[] ss = segments.treeAggregate(new double[d], (acc, g) -> {
+            for (int i = 0; i < g.rows(); i++) {
+                for (int k = 0; k < d; k++) {
+                    double dv = g.x()[i * d + k] - mean[k];
+                    acc[k] += dv * dv;
+                }
             }
             return acc;
         }, LabeledData::add);
@@ -301,61 +596,6 @@ public final class LabeledData {
             a[k] += b[k];
         }
         return a;
-    }
-
-    private static FeatureBlock toBlock(int index, Iterable<Item> rows, int b, int d, Normalizer norm) {
-        long start = (long) index * b;
-        List<Item> list = new ArrayList<>();
-        rows.forEach(list::add);
-        int m = list.size();
-        double[] x = new double[m * d];
-        for (Item it : list) {
-            System.arraycopy(norm.apply(it.x()), 0, x, (int) (it.index() - start) * d, d);
-        }
-        return new FeatureBlock(index, start, m, d, x);
-    }
-
-    private static Item toItem(Tuple2<Row, Long> t, boolean hasId, int nl, String featuresCol, Normalizer norm) {
-        Row r = t._1();
-        long index = t._2();
-        Object id = hasId ? r.get(1) : (Object) index;
-        String idText = hasId ? "with id " + id : "number " + index;
-        if (hasId && id == null) {
-            return new Item(index, null, new double[0], new Object[nl], "row number " + index + " has a null id");
-        }
-        double[] x;
-        Object f = r.get(0);
-        if (f == null) {
-            return new Item(index, id, new double[0], new Object[nl], "row " + idText + " has null features ('" + featuresCol + "')");
-        }
-        if (f instanceof Vector v) {
-            x = v.toArray();
-        } else {
-            List<Object> l = r.getList(0);
-            x = new double[l.size()];
-            for (int i = 0; i < x.length; i++) {
-                Object e = l.get(i);
-                if (e == null) {
-                    return new Item(index, id, new double[0], new Object[nl], "row " + idText + " has a null feature at position " + i);
-                }
-                x[i] = ((Number) e).doubleValue();
-            }
-        }
-        for (int i = 0; i < x.length; i++) {
-            if (!Double.isFinite(x[i])) {
-                return new Item(index, id, x, new Object[nl], "row " + idText + " has feature " + i + " = " + x[i]
-                        + "; features must be finite");
-            }
-        }
-        if (norm.mode() != Normalize.NONE) {
-            x = norm.apply(x);
-        }
-        Object[] labels = new Object[nl];
-        int off = hasId ? 2 : 1;
-        for (int j = 0; j < nl; j++) {
-            labels[j] = r.get(off + j);
-        }
-        return new Item(index, id, x, labels, null);
     }
 
     private static String firstLine(String s) {

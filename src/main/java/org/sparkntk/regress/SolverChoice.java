@@ -84,7 +84,7 @@ public record SolverChoice(Kind kind, String reason) {
 
     /**
      * As {@link #resolve(Kind, long, int, long, double)} at the measured rate of this JVM's dense
-     * Cholesky ({@link CholeskySolver#method()}, timed once per JVM), which is measured only when
+     * Cholesky at this N ({@link CholeskySolver#method(long)}, timed once per JVM), which is measured only when
      * it can change the answer: not for an explicit solver, a K that does not fit, or a small N
      * where the dense solve wins even at the floor of the rates ({@link org.sparkntk.solve.DenseMethod#floorFlops()}).
      */
@@ -100,7 +100,7 @@ public record SolverChoice(Kind kind, String reason) {
                     + " driver's %.2f GB; estimated %.0f s dense even at %.0f GFLOP/s against %.0f s PCG", n,
                     CholeskySolver.bytesNeeded(n, k) / 1e9, maxDriverBytes / 1e9, slow.dense(), floor / 1e9, slow.pcg()));
         }
-        org.sparkntk.solve.DenseMethod m = CholeskySolver.method();
+        org.sparkntk.solve.DenseMethod m = CholeskySolver.method(n);
         SolverChoice c = resolve(asked, n, k, maxDriverBytes, m.flops());
         return new SolverChoice(c.kind(), c.reason() + "; dense method " + m.describe());
     }

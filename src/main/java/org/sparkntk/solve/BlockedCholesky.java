@@ -3,6 +3,7 @@ package org.sparkntk.solve;
 import dev.ludovic.netlib.blas.BLAS;
 import dev.ludovic.netlib.lapack.LAPACK;
 import org.netlib.util.intW;
+import java.util.List;
 import org.sparkntk.tile.Gemm;
 
 /**
@@ -95,6 +96,16 @@ public final class BlockedCholesky {
      *         positive definite and the lower triangle is partly overwritten
      */
     public int factor(double[] a, int n) {
+        return factor(a, n, null);
+    }
+
+    /**
+     * As {@link #factor(double[], int)}, adding the nanoseconds of its three kinds of work to
+     * {@code phases} when not null: [0] the diagonal blocks (one thread, N / B of them: linear in
+     * N), [1] the panels (N^2 B / 2 flops), [2] the trailing updates (N^3 / 3 flops). How each part
+     * grows with N is what {@link DenseMethod} extrapolates a small timed run by.
+     */
+    public int factor(double[] a, int n, long[] phases) {
         if (a.length < (long) n * n) {
             throw new IllegalArgumentException("cholesky: the array has " + a.length + " values, not " + n + " x " + n);
         }
@@ -102,7 +113,12 @@ public final class BlockedCholesky {
         for (int k = 0; k < n; k += nb) {
             final int kb = Math.min(nb, n - k);
             final int diagOff = k * n + k;
+            long t0 = phases == null ? 0 : System.nanoTime();
             Diag d = kernels.factorDiag(a, diagOff, kb, n);
+            long t1 = phases == null ? 0 : System.nanoTime();
+            if (phases != null) {
+                phases[0] += t1 - t0;
+            }
             if (d.info != 0) {
                 return k + d.info;
             }
@@ -117,6 +133,10 @@ public final class BlockedCholesky {
                 int i0 = r0 + c * nb;
                 kernels.panel(d, a, diagOff, kb, i0 * n + col, Math.min(nb, n - i0), n);
             });
+            long t2 = phases == null ? 0 : System.nanoTime();
+            if (phases != null) {
+                phases[1] += t2 - t1;
+            }
             // trailing update: per row block I, the diagonal tile and the columns left of it in
             // pieces of `wide` columns; tasks listed from the last row block (the longest) down
             final int wideBlocks = Math.max(1, wide / nb);
@@ -147,8 +167,78 @@ public final class BlockedCholesky {
                     kernels.mulSubNT(rows, cols, kb, a, i0 * n + col, n, a, j0 * n + col, n, a, i0 * n + j0, n);
                 }
             });
+            if (phases != null) {
+                phases[2] += System.nanoTime() - t2;
+            }
         }
         return 0;
+    }
+
+    /**
+     * C = R R^T for the upper triangular R in the upper triangle and diagonal of the row-major
+     * n x n array {@code r}: overwrites the lower triangle and the diagonal with C's (LAPACK's
+     * dlauum, U U^T, on the column-major view), the strict upper triangle stays as it was (the
+     * strict lower one is not read). The products run on every thread: the tiles left of the
+     * diagonal first, C_IJ = sum over K &gt;= I of R_IK R_JK^T (they read only the upper triangle
+     * and the diagonal blocks), then the diagonal tiles from copies of the diagonal blocks.
+     */
+    public void upperGram(double[] r, int n) {
+        if (r.length < (long) n * n) {
+            throw new IllegalArgumentException("upperGram: the array has " + r.length + " values, not " + n + " x " + n);
+        }
+        final int nb = block;
+        final int blocks = (n + nb - 1) / nb;
+        // R's diagonal blocks (zero below the diagonal), and zeros where the strict lower triangle of C goes
+        final double[][] diag = new double[blocks][];
+        for (int bi = 0; bi < blocks; bi++) {
+            int i0 = bi * nb;
+            int ib = Math.min(nb, n - i0);
+            double[] d = new double[ib * ib];
+            for (int i = 0; i < ib; i++) {
+                System.arraycopy(r, (i0 + i) * n + i0 + i, d, i * ib + i, ib - i);
+                java.util.Arrays.fill(r, (i0 + i) * n, (i0 + i) * n + i0 + i, 0.0);
+            }
+            diag[bi] = d;
+        }
+        // C_IJ, J < I, in pieces of `wide` columns: -= R_I,[i0, n) R_J,[i0, n)^T into the zeros, negated below
+        final int wideBlocks = Math.max(1, wide / nb);
+        List<int[]> tasks = new java.util.ArrayList<>();
+        for (int bi = blocks - 1; bi >= 1; bi--) {
+            for (int bj = 0; bj < bi; bj += wideBlocks) {
+                tasks.add(new int[] {bi, bj});
+            }
+        }
+        Fanout.run(tasks.size(), threads, t -> {
+            int bi = tasks.get(t)[0];
+            int bj = tasks.get(t)[1];
+            int i0 = bi * nb;
+            int j0 = bj * nb;
+            int rows = Math.min(nb, n - i0);
+            int cols = Math.min(wideBlocks, bi - bj) * nb;
+            kernels.mulSubNT(rows, cols, n - i0, r, i0 * n + i0, n, r, j0 * n + i0, n, r, i0 * n + j0, n);
+        });
+        // the diagonal tiles: C_II = R_II R_II^T + R_I,>I R_I,>I^T, from the copy of R_II
+        Fanout.run(blocks, threads, bi -> {
+            int i0 = bi * nb;
+            int ib = Math.min(nb, n - i0);
+            double[] c = new double[ib * ib];
+            kernels.mulSubNT(ib, ib, ib, diag[bi], 0, ib, diag[bi], 0, ib, c, 0, ib);
+            if (i0 + ib < n) {
+                kernels.mulSubNT(ib, ib, n - i0 - ib, r, i0 * n + i0 + ib, n, r, i0 * n + i0 + ib, n, c, 0, ib);
+            }
+            for (int i = 0; i < ib; i++) {
+                for (int j = 0; j <= i; j++) {
+                    r[(i0 + i) * n + i0 + j] = -c[i * ib + j];
+                }
+            }
+        });
+        for (int i = nb; i < n; i++) {
+            int row = i * n;
+            int end = row + (i / nb) * nb;
+            for (int q = row; q < end; q++) {
+                r[q] = -r[q];
+            }
+        }
     }
 
     /**

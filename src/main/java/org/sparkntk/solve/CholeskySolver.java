@@ -51,12 +51,21 @@ public final class CholeskySolver {
         return method().flops();
     }
 
-    /** The dense method this JVM uses, with its measured rate and why it was picked (measured once, on first use). */
+    /** The dense method this JVM uses at N = {@link DenseMethod#PROBE_N}, with its measured rate and why it was picked. */
     public static DenseMethod method() {
+        return method(DenseMethod.PROBE_N);
+    }
+
+    /**
+     * The dense method expected to be fastest for an N x N matrix, with its expected rate there and
+     * why: the candidates are timed once per JVM, on first use, and their times extrapolated to N
+     * ({@link DenseMethod.Scaling}).
+     */
+    public static DenseMethod method(long n) {
         wanted();
-        DenseMethod m = MethodHolder.METHOD;
-        picked = m;
-        return m;
+        DenseMethod m = DenseMethod.best(MethodHolder.TIMED, n);
+        timed = true;
+        return m.with(m.flops(), m.reason() + MethodHolder.TOOK);
     }
 
     /**
@@ -65,13 +74,12 @@ public final class CholeskySolver {
      */
     static final int TIME_FROM = 8000;
 
-    private static volatile DenseMethod picked;
+    private static volatile boolean timed;
 
-    /** {@link #method()}, or for a small N before anything was timed the rule's method untimed. */
+    /** {@link #method(long)}, or for a small N before anything was timed the rule's method untimed. */
     static DenseMethod methodFor(int n) {
-        DenseMethod m = picked;
-        if (m != null || n >= TIME_FROM) {
-            return method();
+        if (timed || n >= TIME_FROM) {
+            return method(n);
         }
         return DenseMethod.untimed(wanted());
     }
@@ -87,7 +95,10 @@ public final class CholeskySolver {
 
     /** Picks the method once per JVM, on first use (timing the candidates when native LAPACK is there). */
     private static final class MethodHolder {
-        static final DenseMethod METHOD = DenseMethod.pick(System.getProperty(METHOD_PROPERTY, "auto"));
+        static final long T0 = System.nanoTime();
+        static final java.util.List<DenseMethod> TIMED = DenseMethod.timed(System.getProperty(METHOD_PROPERTY, "auto"),
+                DenseMethod.PROBE_N);
+        static final String TOOK = String.format(java.util.Locale.ROOT, "; timed in %.2f s", (System.nanoTime() - T0) / 1e9);
     }
 
     /** Driver bytes a dense solve of N samples and k outputs needs: K, Y, X and the residual. */

@@ -14,7 +14,38 @@ import org.sparkntk.tile.TileKernels;
  * {@link BlockedCholesky} ({@code blocked} not null); with the rate measured on this machine
  * ({@code flops}, NaN until measured) and why it was picked.
  */
-public record DenseMethod(String name, BlockedCholesky blocked, double flops, String reason) {
+public record DenseMethod(String name, BlockedCholesky blocked, double flops, String reason, Scaling scaling) {
+
+    /**
+     * Seconds of one timed factorization at N = {@code probeN}, split by how the work grows with
+     * N: {@code cubic} (LAPACK's whole run, the blocked method's trailing updates, N^3 / 3 flops
+     * on every core), {@code quadratic} (the blocked method's panels, N^2 B / 2 flops) and
+     * {@code linear} (its N / B diagonal blocks, one thread). The blocked method's rate grows with
+     * N because its diagonal blocks and panels grow slower than its updates: 27-36 GFLOP/s at
+     * N = 3072 against about 69 at N = 10000 on a quiet 2-core machine, where dpotrf stays at
+     * 43-45 (docs/benchmarks.md, "10000 x 2000: fixed costs").
+     */
+    public record Scaling(int probeN, double cubic, double quadratic, double linear) {
+
+        /** Seconds a factorization of an N x N matrix is expected to take. */
+        public double secondsAt(long n) {
+            double r = (double) n / probeN;
+            return cubic * r * r * r + quadratic * r * r + linear * r;
+        }
+    }
+
+    /** Without a timing. */
+    public DenseMethod(String name, BlockedCholesky blocked, double flops, String reason) {
+        this(name, blocked, flops, reason, null);
+    }
+
+    /** The expected rate (N^3 / 3 flops per second) at N from the timed run, or {@link #flops()} when not timed. */
+    public double flopsAt(long n) {
+        if (scaling == null || n <= 0) {
+            return flops;
+        }
+        return (double) n * n * n / 3 / scaling.secondsAt(n);
+    }
 
     /**
      * Size of the timed factorization when picking. The rates grow with N, the blocked one's
@@ -64,13 +95,18 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
     }
 
     DenseMethod with(double rate, String why) {
-        return new DenseMethod(name, blocked, rate, why);
+        return new DenseMethod(name, blocked, rate, why, scaling);
+    }
+
+    DenseMethod with(Scaling s) {
+        return new DenseMethod(name, blocked, flops, reason, s);
     }
 
     /**
      * {@code auto}: the blocked method without native LAPACK; with it, whichever of LAPACK
      * dpotrf, the blocked one with native dgemm and the blocked one with the Vector API GEMM
-     * factored a {@link #PROBE_N} matrix fastest (best of 2, alternating) on the driver's cores;
+     * is expected to factor fastest at the size asked ({@link #best}), from runs on a
+     * {@link #PROBE_N} matrix (best of 2, alternating) on the driver's cores;
      * {@code lapack} or {@code blocked} force one (its rate still measured).
      */
     static DenseMethod pick(String want) {
@@ -79,47 +115,79 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
         return m.with(m.flops(), m.reason() + String.format(Locale.ROOT, "; timed in %.2f s", (System.nanoTime() - t0) / 1e9));
     }
 
-    /** As {@link #pick(String)}, timing an N = {@code probeN} matrix (tests: a small one). */
+    /** As {@link #pick(String)}, timing an N = {@code probeN} matrix (tests: a small one), the best at that N. */
     static DenseMethod pick(String want, int probeN) {
+        return best(timed(want, probeN), probeN);
+    }
+
+    /**
+     * The candidates of {@code want} (see {@link #pick(String)}), each timed on an N = {@code probeN}
+     * matrix with its {@link Scaling}; the reason of each says why it is a candidate.
+     */
+    static java.util.List<DenseMethod> timed(String want, int probeN) {
         int cores = Fanout.cores();
         String prop = "-D" + CholeskySolver.METHOD_PROPERTY + "=" + want;
+        java.util.List<DenseMethod> all = new java.util.ArrayList<>();
+        String why;
         switch (want) {
-            case "lapack": {
-                DenseMethod m = lapack();
-                return m.with(rate(m, 2, probeN), "forced by " + prop);
+            case "lapack" -> {
+                all.add(lapack());
+                why = "forced by " + prop;
             }
-            case "blocked": {
-                DenseMethod m = blocked(cores);
-                return m.with(rate(m, 2, probeN), "forced by " + prop);
+            case "blocked" -> {
+                all.add(blocked(cores));
+                why = "forced by " + prop;
             }
-            case "auto": {
+            case "auto" -> {
                 if (!nativeLapack()) {
-                    DenseMethod m = blocked(cores);
-                    return m.with(rate(m, 2, probeN), "netlib has no native LAPACK; its Java port runs about 1.8 GFLOP/s");
+                    all.add(blocked(cores));
+                    why = "netlib has no native LAPACK; its Java port runs about 1.8 GFLOP/s";
+                } else if (cores == 1) {
+                    all.add(lapack());
+                    why = "native LAPACK, one driver core";
+                } else {
+                    // the blocked one with this JVM's GEMM (native dgemm here), and with the Vector API
+                    // GEMM when that is not the same: per core it beat native dgemm from two threads
+                    all.add(lapack());
+                    all.add(blocked(cores));
+                    if (!all.get(1).blocked().javaGemm() && TileKernels.vectorUnavailableReason() == null) {
+                        all.add(blocked(BlockedCholesky.withGemm(org.sparkntk.tile.panama.PanamaSupport.gemm(), cores)));
+                    }
+                    why = null;
                 }
-                DenseMethod l = lapack();
-                if (cores == 1) {
-                    return l.with(rate(l, 2, probeN), "native LAPACK, one driver core");
-                }
-                // the blocked one with this JVM's GEMM (native dgemm here), and with the Vector API
-                // GEMM when that is not the same: per core it beat native dgemm from two threads
-                java.util.List<DenseMethod> all = new java.util.ArrayList<>(java.util.List.of(l, blocked(cores)));
-                if (!all.get(1).blocked().javaGemm() && TileKernels.vectorUnavailableReason() == null) {
-                    all.add(blocked(BlockedCholesky.withGemm(org.sparkntk.tile.panama.PanamaSupport.gemm(), cores)));
-                }
-                DenseMethod[] ms = all.toArray(new DenseMethod[0]);
-                double[] rates = rates(ms, 2, probeN);
-                StringBuilder why = new StringBuilder("measured at N = " + lastProbe() + ":");
-                int best = 0;
-                for (int i = 0; i < ms.length; i++) {
-                    why.append(i == 0 ? " " : ", ").append(ms[i].name()).append(String.format(Locale.ROOT, " %.1f GFLOP/s", rates[i] / 1e9));
-                    best = rates[i] > rates[best] ? i : best;
-                }
-                return ms[best].with(rates[best], why.toString());
             }
-            default:
-                throw new IllegalArgumentException(prop + " but must be one of auto, lapack, blocked");
+            default -> throw new IllegalArgumentException(prop + " but must be one of auto, lapack, blocked");
         }
+        DenseMethod[] ms = all.toArray(new DenseMethod[0]);
+        Scaling[] sc = new Scaling[ms.length];
+        double[] rates = rates(ms, 2, probeN, sc);
+        java.util.List<DenseMethod> out = new java.util.ArrayList<>();
+        for (int i = 0; i < ms.length; i++) {
+            out.add(ms[i].with(rates[i], why == null ? "" : why).with(sc[i]));
+        }
+        return out;
+    }
+
+    /**
+     * The timed candidate expected to factor an N x N matrix fastest ({@link Scaling#secondsAt}),
+     * with its expected rate at N; when there were several, the reason lists every rate at N.
+     */
+    static DenseMethod best(java.util.List<DenseMethod> timed, long n) {
+        if (timed.size() == 1) {
+            DenseMethod m = timed.get(0);
+            return m.with(m.flopsAt(n), m.reason());
+        }
+        int probeN = timed.get(0).scaling().probeN();
+        StringBuilder why = new StringBuilder(n == probeN ? "measured at N = " + probeN + ":"
+                : "expected at N = " + n + " from runs at N = " + probeN + ":");
+        int best = 0;
+        double[] rates = new double[timed.size()];
+        for (int i = 0; i < timed.size(); i++) {
+            rates[i] = timed.get(i).flopsAt(n);
+            why.append(i == 0 ? " " : ", ").append(timed.get(i).name()).append(String.format(Locale.ROOT, " %.1f GFLOP/s", rates[i] / 1e9));
+            best = rates[i] > rates[best] ? i : best;
+        }
+        return timed.get(best).with(rates[best], why.toString());
     }
 
     /** The method {@link #pick} would use, without timing (for small N): LAPACK when native under auto. */
@@ -134,16 +202,6 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
         };
     }
 
-    private static double rate(DenseMethod m, int reps, int probeN) {
-        return rates(new DenseMethod[] {m}, reps, probeN)[0];
-    }
-
-    private static final ThreadLocal<Integer> LAST_PROBE = ThreadLocal.withInitial(() -> PROBE_N);
-
-    /** The size {@link #rates} timed last on this thread (smaller than asked for a slow LAPACK). */
-    private static int lastProbe() {
-        return LAST_PROBE.get();
-    }
 
     /**
      * Best rate (N^3 / 3 flops per second of factorization) of each method over {@code reps}
@@ -153,7 +211,7 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
      * most 1.5 s. When LAPACK's best warm-up rate says a run at {@link #PROBE_N} would take over a
      * second (netlib's Java LAPACK), the timed matrix is shrunk to about 0.2 s a run.
      */
-    static double[] rates(DenseMethod[] methods, int reps, int probeN) {
+    static double[] rates(DenseMethod[] methods, int reps, int probeN, Scaling[] scalings) {
         int warm = Math.min(probeN, 2 * BlockedCholesky.BLOCK); // two block columns: the panel and trailing products run too
         int n = probeN;
         double[] small = probe(warm);
@@ -178,21 +236,46 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
                 n = Math.min(n, Math.max(warm, (int) Math.cbrt(3 * 0.2 * r)));
             }
         }
-        LAST_PROBE.set(n);
         double[] orig = probe(n);
         a = new double[orig.length];
         double[] bestRate = new double[methods.length];
+        long[] phases = new long[3];
         for (int r = 0; r < reps; r++) {
             for (int i = 0; i < methods.length; i++) {
                 System.arraycopy(orig, 0, a, 0, a.length);
-                double s = factorSeconds(methods[i], a, n);
-                bestRate[i] = Math.max(bestRate[i], (double) n * n * n / 3 / s);
+                java.util.Arrays.fill(phases, 0);
+                double s = factorSeconds(methods[i], a, n, phases);
+                double rate = (double) n * n * n / 3 / s;
+                if (rate > bestRate[i]) {
+                    bestRate[i] = rate;
+                    if (scalings != null) {
+                        scalings[i] = scaling(methods[i], n, s, phases);
+                    }
+                }
             }
         }
         return bestRate;
     }
 
+    /**
+     * A timed run's {@link Scaling}: LAPACK's all cubic; the blocked one's diagonal blocks linear,
+     * its panels quadratic, the rest (the trailing updates and whatever the phases did not cover)
+     * cubic.
+     */
+    private static Scaling scaling(DenseMethod m, int n, double seconds, long[] phases) {
+        if (m.blocked() == null) {
+            return new Scaling(n, seconds, 0, 0);
+        }
+        double lin = Math.min(seconds, phases[0] / 1e9);
+        double quad = Math.min(seconds - lin, phases[1] / 1e9);
+        return new Scaling(n, seconds - lin - quad, quad, lin);
+    }
+
     private static double factorSeconds(DenseMethod m, double[] a, int n) {
+        return factorSeconds(m, a, n, null);
+    }
+
+    private static double factorSeconds(DenseMethod m, double[] a, int n, long[] phases) {
         long t0 = System.nanoTime();
         int info;
         if (m.blocked() == null) {
@@ -200,7 +283,7 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
             LAPACK.getInstance().dpotrf("L", n, a, n, w);
             info = w.val;
         } else {
-            info = m.blocked().factor(a, n);
+            info = m.blocked().factor(a, n, phases);
         }
         double s = Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
         if (info != 0) {

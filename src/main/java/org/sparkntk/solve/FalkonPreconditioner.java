@@ -46,6 +46,17 @@ public final class FalkonPreconditioner {
      * @param n      training rows N
      */
     public static FalkonPreconditioner factor(double[] kmm, int m, double lambda, long n, Consumer<String> log) {
+        return factor(kmm, m, lambda, n, log, CholeskySolver.methodFor(m));
+    }
+
+    /**
+     * As {@link #factor(double[], int, double, long, Consumer)} by a given dense method: LAPACK
+     * (dpotrf, dlauum, dpotrf on one thread) or a {@link BlockedCholesky} (its factorization and
+     * {@link BlockedCholesky#upperGram} on every driver core). The dense solve's rule picks it
+     * ({@link CholeskySolver#methodFor}): the blocked one without native LAPACK, and with it
+     * whichever is expected to be fastest at this M.
+     */
+    static FalkonPreconditioner factor(double[] kmm, int m, double lambda, long n, Consumer<String> log, DenseMethod method) {
         if (kmm.length != (long) m * m) {
             throw new IllegalArgumentException("K_MM must be " + m + " x " + m);
         }
@@ -60,12 +71,18 @@ public final class FalkonPreconditioner {
         // FALKON's jitter, eps M, relative to the kernel's scale: keeps T invertible when centres nearly coincide
         double jitter = Math.ulp(1.0) * m * mean;
         LAPACK lapack = LAPACK.getInstance();
+        BlockedCholesky blocked = method.blocked();
         for (int retry = 0; ; retry++) {
             for (int i = 0; i < m; i++) {
                 kmm[i * m + i] = diag[i] + jitter;
             }
+            // the column-major upper triangle is the row-major lower one: the blocked factor writes it alike
             intW info = new intW(0);
-            lapack.dpotrf("U", m, kmm, Math.max(1, m), info);
+            if (blocked != null) {
+                info.val = blocked.factor(kmm, m);
+            } else {
+                lapack.dpotrf("U", m, kmm, Math.max(1, m), info);
+            }
             if (info.val == 0) {
                 break;
             }
@@ -94,11 +111,18 @@ public final class FalkonPreconditioner {
                 kmm[i + j * m] = 0;
             }
         }
-        // A^T A = T T^T / M + (lambda / N) I, T T^T by dlauum on a copy
-        double[] a = kmm.clone();
+        // A^T A = T T^T / M + (lambda / N) I, T T^T by dlauum on a copy; blocked: T^T row-major is T
+        // read column-major, an upper triangular R with R R^T = T T^T in its lower triangle
+        double[] a;
         intW info = new intW(0);
-        if (m > 0) {
-            lapack.dlauum("U", m, a, m, info);
+        if (blocked != null) {
+            a = transpose(kmm, m);
+            blocked.upperGram(a, m);
+        } else {
+            a = kmm.clone();
+            if (m > 0) {
+                lapack.dlauum("U", m, a, m, info);
+            }
         }
         if (info.val != 0) {
             throw new IllegalStateException("dlauum failed, info " + info.val);
@@ -110,7 +134,9 @@ public final class FalkonPreconditioner {
             }
             a[j + j * m] += shift;
         }
-        if (m > 0) {
+        if (m > 0 && blocked != null) {
+            info.val = blocked.factor(a, m);
+        } else if (m > 0) {
             lapack.dpotrf("U", m, a, m, info);
         }
         if (info.val != 0) {
@@ -124,9 +150,25 @@ public final class FalkonPreconditioner {
         }
         if (log != null) {
             log.accept(String.format(Locale.ROOT, "nystrom: preconditioner factored in %.1f s (M = %d: T, T T^T and A, M^3"
-                    + " flops; jitter %.3g, lambda / N = %.3g)", (System.nanoTime() - t0) / 1e9, m, jitter, shift));
+                    + " flops, by %s; jitter %.3g, lambda / N = %.3g)", (System.nanoTime() - t0) / 1e9, m, method.name(), jitter, shift));
         }
         return new FalkonPreconditioner(m, kmm, a, jitter);
+    }
+
+    /** The transpose of a row-major m x m array, in cache-sized blocks. */
+    static double[] transpose(double[] x, int m) {
+        double[] t = new double[x.length];
+        final int bs = 32;
+        for (int i0 = 0; i0 < m; i0 += bs) {
+            for (int j0 = 0; j0 < m; j0 += bs) {
+                for (int i = i0; i < Math.min(m, i0 + bs); i++) {
+                    for (int j = j0; j < Math.min(m, j0 + bs); j++) {
+                        t[j * m + i] = x[i * m + j];
+                    }
+                }
+            }
+        }
+        return t;
     }
 
     /** M. */

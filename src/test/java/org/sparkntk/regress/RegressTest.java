@@ -487,6 +487,133 @@ class RegressTest {
         }
     }
 
+    /**
+     * The read path: rows numbered in input order (files by path, rows in file), ids, labels and
+     * feature blocks at a block size that cuts across the files, against the files read one by one
+     * here; standardize's statistics against sums done here; bad rows named.
+     */
+    @Test
+    void labeledDataNumbersRowsAndCutsBlocksAsTheFilesHoldThem() throws Exception {
+        String path = dir.resolve("ld-train").toString();
+        writeSet(path, 53, 5, 3, 21, true);
+        List<Long> ids = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        List<double[]> rows = new ArrayList<>();
+        try (var files = Files.list(Path.of(path))) {
+            for (Path f : files.filter(q -> q.toString().endsWith(".parquet")).sorted().toList()) {
+                for (Row r : spark.read().parquet(f.toString()).collectAsList()) {
+                    ids.add(r.getLong(0));
+                    labels.add(r.getInt(2));
+                    rows.add(r.<Double>getList(1).stream().mapToDouble(Double::doubleValue).toArray());
+                }
+            }
+        }
+        for (int b : new int[] {7, 64}) {
+            LabeledData ld = LabeledData.load(spark, path, "--train", "features", "id", List.of("label"), true, b,
+                    org.sparkntk.options.Normalize.NONE);
+            try {
+                assertEquals(53, ld.n());
+                assertEquals(5, ld.d());
+                assertEquals(ids, ld.ids());
+                for (int i = 0; i < 53; i++) {
+                    assertEquals(labels.get(i), ld.labels().get(i)[0], "label of row " + i);
+                }
+                List<FeatureBlock> blocks = new ArrayList<>(ld.blocks().collect());
+                assertEquals((53 + b - 1) / b, blocks.size());
+                for (FeatureBlock fb : blocks) {
+                    assertEquals((long) fb.index() * b, fb.start());
+                    assertEquals(Math.min(b, 53 - fb.start()), fb.rows());
+                    for (int i = 0; i < fb.rows(); i++) {
+                        double[] want = rows.get((int) fb.start() + i);
+                        assertTrue(java.util.Arrays.equals(want, java.util.Arrays.copyOfRange(fb.x(), i * 5, i * 5 + 5)),
+                                "row " + (fb.start() + i));
+                    }
+                }
+            } finally {
+                ld.release();
+            }
+        }
+        LabeledData st = LabeledData.load(spark, path, "--train", "features", "id", List.of("label"), true, 7,
+                org.sparkntk.options.Normalize.STANDARDIZE);
+        try {
+            for (int k = 0; k < 5; k++) {
+                double mean = 0;
+                for (double[] r : rows) {
+                    mean += r[k];
+                }
+                mean /= 53;
+                double ss = 0;
+                for (double[] r : rows) {
+                    ss += (r[k] - mean) * (r[k] - mean);
+                }
+                assertEquals(mean, st.normalizer().mean()[k], 1e-12);
+                assertEquals(1 / Math.sqrt(ss / 53), st.normalizer().invStd()[k], 1e-9);
+                FeatureBlock first = st.blocks().collect().stream().filter(f -> f.index() == 1).findFirst().orElseThrow();
+                assertEquals((rows.get(7)[k] - mean) / Math.sqrt(ss / 53), first.x()[k], 1e-9);
+            }
+        } finally {
+            st.release();
+        }
+        // bad rows: a NaN, a null element, a short row; named by id
+        StructType schema = new StructType().add("id", DataTypes.LongType)
+                .add("features", DataTypes.createArrayType(DataTypes.DoubleType, true)).add("label", DataTypes.IntegerType);
+        Object[][] cases = {
+                {java.util.Arrays.asList(1.0, Double.NaN, 3.0), "row with id 4 has feature 1 = NaN; features must be finite"},
+                {java.util.Arrays.asList(1.0, null, 3.0), "row with id 4 has a null feature at position 1"},
+                {java.util.Arrays.asList(1.0, 2.0), "row 4 has 2 features but row 0 has 3; all feature vectors must have the same length"},
+        };
+        for (int c = 0; c < cases.length; c++) {
+            List<Row> bad = new ArrayList<>();
+            for (long i = 0; i < 6; i++) {
+                bad.add(RowFactory.create(i, i == 4 ? cases[c][0] : List.of(1.0, 2.0, 3.0), 1));
+            }
+            String bp = dir.resolve("ld-bad-" + c).toString();
+            spark.createDataFrame(bad, schema).coalesce(1).write().parquet(bp);
+            org.sparkntk.spec.UserError e = org.junit.jupiter.api.Assertions.assertThrows(org.sparkntk.spec.UserError.class,
+                    () -> LabeledData.load(spark, bp, "--train", "features", "id", List.of("label"), true, 4,
+                            org.sparkntk.options.Normalize.NONE));
+            assertEquals("--train '" + bp + "': " + cases[c][1], e.getMessage());
+        }
+    }
+
+    /** K on the driver from tiles spread over partitions (packed as raw bytes) equals the matrix the tiles came from. */
+    @Test
+    void denseAssemblyEqualsTheMatrixOfTheTiles() {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int n = 203;
+        int b = 48;
+        Random r = new Random(17);
+        double[] a = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) {
+                a[i * n + j] = a[j * n + i] = r.nextGaussian();
+            }
+        }
+        List<TileBlock> tiles = new ArrayList<>();
+        int nb = (n + b - 1) / b;
+        for (int bi = 0; bi < nb; bi++) {
+            for (int bj = bi; bj < nb; bj++) {
+                int m = Math.min(b, n - bi * b);
+                int c = Math.min(b, n - bj * b);
+                double[] v = new double[m * c];
+                for (int i = 0; i < m; i++) {
+                    System.arraycopy(a, (bi * b + i) * n + bj * b, v, i * c, c);
+                }
+                tiles.add(new TileBlock(bi, bj, (long) bi * b, (long) bj * b, m, c, v));
+            }
+        }
+        for (int parts : new int[] {1, 4, 15}) {
+            double[] got = KernelTiles.assemble(jsc, jsc.parallelize(tiles, parts), n);
+            assertTrue(java.util.Arrays.equals(a, got), parts + " partitions");
+        }
+        List<TileBlock> f32 = List.of(tiles.get(0).withPrecision(org.sparkntk.spec.Precision.FLOAT32));
+        assertThrowsMessage("the dense solve assembles float64 tiles only", () -> KernelTiles.pack(f32));
+    }
+
+    static void assertThrowsMessage(String message, org.junit.jupiter.api.function.Executable e) {
+        assertEquals(message, org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, e).getMessage());
+    }
+
     /** Runs the CLI capturing stderr; returns {exit code, stderr}. */
     static Object[] runCapture(String... args) {
         ByteArrayOutputStream bos = new ByteArrayOutputStream();

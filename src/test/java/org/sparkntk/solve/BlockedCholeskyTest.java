@@ -334,6 +334,64 @@ class BlockedCholeskyTest {
         assertArrayEquals(problem(n).a(), a, "nothing was touched");
     }
 
+    /** R R^T of an upper triangular R by tiles on two threads, against the product written here; the strict upper triangle untouched. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"netlib", "vector"})
+    void upperGramEqualsTheProductOfTheTriangle(String name) {
+        for (int n : new int[] {1, 63, 64, 200}) {
+            java.util.Random r = new java.util.Random(n);
+            double[] a = new double[n * n];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = r.nextGaussian();
+            }
+            double[] orig = a.clone();
+            kernel(name, 2).withBlock(64).withWide(128).upperGram(a, n);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    if (j > i) {
+                        assertEquals(orig[i * n + j], a[i * n + j], 0.0, "strict upper (" + i + ", " + j + ") untouched");
+                        continue;
+                    }
+                    double c = 0;
+                    for (int k = i; k < n; k++) { // row i of R starts at column i; row j at column j <= i
+                        c += orig[i * n + k] * orig[j * n + k];
+                    }
+                    assertEquals(c, a[i * n + j], 1e-12 * Math.sqrt(n) * 4, name + " N = " + n + " (" + i + ", " + j + ")");
+                }
+            }
+        }
+    }
+
+    /**
+     * The expected time at N from a run at the probe's size: LAPACK's grows as N^3, the blocked
+     * method's diagonal blocks as N and its panels as N^2, so the pick can change with N.
+     */
+    @Test
+    void theRateIsExtrapolatedToTheSizeAsked() {
+        DenseMethod.Scaling s = new DenseMethod.Scaling(1000, 0.5, 0.3, 0.4);
+        assertEquals(1.2, s.secondsAt(1000), 1e-12);
+        assertEquals(0.5 * 64 + 0.3 * 16 + 0.4 * 4, s.secondsAt(4000), 1e-12);
+        DenseMethod lapack = DenseMethod.lapack().with(1e9 / 3, "").with(new DenseMethod.Scaling(1000, 1.0, 0, 0));
+        DenseMethod blocked = DenseMethod.blocked(kernel("vector", 2)).with(1e9 / 3 / 1.2, "").with(s);
+        List<DenseMethod> both = List.of(lapack, blocked);
+        DenseMethod at1000 = DenseMethod.best(both, 1000);
+        assertNull(at1000.blocked(), at1000.describe());
+        assertEquals(1e9 / 3, at1000.flops(), 1e-3);
+        assertTrue(at1000.reason().startsWith("measured at N = 1000: lapack dpotrf"), at1000.reason());
+        DenseMethod at4000 = DenseMethod.best(both, 4000);
+        assertNotNull(at4000.blocked(), at4000.describe());
+        assertEquals(4000.0 * 4000 * 4000 / 3 / 38.4, at4000.flops(), 1e-3);
+        assertTrue(at4000.reason().startsWith("expected at N = 4000 from runs at N = 1000: lapack dpotrf"), at4000.reason());
+        assertTrue(at4000.reason().contains(String.format(java.util.Locale.ROOT, "%s %.1f GFLOP/s", blocked.name(),
+                at4000.flops() / 1e9)), at4000.reason());
+        // a timed run splits into parts that add up to its time
+        for (DenseMethod m : DenseMethod.timed("blocked", 600)) {
+            DenseMethod.Scaling t = m.scaling();
+            assertTrue(t.cubic() >= 0 && t.quadratic() >= 0 && t.linear() >= 0 && t.quadratic() + t.linear() > 0, t.toString());
+            assertEquals(600.0 * 600 * 600 / 3 / m.flops(), t.secondsAt(600), 1e-9);
+        }
+    }
+
     /** The picks on a 600 x 600 probe (the solver's own times 3072 x 3072, too slow for a unit test). */
     @Test
     void methodIsPickedAndMeasured() {

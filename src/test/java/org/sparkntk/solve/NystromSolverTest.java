@@ -130,6 +130,49 @@ class NystromSolverTest {
         return Math.sqrt(num / den);
     }
 
+    /**
+     * FALKON's preconditioner by each dense method (LAPACK on one thread, the blocked factorization
+     * with native dgemm and with the Vector API GEMM on two threads, blocks of 64 so that M = 300
+     * spans five): B B^T must be the inverse of K'^2 / M + (lambda / N) K' (K' = K_MM + jitter I),
+     * checked against a plain direct solve of that matrix written here, and K' u against the product.
+     */
+    @Test
+    void falkonFactorsAgreeWithADirectSolveByEveryDenseMethod() {
+        int m = 300;
+        int k = 3;
+        long n = 2000;
+        double lambda = 0.5;
+        double[][] c = points(m, 4, 31);
+        double[] kmm = rbf(c, c, 1.0);
+        for (int i = 0; i < m; i++) {
+            kmm[i * m + i] += 0.2; // keeps K'^2 well conditioned for the direct solve below
+        }
+        double[] u = targets(c, k, 5);
+        DenseMethod[] methods = {DenseMethod.lapack(),
+                DenseMethod.blocked(BlockedCholesky.nativeBlas(2).withBlock(64)),
+                DenseMethod.blocked(BlockedCholesky.withGemm(org.sparkntk.tile.panama.PanamaSupport.gemm(), 2).withBlock(64))};
+        for (DenseMethod method : methods) {
+            FalkonPreconditioner p = FalkonPreconditioner.factor(kmm.clone(), m, lambda, n, null, method);
+            double[] kp = kmm.clone();
+            for (int i = 0; i < m; i++) {
+                kp[i * m + i] += p.jitter();
+            }
+            // (K'^2 / M + lambda / N K') x = u, solved plainly
+            double[] h = mul(kp, m, m, kp, m);
+            for (int i = 0; i < h.length; i++) {
+                h[i] = h[i] / m + lambda / n * kp[i];
+            }
+            double[] want = denseSolve(h, m, u, k);
+            double[] got = u.clone();
+            p.applyBt(got, k);
+            p.applyB(got, k);
+            assertTrue(relDiff(got, want) < 1e-9, method.name() + ": " + relDiff(got, want));
+            double[] ku = new double[m * k];
+            p.kmm(u, k, ku);
+            assertTrue(relDiff(ku, mul(kp, m, m, u, k)) < 1e-12, method.name() + ": K' u " + relDiff(ku, mul(kp, m, m, u, k)));
+        }
+    }
+
     static double[][] rowsOf(double[][] x, int[] idx) {
         double[][] c = new double[idx.length][];
         for (int i = 0; i < idx.length; i++) {
