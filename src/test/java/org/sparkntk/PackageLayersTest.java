@@ -106,4 +106,22 @@ class PackageLayersTest {
         assertEquals(List.of(), upward.stream().sorted().distinct().limit(40).toList(),
                 upward.size() + " dependencies point up or sideways (layers, lowest first: " + LAYERS + ")");
     }
+
+    /**
+     * Spark job labels are set only through io.JobLabel, which puts the previous label back, so a
+     * label never sticks to a later, unrelated job (issue 14, item 2).
+     */
+    @Test
+    void jobLabelsOnlyThroughJobLabel() {
+        List<String> bare = new ArrayList<>();
+        for (JavaClass c : classes) {
+            if (c.getName().equals(ROOT + "io.JobLabel")) {
+                continue;
+            }
+            c.getMethodCallsFromSelf().stream()
+                    .filter(call -> call.getName().equals("setJobDescription"))
+                    .forEach(call -> bare.add(call.getDescription()));
+        }
+        assertEquals(List.of(), bare, "call JobLabel.call/run instead of setJobDescription");
+    }
 }

@@ -1,5 +1,7 @@
 package org.sparkntk.select.spark;
 
+import org.sparkntk.io.JobLabel;
+
 import dev.ludovic.netlib.lapack.LAPACK;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -145,9 +147,8 @@ public final class SelectJob {
         checkOutput(conf, s.output(), s.overwrite());
         List<NetworkSpec> specs = networks(s);
         long t0 = System.nanoTime();
-        jsc.setJobDescription("select: read --train");
-        train = LabeledData.load(spark, s.train(), "--train", s.featuresCol(), s.idCol(), s.labelCols(), true,
-                s.blockSize(), s.normalize());
+        train = JobLabel.call(jsc.sc(), "select: read --train", () -> LabeledData.load(spark, s.train(), "--train",
+                s.featuresCol(), s.idCol(), s.labelCols(), true, s.blockSize(), s.normalize()));
         fs = staging.getFileSystem(conf);
         outExisted = fs.exists(new Path(s.output()));
         try {
@@ -245,9 +246,8 @@ public final class SelectJob {
         if (s.protocol().kind() != Protocol.Kind.VALIDATION) {
             return;
         }
-        jsc.setJobDescription("select: read --validation");
-        val = LabeledData.load(spark, s.protocol().validation(), "--validation", s.featuresCol(), s.idCol(), s.labelCols(), true,
-                s.blockSize(), train.normalizer());
+        val = JobLabel.call(jsc.sc(), "select: read --validation", () -> LabeledData.load(spark, s.protocol().validation(),
+                "--validation", s.featuresCol(), s.idCol(), s.labelCols(), true, s.blockSize(), train.normalizer()));
         if (val.d() != train.d()) {
             throw new UserError("--train has " + train.d() + " features per row but --validation has " + val.d()
                     + "; both sets must have the same feature dimension");
@@ -377,9 +377,9 @@ public final class SelectJob {
     private void logPlan(Labels labels, Sample sample, Layout layout, int passes, LAPACK lapack) {
         int nVal = labels.nVal();
         int total = sample.m() + nVal;
-        log.accept(String.format(Locale.ROOT, "train N = %d (%d used), %svalidation %s, d = %d, task %s, outputs %d, metric %s;"
+        log.accept(String.format(Locale.ROOT, "train N = %d (%d used), validation %s, d = %d, task %s, outputs %d, metric %s;"
                         + " grid %d configurations (%d kernel pass%s, %d eigendecomposition%s)", labels.n(), sample.m(),
-                nVal > 0 ? "" : "", s.protocol().label(), train.d(), labels.targets().task(), labels.k(), labels.metric().label(),
+                s.protocol().label(), train.d(), labels.targets().task(), labels.k(), labels.metric().label(),
                 s.configurations(), passes, passes == 1 ? "" : "es", eigenCount(s, passes), eigenCount(s, passes) == 1 ? "" : "s"));
         log.accept(String.format(Locale.ROOT, "memory plan: driver %s at a time (one %d x %d kernel matrix + dsyevd workspace;"
                         + " limit %s), staging %s on disk per kernel pass (%d tiles x %d slices); eigendecomposition: %s",
@@ -439,11 +439,11 @@ public final class SelectJob {
     private void kernelPass(NetworkSpec spec, int[] depths, boolean ntk, boolean nngp, int tiles, HadoopConf hc, Scores scores)
             throws IOException {
         long tk = System.nanoTime();
-        jsc.setJobDescription(String.format(Locale.ROOT, "select: kernel pass (%s, weight std %s, bias std %s; %d tiles, depths %s)",
-                spec.activation().name(), spec.weightStd(), spec.biasStd(), tiles, s.depths()));
+        String label = String.format(Locale.ROOT, "select: kernel pass (%s, weight std %s, bias std %s; %d tiles, depths %s)",
+                spec.activation().name(), spec.weightStd(), spec.biasStd(), tiles, s.depths());
         fs.delete(staging, true);
         fs.mkdirs(staging);
-        KernelSlices.compute(pairs, spec, depths, ntk, nngp, staging.toString(), hc);
+        JobLabel.run(jsc.sc(), label, () -> KernelSlices.compute(pairs, spec, depths, ntk, nngp, staging.toString(), hc));
         double ks = seconds(tk);
         scores.kernelSec += ks;
         log.accept(String.format(Locale.ROOT, "kernel pass weight std %s, bias std %s: %d tiles, %d kernels x %d depths in %.1f s",
