@@ -9,7 +9,9 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
@@ -129,73 +131,114 @@ public final class LabeledData {
      */
     public static LabeledData load(SparkSession spark, String path, String role, String featuresCol, String idCol,
                                    List<String> labelCols, boolean labelsRequired, int blockSize, Normalizer fixed) {
-        boolean fit = fixed == null;
-        Normalizer rowNorm = fit ? Normalizer.none() : fixed;
-        Dataset<Row> df;
-        Map<String, Long> footerOffsets;
+        InputFooters.Opened opened = open(spark, path, role);
+        Dataset<Row> df = opened.frame();
+        Columns cols = Columns.check(df, path, role, featuresCol, idCol, labelCols, labelsRequired);
+        // input order, as gram numbers rows: by (file path, row index in file). A row's index is the
+        // number of rows in the files sorted before its file plus its position in the file: the per-file
+        // counts come from the footers (or the metadata columns alone), so the rows need no range
+        // partitioning, sort or zipWithIndex pass to be numbered
+        Column file = functions.col("_metadata.file_path").as("_ntk_file");
+        Column pos = functions.col("_metadata.row_index").as("_ntk_pos");
+        Map<String, Long> offsets = opened.fileOffsets() != null ? opened.fileOffsets() : fileOffsets(df.select(file));
+        Broadcast<Map<String, Long>> bo = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(offsets);
+        Object[][] byIndex = idsAndLabels(df, file, pos, bo, idCol, labelCols, cols.labels(), path, role);
+        int n = byIndex.length;
+        // the features: runs of consecutive rows per partition, copied out of Spark's rows in bulk
+        JavaRDD<Segment> segments = segments(df, file, pos, featuresCol, cols.features(), bo).persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            // a plain file or folder: schema and per-file row counts from the footers, as gram opens its input
-            InputFooters.Opened opened = InputFooters.open(spark, path);
-            df = opened.frame();
-            footerOffsets = opened.fileOffsets();
+            List<SegmentInfo> infos = infos(segments);
+            int d = checkRows(infos, byIndex, idCol != null, path, role);
+            int nl = cols.labels() ? labelCols.size() : 0;
+            List<Object> ids = new ArrayList<>(n);
+            List<Object[]> labels = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                ids.add(byIndex[i][1]);
+                labels.add(Arrays.copyOfRange(byIndex[i], 2, 2 + nl));
+            }
+            Normalizer used = fixed == null ? standardize(segments, n, d) : fixed;
+            JavaRDD<FeatureBlock> blocks = new BlockRdd(segments.rdd(), infos, n, blockSize, d, used).toJavaRDD()
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            blocks.count();
+            return new LabeledData(path, n, d, ids, labels, cols.idType(), cols.labelTypes(), blocks, blockSize, used);
+        } finally {
+            segments.unpersist(false);
+        }
+    }
+
+    /** A plain Parquet file or folder opened as gram opens its input: schema and per-file row counts from the footers. */
+    private static InputFooters.Opened open(SparkSession spark, String path, String role) {
+        try {
+            return InputFooters.open(spark, path);
         } catch (Exception e) {
             if (e.getClass().getSimpleName().contains("AnalysisException")) {
                 throw new UserError(role + " '" + path + "' cannot be read as Parquet: " + firstLine(e.getMessage()), e);
             }
             throw e;
         }
-        List<String> have = Arrays.asList(df.columns());
-        if (!have.contains(featuresCol)) {
-            throw new UserError(role + " '" + path + "' has no features column '" + featuresCol + "'; columns: " + have
-                    + " (choose one with --features-col)");
-        }
-        DataType ft = df.schema().apply(featuresCol).dataType();
-        if (!(ft.equals(DataTypes.createArrayType(DataTypes.DoubleType, true)) || ft.equals(DataTypes.createArrayType(DataTypes.DoubleType, false))
-                || ft.equals(DataTypes.createArrayType(DataTypes.FloatType, true)) || ft.equals(DataTypes.createArrayType(DataTypes.FloatType, false))
-                || ft.typeName().equals("vector"))) {
-            throw new UserError(role + " column '" + featuresCol + "' has type " + ft.simpleString()
-                    + "; features must be array<double>, array<float> or an ML Vector");
-        }
-        if (idCol != null && !have.contains(idCol)) {
-            throw new UserError(role + " '" + path + "' has no id column '" + idCol + "'; columns: " + have);
-        }
-        boolean withLabels = true;
-        for (String c : labelCols) {
-            if (!have.contains(c)) {
-                if (labelsRequired) {
-                    throw new UserError(role + " '" + path + "' has no label column '" + c + "'; columns: " + have);
-                }
-                withLabels = false;
+    }
+
+    /**
+     * The columns a labelled set needs, checked on its schema: the features' type, whether the
+     * labels are there (required for a training set) and their types, the id's type.
+     */
+    private record Columns(DataType features, boolean labels, List<DataType> labelTypes, DataType idType) {
+
+        static Columns check(Dataset<Row> df, String path, String role, String featuresCol, String idCol, List<String> labelCols,
+                             boolean labelsRequired) {
+            List<String> have = Arrays.asList(df.columns());
+            if (!have.contains(featuresCol)) {
+                throw new UserError(role + " '" + path + "' has no features column '" + featuresCol + "'; columns: " + have
+                        + " (choose one with --features-col)");
             }
-        }
-        List<DataType> lt = null;
-        if (withLabels) {
-            lt = new ArrayList<>();
+            DataType ft = df.schema().apply(featuresCol).dataType();
+            if (!(ft.equals(DataTypes.createArrayType(DataTypes.DoubleType, true)) || ft.equals(DataTypes.createArrayType(DataTypes.DoubleType, false))
+                    || ft.equals(DataTypes.createArrayType(DataTypes.FloatType, true)) || ft.equals(DataTypes.createArrayType(DataTypes.FloatType, false))
+                    || ft.typeName().equals("vector"))) {
+                throw new UserError(role + " column '" + featuresCol + "' has type " + ft.simpleString()
+                        + "; features must be array<double>, array<float> or an ML Vector");
+            }
+            if (idCol != null && !have.contains(idCol)) {
+                throw new UserError(role + " '" + path + "' has no id column '" + idCol + "'; columns: " + have);
+            }
+            boolean withLabels = true;
             for (String c : labelCols) {
-                StructField f = df.schema().apply(c);
-                lt.add(f.dataType());
+                if (!have.contains(c)) {
+                    if (labelsRequired) {
+                        throw new UserError(role + " '" + path + "' has no label column '" + c + "'; columns: " + have);
+                    }
+                    withLabels = false;
+                }
             }
+            List<DataType> lt = null;
+            if (withLabels) {
+                lt = new ArrayList<>();
+                for (String c : labelCols) {
+                    StructField f = df.schema().apply(c);
+                    lt.add(f.dataType());
+                }
+            }
+            DataType idType = idCol == null ? DataTypes.LongType : df.schema().apply(idCol).dataType();
+            return new Columns(ft, withLabels, lt, idType);
         }
-        DataType idType = idCol == null ? DataTypes.LongType : df.schema().apply(idCol).dataType();
-        int nl = withLabels ? labelCols.size() : 0;
+    }
+
+    /**
+     * Ids and labels (O(N k)) to the driver by a scan of those columns only, in input order: row i
+     * is {index, id (the index without an id column), labels...}. Refuses an empty or too large set.
+     */
+    private static Object[][] idsAndLabels(Dataset<Row> df, Column file, Column pos, Broadcast<Map<String, Long>> bo, String idCol,
+                                           List<String> labelCols, boolean withLabels, String path, String role) {
         boolean hasId = idCol != null;
-        // input order, as gram numbers rows: by (file path, row index in file). A row's index is the
-        // number of rows in the files sorted before its file plus its position in the file: the per-file
-        // counts come from the footers (or the metadata columns alone), so the rows need no range
-        // partitioning, sort or zipWithIndex pass to be numbered
-        org.apache.spark.sql.Column file = org.apache.spark.sql.functions.col("_metadata.file_path").as("_ntk_file");
-        org.apache.spark.sql.Column pos = org.apache.spark.sql.functions.col("_metadata.row_index").as("_ntk_pos");
-        Map<String, Long> offsets = footerOffsets != null ? footerOffsets : fileOffsets(df.select(file));
-        Broadcast<Map<String, Long>> bo = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(offsets);
-        // ids and labels (O(N k)) to the driver: a scan of those columns only
-        List<org.apache.spark.sql.Column> metaCols = new ArrayList<>(List.of(file, pos));
+        int nl = withLabels ? labelCols.size() : 0;
+        List<Column> metaCols = new ArrayList<>(List.of(file, pos));
         if (hasId) {
-            metaCols.add(org.apache.spark.sql.functions.col("`" + idCol + "`"));
+            metaCols.add(functions.col("`" + idCol + "`"));
         }
         for (int j = 0; j < nl; j++) {
-            metaCols.add(org.apache.spark.sql.functions.col("`" + labelCols.get(j) + "`"));
+            metaCols.add(functions.col("`" + labelCols.get(j) + "`"));
         }
-        List<Object[]> meta = df.select(metaCols.toArray(new org.apache.spark.sql.Column[0])).javaRDD().map(r -> {
+        List<Object[]> meta = df.select(metaCols.toArray(new Column[0])).javaRDD().map(r -> {
             Object[] m = new Object[2 + nl];
             long index = bo.value().get(InputFooters.key(r.getString(0))) + r.getLong(1);
             m[0] = index;
@@ -216,70 +259,64 @@ public final class LabeledData {
         for (Object[] m : meta) {
             byIndex[(int) (long) (Long) m[0]] = m;
         }
-        // the features: runs of consecutive rows per partition, copied out of Spark's rows in bulk
-        JavaRDD<Segment> segments = segments(df, file, pos, featuresCol, ft, bo).persist(StorageLevel.MEMORY_AND_DISK());
-        try {
-            List<SegmentInfo> infos = segments.mapPartitionsWithIndex((pid, it) -> {
-                List<SegmentInfo> out = new ArrayList<>();
-                while (it.hasNext()) {
-                    Segment g = it.next();
-                    out.add(new SegmentInfo(pid, g.start(), g.rows(), g.d(), g.problemIndex(), g.problem(), g.otherIndex(), g.otherD()));
-                }
-                return out.iterator();
-            }, true).collect();
-            infos = new ArrayList<>(infos);
-            infos.sort(java.util.Comparator.comparingLong(SegmentInfo::start));
-            // the first bad row in input order: a null id, or a feature problem
-            long firstBad = Long.MAX_VALUE;
-            String badText = null;
-            for (int i = 0; i < n && hasId; i++) {
-                if (byIndex[i][1] == null) {
-                    firstBad = i;
-                    badText = "row number " + i + " has a null id";
-                    break;
-                }
+        return byIndex;
+    }
+
+    /** What each segment holds (not its features), in input order. */
+    private static List<SegmentInfo> infos(JavaRDD<Segment> segments) {
+        List<SegmentInfo> infos = new ArrayList<>(segments.mapPartitionsWithIndex((pid, it) -> {
+            List<SegmentInfo> out = new ArrayList<>();
+            while (it.hasNext()) {
+                Segment g = it.next();
+                out.add(new SegmentInfo(pid, g.start(), g.rows(), g.d(), g.problemIndex(), g.problem(), g.otherIndex(), g.otherD()));
             }
-            for (SegmentInfo g : infos) {
-                if (g.problem() != null && g.problemIndex() < firstBad) {
-                    firstBad = g.problemIndex();
-                    Object id = byIndex[(int) firstBad][1];
-                    badText = "row " + (hasId ? "with id " + id : "number " + firstBad) + " " + g.problem();
-                }
+            return out.iterator();
+        }, true).collect());
+        infos.sort(java.util.Comparator.comparingLong(SegmentInfo::start));
+        return infos;
+    }
+
+    /**
+     * Refuses the first bad row in input order (a null id, or a feature problem), then a feature
+     * vector whose length differs from the first row's; returns that length d.
+     */
+    private static int checkRows(List<SegmentInfo> infos, Object[][] byIndex, boolean hasId, String path, String role) {
+        long firstBad = Long.MAX_VALUE;
+        String badText = null;
+        for (int i = 0; i < byIndex.length && hasId; i++) {
+            if (byIndex[i][1] == null) {
+                firstBad = i;
+                badText = "row number " + i + " has a null id";
+                break;
             }
-            if (badText != null) {
-                throw new UserError(role + " '" + path + "': " + badText);
-            }
-            int d = infos.get(0).d();
-            long other = Long.MAX_VALUE;
-            int otherD = d;
-            for (SegmentInfo g : infos) {
-                if (g.d() != d && g.start() < other) {
-                    other = g.start();
-                    otherD = g.d();
-                } else if (g.otherIndex() >= 0 && g.otherIndex() < other) {
-                    other = g.otherIndex();
-                    otherD = g.otherD();
-                }
-            }
-            if (other != Long.MAX_VALUE) {
-                throw new UserError(role + " '" + path + "': row " + byIndex[(int) other][1] + " has " + otherD + " features but row "
-                        + byIndex[0][1] + " has " + d + "; all feature vectors must have the same length");
-            }
-            List<Object> ids = new ArrayList<>((int) n);
-            List<Object[]> labels = new ArrayList<>((int) n);
-            for (int i = 0; i < n; i++) {
-                ids.add(byIndex[i][1]);
-                labels.add(Arrays.copyOfRange(byIndex[i], 2, 2 + nl));
-            }
-            int b = blockSize;
-            Normalizer used = fit ? standardize(segments, n, d) : rowNorm;
-            JavaRDD<FeatureBlock> blocks = new BlockRdd(segments.rdd(), infos, n, b, d, used).toJavaRDD()
-                    .persist(StorageLevel.MEMORY_AND_DISK());
-            blocks.count();
-            return new LabeledData(path, n, d, ids, labels, idType, lt, blocks, b, used);
-        } finally {
-            segments.unpersist(false);
         }
+        for (SegmentInfo g : infos) {
+            if (g.problem() != null && g.problemIndex() < firstBad) {
+                firstBad = g.problemIndex();
+                Object id = byIndex[(int) firstBad][1];
+                badText = "row " + (hasId ? "with id " + id : "number " + firstBad) + " " + g.problem();
+            }
+        }
+        if (badText != null) {
+            throw new UserError(role + " '" + path + "': " + badText);
+        }
+        int d = infos.get(0).d();
+        long other = Long.MAX_VALUE;
+        int otherD = d;
+        for (SegmentInfo g : infos) {
+            if (g.d() != d && g.start() < other) {
+                other = g.start();
+                otherD = g.d();
+            } else if (g.otherIndex() >= 0 && g.otherIndex() < other) {
+                other = g.otherIndex();
+                otherD = g.otherD();
+            }
+        }
+        if (other != Long.MAX_VALUE) {
+            throw new UserError(role + " '" + path + "': row " + byIndex[(int) other][1] + " has " + otherD + " features but row "
+                    + byIndex[0][1] + " has " + d + "; all feature vectors must have the same length");
+        }
+        return d;
     }
 
     /**
