@@ -172,10 +172,10 @@ final class BenchCommand implements Runnable {
                         "{\"block\":%d,\"depth\":%d,\"activation\":\"%s\",\"threads\":%d,\"kernels\":\"%s\",\"recursion\":\"%s\","
                                 + "\"ns_per_entry_layer\":%.4f,\"ns_per_entry_layer_min\":%.4f,\"cpu_ns_per_entry_layer\":%.4f,\"reps\":%d,"
                                 + "\"unit_norm\":%b,\"table_layers\":%d,\"table_build_s\":%.3f,"
-                                + "\"gemm_dim\":%d,\"gemm_gflops\":%.2f,\"gemm_gflops_cpu\":%.2f,\"blas\":\"%s\",\"vector_species\":\"%s\",\"java\":\"%s\"}",
+                                + "\"gemm_dim\":%d,\"gemm_gflops\":%.2f,\"gemm_gflops_cpu\":%s,\"blas\":\"%s\",\"vector_species\":\"%s\",\"java\":\"%s\"}",
                         b, depth, esc(spec.activation().name()), threads, nngpOnly ? "nngp" : "ntk+nngp", esc(recName),
                         nsEl, min(recNs) / ((double) b * b * (depth - 1)), cpuEl, reps, unitNorm, tableLayers, buildS,
-                        dim, gflops, gflopsCpu, esc(blas), esc(TileKernels.vectorSpecies()), esc(System.getProperty("java.version"))));
+                        dim, gflops, jsonNumber(gflopsCpu), esc(blas), esc(TileKernels.vectorSpecies()), esc(System.getProperty("java.version"))));
             } else {
                 System.out.printf(Locale.ROOT, "tile %d x %d, %s, L=%d, %d thread(s), recursion %s: %.3f ns per entry-layer (median of %d; %.3f ns CPU)%n",
                         b, b, spec.activation().name(), depth, threads, recName, nsEl, reps, cpuEl);
@@ -186,6 +186,14 @@ final class BenchCommand implements Runnable {
                         b, b, dim, blas, gflops, gflopsCpu, TileKernels.vectorSpecies());
             }
             return 0;
+        }
+
+        /**
+         * A rate for the JSON line: null when it could not be measured (a product shorter than the
+         * thread CPU clock's resolution gives 0 CPU seconds, an infinite rate), which JSON cannot hold.
+         */
+        private static String jsonNumber(double v) {
+            return Double.isFinite(v) ? String.format(Locale.ROOT, "%.2f", v) : "null";
         }
 
         private static void check(boolean ok, String msg) {
