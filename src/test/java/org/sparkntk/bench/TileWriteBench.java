@@ -20,7 +20,8 @@ import org.sparkntk.spec.Precision;
  * Where a tile task's write time goes (issue 15, item 1): one thread writes FILES tile files of
  * two B x B float64 kernels each through {@link TileFiles#write} (temporary name, rename) with the
  * Hadoop configuration a job has, then with variants, and the same bytes with a plain
- * FileOutputStream as the yardstick; each line is MB/s of tile values. Usage:
+ * FileOutputStream as the yardstick; each line is MB/s of tile values. The order of the variants
+ * rotates per round and {@code sync} runs before each. Usage:
  * java -cp ... org.sparkntk.bench.TileWriteBench DIR B FILES ROUNDS
  */
 public final class TileWriteBench {
@@ -45,7 +46,12 @@ public final class TileWriteBench {
         rows.add(new KernelTile(KernelKind.NNGP, 4, new Tile(0, 1, 0, b, b, b, v2)));
         double mb = 2.0 * 8 * b * b * files / 1e6;
         for (int round = 0; round < rounds; round++) {
-            for (String variant : new String[] {"job-conf", "raw-local", "raw-local+1MiB-buffer", "plain-stream"}) {
+            String[] variants = {"job-conf", "raw-local", "raw-local+1MiB-buffer", "plain-stream"};
+            for (int vi = 0; vi < variants.length; vi++) {
+                // rotated per round, and the page cache flushed before each: a variant run right after
+                // another would otherwise pay for the previous one's dirty pages
+                String variant = variants[(vi + round) % variants.length];
+                new ProcessBuilder("sync").inheritIO().start().waitFor();
                 Path out = dir.resolve(variant + "-" + round);
                 Files.createDirectories(out);
                 Configuration conf = new Configuration();
