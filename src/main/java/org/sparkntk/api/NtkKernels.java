@@ -19,6 +19,7 @@ import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparkntk.gram.GramJob;
+import org.sparkntk.io.TempDirs;
 import org.sparkntk.gram.GramRequest;
 import org.sparkntk.gram.GramResult;
 import org.sparkntk.gram.InputTable;
@@ -52,9 +53,9 @@ public final class NtkKernels {
     private static final Logger LOG = LoggerFactory.getLogger(NtkKernels.class);
 
     /** Spark setting: where the temporary Parquet copies and unwritten results go. */
-    public static final String TEMP_DIR_CONF = "spark.ntk.tempDir";
+    public static final String TEMP_DIR_CONF = TempDirs.CONF;
     /** Its default, on the default Hadoop file system ({@code fs.defaultFS}). */
-    public static final String DEFAULT_TEMP_DIR = "/tmp";
+    public static final String DEFAULT_TEMP_DIR = TempDirs.DEFAULT;
 
     private final NtkSpec spec;
     private final String output;
@@ -178,7 +179,7 @@ public final class NtkKernels {
     /** A fresh {@code <tempDir>/spark-ntk-<uuid>} on its file system, removed at JVM exit at the latest. */
     static Path workDir(SparkSession spark) throws IOException {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        Path root = new Path(spark.conf().get(TEMP_DIR_CONF, DEFAULT_TEMP_DIR));
+        Path root = TempDirs.root(spark);
         FileSystem fs = root.getFileSystem(conf);
         Path dir = fs.makeQualified(new Path(root, "spark-ntk-" + UUID.randomUUID()));
         fs.mkdirs(dir);

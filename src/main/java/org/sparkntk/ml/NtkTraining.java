@@ -1,5 +1,7 @@
 package org.sparkntk.ml;
 
+import org.sparkntk.io.TempDirs;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
@@ -42,8 +44,6 @@ import org.sparkntk.spec.UserError;
  */
 final class NtkTraining {
 
-    /** Spark conf key of the folder (any Hadoop file system) under which fit writes its temporary copy of the data. */
-    static final String TMP_CONF = "spark.ntk.tmp";
     private static final Logger LOG = LogManager.getLogger(NtkTraining.class);
     private static final String FEATURES = "features";
     private static final String LABEL = "label";
@@ -133,13 +133,8 @@ final class NtkTraining {
         }
     }
 
-    /**
-     * A new folder for the temporary copy of the training data: under {@code spark.ntk.tmp} when
-     * set, else under {@code hadoop.tmp.dir} on the default file system (local in local mode).
-     */
+    /** A new folder for the temporary copy of the training data, under {@code spark.ntk.tempDir} as the Java API's copies. */
     static Path tempDir(SparkSession spark) {
-        String base = spark.conf().getOption(TMP_CONF).isDefined() ? spark.conf().get(TMP_CONF)
-                : spark.sparkContext().hadoopConfiguration().get("hadoop.tmp.dir", System.getProperty("java.io.tmpdir"));
-        return new Path(base, "spark-ntk-fit-" + UUID.randomUUID());
+        return new Path(TempDirs.root(spark), "spark-ntk-fit-" + UUID.randomUUID());
     }
 }

@@ -69,7 +69,7 @@ class NtkPipelineTest {
                 .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
                 .config("spark.driver.host", "127.0.0.1").config("spark.local.dir", dir.resolve("local").toString())
                 .getOrCreate();
-        spark.conf().set(NtkTraining.TMP_CONF, fitTmp.toString());
+        spark.conf().set(org.sparkntk.io.TempDirs.CONF, fitTmp.toString());
         train = mixture(300, 1, 0.7);
         test = mixture(120, 2, 0.7);
         pipeline = new Pipeline().setStages(new PipelineStage[] {
