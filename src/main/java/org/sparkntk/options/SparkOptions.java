@@ -73,9 +73,35 @@ public final class SparkOptions {
         } else if (!existing.contains("spark.master")) {
             b.master(DEFAULT_MASTER);
         }
+        String m = master != null ? master : existing.get("spark.master", DEFAULT_MASTER);
+        for (Map.Entry<String, String> e : localDefaults(m, existing, conf).entrySet()) {
+            b.config(e.getKey(), e.getValue());
+        }
         for (Map.Entry<String, String> e : conf.entrySet()) {
             b.config(e.getKey(), e.getValue());
         }
         return new Session(b.getOrCreate(), true);
+    }
+
+    /** Task results up to this size go straight to the driver in local mode (see {@link #localDefaults}). */
+    public static final String LOCAL_DIRECT_RESULT_SIZE = "128m";
+
+    /**
+     * Settings this process adds when it creates a session with a local master, unless the user set
+     * them: {@code spark.task.maxDirectResultSize} = {@value #LOCAL_DIRECT_RESULT_SIZE} (Spark's
+     * default is 1 MB). A larger task result is stored in the block manager and fetched by the
+     * driver through the block transfer service, which in local mode is a loopback connection to
+     * this same JVM: the dense solve's tiles (14 MB per task at N = 10000) took that detour, with
+     * copies and garbage the in-process direct path does not make (docs/benchmarks.md, "10000 x
+     * 2000: direct task results"). Spark caps the value at {@code spark.rpc.message.maxSize}
+     * (128 MB by default); a larger result still takes the block manager.
+     */
+    static Map<String, String> localDefaults(String master, SparkConf existing, Map<String, String> userConf) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String key = "spark.task.maxDirectResultSize";
+        if (master.startsWith("local") && !existing.contains(key) && !userConf.containsKey(key)) {
+            out.put(key, LOCAL_DIRECT_RESULT_SIZE);
+        }
+        return out;
     }
 }

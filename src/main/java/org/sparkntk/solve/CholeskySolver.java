@@ -172,6 +172,7 @@ public final class CholeskySolver {
         LAPACK lapack = LAPACK.getInstance();
         double jitter = 0;
         int retry = 0;
+        boolean restored = false;
         try {
             while (true) {
                 for (int i = 0; i < n; i++) {
@@ -217,10 +218,13 @@ public final class CholeskySolver {
                 }
             }
             restore(k, n, diag);
+            restored = true;
             double[] res = residual(k, n, lambda, x, y, nrhs);
             return solution(x, n, nrhs, res, jitter, method);
         } finally {
-            restore(k, n, diag);
+            if (!restored) { // a failure left K factored: put it back (a second pass over N^2 entries otherwise)
+                restore(k, n, diag);
+            }
         }
     }
 
@@ -228,6 +232,7 @@ public final class CholeskySolver {
                              double meanDiag, DenseMethod method) {
         double jitter = 0;
         int retry = 0;
+        boolean restored = false;
         try {
             while (true) {
                 for (int i = 0; i < n; i++) {
@@ -243,10 +248,13 @@ public final class CholeskySolver {
             }
             double[] x = chol.solve(k, n, y, nrhs);
             restoreLower(k, n, diag);
+            restored = true;
             double[] res = chol.residual(k, n, lambda, x, y, nrhs);
             return solution(x, n, nrhs, res, jitter, method);
         } finally {
-            restoreLower(k, n, diag);
+            if (!restored) {
+                restoreLower(k, n, diag);
+            }
         }
     }
 
