@@ -9,6 +9,7 @@ import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.solve.RectangularOperator;
 import scala.Tuple2;
@@ -68,7 +69,9 @@ public final class NystromOperator implements RectangularOperator {
 
     /**
      * K(C, C) as a full symmetric row-major M x M array, computed in float64 on the executors by
-     * centre block pairs (I &lt;= J), fetched one partition at a time, mirrored on the driver.
+     * centre block pairs (I &lt;= J), fetched one partition at a time, mirrored on the driver. The
+     * pairs are computed and persisted by one job on every core first: {@code toLocalIterator}
+     * alone runs one job per partition when the driver reaches it, i.e. on one core at a time.
      */
     public static double[] kmm(JavaSparkContext jsc, Centers c, NetworkSpec netSpec, org.sparkntk.spec.KernelKind kind, int blockSize) {
         int m = c.m();
@@ -82,16 +85,18 @@ public final class NystromOperator implements RectangularOperator {
         }
         Broadcast<FeatureBlock> bc = jsc.broadcast(c.block());
         org.sparkntk.spec.KernelSpec ks = org.sparkntk.spec.KernelSpec.of(netSpec, kind);
+        JavaRDD<TileBlock> tiles = jsc.parallelize(pairs, Math.max(1, Math.min(pairs.size(), 4 * jsc.defaultParallelism())))
+                .map(p -> {
+                    FeatureBlock all = bc.value();
+                    FeatureBlock a = slice(all, p[0], blockSize);
+                    FeatureBlock b = slice(all, p[1], blockSize);
+                    return new TileBlock(p[0], p[1], a.start(), b.start(), a.rows(), b.rows(),
+                            KernelTiles.tile(ks, a, b, p[0] == p[1]));
+                }).persist(StorageLevel.MEMORY_AND_DISK());
         try {
+            tiles.count();
             double[] k = new double[m * m];
-            Iterator<TileBlock> it = jsc.parallelize(pairs, Math.max(1, Math.min(pairs.size(), 4 * jsc.defaultParallelism())))
-                    .map(p -> {
-                        FeatureBlock all = bc.value();
-                        FeatureBlock a = slice(all, p[0], blockSize);
-                        FeatureBlock b = slice(all, p[1], blockSize);
-                        return new TileBlock(p[0], p[1], a.start(), b.start(), a.rows(), b.rows(),
-                                KernelTiles.tile(ks, a, b, p[0] == p[1]));
-                    }).toLocalIterator();
+            Iterator<TileBlock> it = tiles.toLocalIterator();
             while (it.hasNext()) {
                 TileBlock t = it.next();
                 for (int i = 0; i < t.numRows(); i++) {
@@ -101,6 +106,7 @@ public final class NystromOperator implements RectangularOperator {
             org.sparkntk.tile.Gemm.mirrorUpper(k, m);
             return k;
         } finally {
+            tiles.unpersist(false);
             bc.destroy();
         }
     }
