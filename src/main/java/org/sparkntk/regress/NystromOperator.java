@@ -49,20 +49,29 @@ public final class NystromOperator implements RectangularOperator {
         });
     }
 
-    /** K(X, C) as a dense row-major N x |C| array on the driver (for the columns centre selection fetches). */
+    /**
+     * K(X, C) as a dense row-major N x |C| array on the driver (for the columns centre selection
+     * fetches). The tiles are computed and persisted by one job, then fetched one partition at a
+     * time: N |C| values in one {@code collect} would exceed spark.driver.maxResultSize (1 GB by
+     * default: 60000 x 2500 float64 is 1.2 GB, rpcholesky's column block at M = 10000).
+     */
     static double[] crossKernel(JavaSparkContext jsc, JavaRDD<FeatureBlock> blocks, FeatureBlock c, NetworkSpec spec,
                                 org.sparkntk.spec.KernelKind kind, int n) {
         Broadcast<FeatureBlock> bc = jsc.broadcast(c);
+        JavaRDD<TileBlock> tiles = tiles(jsc, blocks, bc, spec, kind).persist(StorageLevel.MEMORY_AND_DISK());
         try {
+            tiles.count();
             int r = c.rows();
             double[] out = new double[n * r];
-            for (TileBlock t : tiles(jsc, blocks, bc, spec, kind).collect()) {
+            for (Iterator<TileBlock> it = tiles.toLocalIterator(); it.hasNext(); ) {
+                TileBlock t = it.next();
                 for (int i = 0; i < t.numRows(); i++) {
                     t.copyRow(i, out, (int) ((t.rowStart() + i) * r));
                 }
             }
             return out;
         } finally {
+            tiles.unpersist(false);
             bc.destroy();
         }
     }
