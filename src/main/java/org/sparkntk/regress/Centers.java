@@ -115,8 +115,7 @@ public record Centers(int[] rows, double[] x, int d, List<Object> ids, Selection
             }
         };
         int block = Math.max(1, Math.min(m, Math.max(64, (m + 3) / 4)));
-        LowRankPreconditioner f = LowRankPreconditioner.rpCholesky(k, m, 0.0, block, seed, log);
-        int[] piv = f.pivots();
+        int[] piv = LowRankPreconditioner.rpCholeskyPivots(k, m, seed, block, log);
         if (piv.length < m) {
             throw new UserError("randomly pivoted Cholesky found only " + piv.length + " independent centres of the " + m
                     + " asked (K(X, X) has numerical rank " + piv.length + "); use --centers " + piv.length + " or fewer");

@@ -9,6 +9,7 @@ import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.solve.RectangularOperator;
 import scala.Tuple2;
@@ -48,27 +49,38 @@ public final class NystromOperator implements RectangularOperator {
         });
     }
 
-    /** K(X, C) as a dense row-major N x |C| array on the driver (for the columns centre selection fetches). */
+    /**
+     * K(X, C) as a dense row-major N x |C| array on the driver (for the columns centre selection
+     * fetches). The tiles are computed and persisted by one job, then fetched one partition at a
+     * time: N |C| values in one {@code collect} would exceed spark.driver.maxResultSize (1 GB by
+     * default: 60000 x 2500 float64 is 1.2 GB, rpcholesky's column block at M = 10000).
+     */
     static double[] crossKernel(JavaSparkContext jsc, JavaRDD<FeatureBlock> blocks, FeatureBlock c, NetworkSpec spec,
                                 org.sparkntk.spec.KernelKind kind, int n) {
         Broadcast<FeatureBlock> bc = jsc.broadcast(c);
+        JavaRDD<TileBlock> tiles = tiles(jsc, blocks, bc, spec, kind).persist(StorageLevel.MEMORY_AND_DISK());
         try {
+            tiles.count();
             int r = c.rows();
             double[] out = new double[n * r];
-            for (TileBlock t : tiles(jsc, blocks, bc, spec, kind).collect()) {
+            for (Iterator<TileBlock> it = tiles.toLocalIterator(); it.hasNext(); ) {
+                TileBlock t = it.next();
                 for (int i = 0; i < t.numRows(); i++) {
                     t.copyRow(i, out, (int) ((t.rowStart() + i) * r));
                 }
             }
             return out;
         } finally {
+            tiles.unpersist(false);
             bc.destroy();
         }
     }
 
     /**
      * K(C, C) as a full symmetric row-major M x M array, computed in float64 on the executors by
-     * centre block pairs (I &lt;= J), fetched one partition at a time, mirrored on the driver.
+     * centre block pairs (I &lt;= J), fetched one partition at a time, mirrored on the driver. The
+     * pairs are computed and persisted by one job on every core first: {@code toLocalIterator}
+     * alone runs one job per partition when the driver reaches it, i.e. on one core at a time.
      */
     public static double[] kmm(JavaSparkContext jsc, Centers c, NetworkSpec netSpec, org.sparkntk.spec.KernelKind kind, int blockSize) {
         int m = c.m();
@@ -82,16 +94,18 @@ public final class NystromOperator implements RectangularOperator {
         }
         Broadcast<FeatureBlock> bc = jsc.broadcast(c.block());
         org.sparkntk.spec.KernelSpec ks = org.sparkntk.spec.KernelSpec.of(netSpec, kind);
+        JavaRDD<TileBlock> tiles = jsc.parallelize(pairs, Math.max(1, Math.min(pairs.size(), 4 * jsc.defaultParallelism())))
+                .map(p -> {
+                    FeatureBlock all = bc.value();
+                    FeatureBlock a = slice(all, p[0], blockSize);
+                    FeatureBlock b = slice(all, p[1], blockSize);
+                    return new TileBlock(p[0], p[1], a.start(), b.start(), a.rows(), b.rows(),
+                            KernelTiles.tile(ks, a, b, p[0] == p[1]));
+                }).persist(StorageLevel.MEMORY_AND_DISK());
         try {
+            tiles.count();
             double[] k = new double[m * m];
-            Iterator<TileBlock> it = jsc.parallelize(pairs, Math.max(1, Math.min(pairs.size(), 4 * jsc.defaultParallelism())))
-                    .map(p -> {
-                        FeatureBlock all = bc.value();
-                        FeatureBlock a = slice(all, p[0], blockSize);
-                        FeatureBlock b = slice(all, p[1], blockSize);
-                        return new TileBlock(p[0], p[1], a.start(), b.start(), a.rows(), b.rows(),
-                                KernelTiles.tile(ks, a, b, p[0] == p[1]));
-                    }).toLocalIterator();
+            Iterator<TileBlock> it = tiles.toLocalIterator();
             while (it.hasNext()) {
                 TileBlock t = it.next();
                 for (int i = 0; i < t.numRows(); i++) {
@@ -101,6 +115,7 @@ public final class NystromOperator implements RectangularOperator {
             org.sparkntk.tile.Gemm.mirrorUpper(k, m);
             return k;
         } finally {
+            tiles.unpersist(false);
             bc.destroy();
         }
     }

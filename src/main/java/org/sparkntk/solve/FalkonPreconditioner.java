@@ -201,6 +201,26 @@ public final class FalkonPreconditioner {
         trsm(a, u, k, "N");
     }
 
+    /** A^-1 u for a row-major M x k block, in place (the first half of {@link #applyB}). */
+    public void applyAInverse(double[] u, int k) {
+        trsm(a, u, k, "T");
+    }
+
+    /** T^-1 u, in place (the second half of {@link #applyB}). */
+    public void applyTInverse(double[] u, int k) {
+        trsm(t, u, k, "T");
+    }
+
+    /** T^-T u, in place (the first half of {@link #applyBt}). */
+    public void applyTInverseTranspose(double[] u, int k) {
+        trsm(t, u, k, "N");
+    }
+
+    /** A^-T u, in place (the second half of {@link #applyBt}). */
+    public void applyAInverseTranspose(double[] u, int k) {
+        trsm(a, u, k, "N");
+    }
+
     /** v = A^-T A^-1 u (= B^T K_MM B u), in place. */
     public void applyAtA(double[] u, int k) {
         trsm(a, u, k, "T");

@@ -141,6 +141,34 @@ public final class LowRankPreconditioner implements Preconditioner {
      */
     public static LowRankPreconditioner rpCholesky(SymmetricOperator k, int rank, double lambda, int blockSize,
                                                    long seed, Consumer<String> log) {
+        Factor x = factorize(k, rank, lambda, blockSize, seed, log);
+        double[] fr = x.f();
+        if (x.cols() < x.rank()) {
+            fr = new double[x.n() * x.cols()];
+            for (int i = 0; i < x.n(); i++) {
+                System.arraycopy(x.f(), i * x.rank(), fr, i * x.cols(), x.cols());
+            }
+        }
+        LowRankPreconditioner p = new LowRankPreconditioner(x.n(), x.cols(), fr, x.mu(), "rpcholesky");
+        p.pivots = x.pivots();
+        return p;
+    }
+
+    /**
+     * The pivots {@link #rpCholesky} would pick with the same arguments, in acceptance order,
+     * without building the preconditioner: Nystrom centre selection needs only the rows, and the
+     * preconditioner's F^T F and its Cholesky would cost another 2 N rank^2 flops on the driver.
+     */
+    public static int[] rpCholeskyPivots(SymmetricOperator k, int rank, long seed, int blockSize, Consumer<String> log) {
+        return factorize(k, rank, 0.0, blockSize, seed, log).pivots();
+    }
+
+    /** N x rank factor F (row-major, ld rank) of which the first cols columns are filled, the shift and the pivots. */
+    private record Factor(int n, int rank, int cols, double[] f, double mu, int[] pivots) {
+    }
+
+    private static Factor factorize(SymmetricOperator k, int rank, double lambda, int blockSize, long seed,
+                                    Consumer<String> log) {
         int n = k.size();
         if (rank < 1) {
             throw new IllegalArgumentException("preconditioner rank is " + rank + " but must be >= 1");
@@ -264,16 +292,7 @@ public final class LowRankPreconditioner implements Preconditioner {
                     "rpcholesky preconditioner: rank %d in %d column fetches, residual trace %.3g of %.3g (%.2g), mu %.3g",
                     cols, rounds, rest, trace0, trace0 == 0 ? 0 : rest / trace0, mu));
         }
-        double[] fr = f;
-        if (cols < rank) {
-            fr = new double[n * cols];
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(f, i * rank, fr, i * cols, cols);
-            }
-        }
-        LowRankPreconditioner p = new LowRankPreconditioner(n, cols, fr, mu, "rpcholesky");
-        p.pivots = Arrays.copyOf(picked, cols);
-        return p;
+        return new Factor(n, rank, cols, f, mu, Arrays.copyOf(picked, cols));
     }
 
     /** b draws with replacement from the distribution d / sum, duplicates dropped, in draw order. */

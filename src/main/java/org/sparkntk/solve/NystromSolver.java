@@ -103,7 +103,11 @@ public final class NystromSolver {
         }
     }
 
-    /** W = B^T H B / N = A^-T T^-T K_nM^T K_nM T^-1 A^-1 / N + (lambda / N) A^-T A^-1. */
+    /**
+     * W = B^T H B / N = A^-T (T^-T K_nM^T K_nM T^-1 A^-1 / N + (lambda / N) A^-1), FALKON's
+     * BHB(u): A^-1 u is formed once and shared by both terms, so an application costs four
+     * triangular solves with M x M factors on the driver, not six.
+     */
     private record Preconditioned(RectangularOperator knm, FalkonPreconditioner p, double lambdaOverN, double inv)
             implements SymmetricOperator {
         @Override
@@ -113,15 +117,16 @@ public final class NystromSolver {
 
         @Override
         public void apply(double[] u, int k, double[] out) {
-            double[] v = u.clone();
-            p.applyB(v, k);
+            double[] z = u.clone();
+            p.applyAInverse(z, k);
+            double[] v = z.clone();
+            p.applyTInverse(v, k);
             knm.normal(v, k, out);
-            p.applyBt(out, k);
-            double[] r = u.clone();
-            p.applyAtA(r, k);
+            p.applyTInverseTranspose(out, k);
             for (int i = 0; i < out.length; i++) {
-                out[i] = out[i] * inv + lambdaOverN * r[i];
+                out[i] = out[i] * inv + lambdaOverN * z[i];
             }
+            p.applyAInverseTranspose(out, k);
         }
 
         @Override

@@ -188,6 +188,19 @@ public class SolversTest {
         assertClose(fc, fp, 1e-7);
     }
 
+    /** Centre selection's pivots-only path picks what the preconditioner's factorization picks, for any shift. */
+    @Test
+    void rpCholeskyPivotsAloneEqualThePreconditionersPivots() {
+        DenseSymmetric op = new DenseSymmetric(ntk, N);
+        int[] alone = LowRankPreconditioner.rpCholeskyPivots(op, 60, 7, 15, null);
+        assertEquals(60, alone.length);
+        assertEquals(60, java.util.Arrays.stream(alone).distinct().count());
+        assertArrayEquals(LowRankPreconditioner.rpCholesky(op, 60, lambda, 15, 7, null).pivots(), alone);
+        assertArrayEquals(LowRankPreconditioner.rpCholesky(op, 60, 0.0, 15, 7, null).pivots(), alone);
+        assertFalse(java.util.Arrays.equals(LowRankPreconditioner.rpCholeskyPivots(op, 60, 8, 15, null), alone),
+                "another seed draws other pivots");
+    }
+
     /** Measured (native BLAS; +-2 between GEMM implementations): none 720, rank 100: 146, rank 400: 73 iterations to 1e-8. */
     @Test
     void preconditionerCutsIterations() {
