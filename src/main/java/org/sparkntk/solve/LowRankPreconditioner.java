@@ -289,7 +289,7 @@ public final class LowRankPreconditioner implements Preconditioner {
                 rest += v;
             }
             log.accept(String.format(java.util.Locale.ROOT,
-                    "rpcholesky preconditioner: rank %d in %d column fetches, residual trace %.3g of %.3g (%.2g), mu %.3g",
+                    "rpcholesky: rank %d in %d column fetches, residual trace %.3g of %.3g (%.2g), mu %.3g",
                     cols, rounds, rest, trace0, trace0 == 0 ? 0 : rest / trace0, mu));
         }
         return new Factor(n, rank, cols, f, mu, Arrays.copyOf(picked, cols));
