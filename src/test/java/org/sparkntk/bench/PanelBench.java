@@ -23,9 +23,11 @@ import org.sparkntk.tile.panama.PanamaSupport;
  * panel widened into a buffer, two netlib dgemm calls on the untransposed x, copied here), "netlib"
  * and "vector" (TileBlock.multiplyPanels with that PanelProduct, x_J and yj transposed per tile as
  * TileOperator does), and "sum" (TileBlock.sum, the plain scan PCG's log compares a pass with).
- * The variants' order rotates per round; each line is the median seconds and GB/s of stored
- * values. Usage:
- * java --add-modules=jdk.incubator.vector -cp ... org.sparkntk.bench.PanelBench float32|float64 GB K THREADS ROUNDS
+ * The variants' order rotates per round; each line is the median wall seconds and GB/s of stored
+ * values, and the median CPU seconds of the threads (less sensitive to other processes on a
+ * loaded machine). Run it with OPENBLAS_NUM_THREADS=1, as scripts/ntk runs Spark's tasks (more BLAS threads
+ * per thread only oversubscribe the cores). Usage:
+ * OPENBLAS_NUM_THREADS=1 java --add-modules=jdk.incubator.vector -cp ... org.sparkntk.bench.PanelBench float32|float64 GB K THREADS ROUNDS
  */
 public final class PanelBench {
 
@@ -66,6 +68,7 @@ public final class PanelBench {
                 TileKernels.panelProduct(float32 ? org.sparkntk.spec.Precision.FLOAT32 : org.sparkntk.spec.Precision.FLOAT64).name());
         String[] variants = {"sum", "main", "netlib", "vector"};
         double[][] secs = new double[variants.length][rounds + 1];
+        double[][] cpu = new double[variants.length][rounds + 1];
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         double[] check = new double[variants.length];
         try {
@@ -81,13 +84,16 @@ public final class PanelBench {
                         fs.add(pool.submit(() -> pass(name, tiles.subList(from, to), x, k, n, vector, netlib)));
                     }
                     double s = 0;
+                    double c = 0;
                     for (Future<double[]> f : fs) {
                         double[] y = f.get();
-                        for (double e : y) {
-                            s += e;
+                        for (int i = 0; i < y.length - 1; i++) {
+                            s += y[i];
                         }
+                        c += y[y.length - 1];
                     }
                     secs[which][round] = (System.nanoTime() - t0) / 1e9;
+                    cpu[which][round] = c;
                     check[which] = s;
                 }
             }
@@ -98,8 +104,10 @@ public final class PanelBench {
         double mainMedian = median(secs[1]);
         for (int vi = 0; vi < variants.length; vi++) {
             double m = median(secs[vi]);
-            System.out.printf(Locale.ROOT, "  %-7s median %.3f s  %.2f GB/s  %.2fx sum  %.2fx main  (rounds %s; checksum %.6e)%n",
-                    variants[vi], m, bytes / m / 1e9, m / sumMedian, m / mainMedian,
+            System.out.printf(Locale.ROOT, "  %-7s median %.3f s  %.2f GB/s  %.2fx sum  %.2fx main  cpu %.3f s (%.2fx sum's)"
+                            + "  (rounds %s; checksum %.6e)%n",
+                    variants[vi], m, bytes / m / 1e9, m / sumMedian, m / mainMedian, median(cpu[vi]),
+                    median(cpu[vi]) / median(cpu[0]),
                     Arrays.toString(Arrays.stream(secs[vi], 1, rounds + 1).map(q -> Math.round(q * 1000) / 1000.0).toArray()),
                     check[vi]);
         }
@@ -111,9 +119,20 @@ public final class PanelBench {
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }
 
-    /** One thread's share of a pass: a dense N x k result, as a task of the dense-reduce pass. */
+    /** One thread's share of a pass, and the thread's CPU seconds for it as the last value. */
     private static double[] pass(String variant, List<TileBlock> tiles, double[] x, int k, int n, PanelProduct vector,
                                  PanelProduct netlib) {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long c0 = mx.getCurrentThreadCpuTime();
+        double[] y = pass0(variant, tiles, x, k, n, vector, netlib);
+        double[] out = Arrays.copyOf(y, y.length + 1);
+        out[y.length] = (mx.getCurrentThreadCpuTime() - c0) / 1e9;
+        return out;
+    }
+
+    /** One thread's share of a pass: a dense N x k result, as a task of the dense-reduce pass. */
+    private static double[] pass0(String variant, List<TileBlock> tiles, double[] x, int k, int n, PanelProduct vector,
+                                  PanelProduct netlib) {
         double[] y = new double[n * k];
         if (variant.equals("sum")) {
             double s = 0;
