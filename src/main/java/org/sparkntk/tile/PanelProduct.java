@@ -11,7 +11,7 @@ package org.sparkntk.tile;
  * ({@code xT}, {@code yT}: output o's column values are contiguous, so a kernel's inner loop runs
  * over the columns with full vectors); yi and xi are row-major rows x k, as the solvers hold
  * them. Everything accumulates in float64: a float32 value of P widens to double exactly, so the
- * products are those of the float32 matrix (docs/regression.md, "--cache-precision").
+ * products are those of the float32 matrix (regression.md, "Solvers": `--cache-precision`).
  *
  * <p>Used by the PCG passes over K (off-diagonal tiles: both products; diagonal tiles: forward)
  * and the FALKON passes over K_nM (forward, then transposed with xi the forward result).
