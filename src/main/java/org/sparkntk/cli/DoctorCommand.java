@@ -30,6 +30,8 @@ final class DoctorCommand implements Callable<Integer> {
         Gemm gemm = TileKernels.gemm();
         System.out.println("recursion:      " + rec.name());
         System.out.println("gemm:           " + gemm.name() + (TileKernels.nativeBlas() ? "" : "  (no native BLAS: apt-get install libopenblas0-pthread)"));
+        System.out.println("panel product:  " + TileKernels.panelProduct(org.sparkntk.spec.Precision.FLOAT64).name()
+                + " (PCG / Nystrom passes over the cached kernel)");
         probe(gemm, rec);
         return 0;
     }

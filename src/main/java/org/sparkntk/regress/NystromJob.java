@@ -85,6 +85,9 @@ final class NystromJob {
             } else {
                 log.accept("nystrom: matrix-free, K_nM recomputed on every pass");
             }
+            Precision stored = plan.cachePrecision() == Precision.FLOAT32 ? Precision.FLOAT32 : Precision.FLOAT64;
+            log.accept("nystrom: passes over K_nM through the panel product "
+                    + org.sparkntk.tile.TileKernels.panelProduct(stored).name() + " (" + stored.label() + " tiles)");
             timings.put("kernel_seconds", Fitter.seconds(t2));
 
             NystromOperator op = new NystromOperator(jsc, tiles, n, m, "nystrom");

@@ -12,6 +12,8 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.solve.RectangularOperator;
+import org.sparkntk.tile.PanelProduct;
+import org.sparkntk.tile.TileKernels;
 import scala.Tuple2;
 
 /**
@@ -19,6 +21,9 @@ import scala.Tuple2;
  * executors, cached or recomputed per pass: the Nystrom solver's operator. {@link #normal} does
  * both skinny products of a CG iteration in one Spark job: each tile computes w = K_b v and adds
  * K_b^T w into a partition's M x k sum, so only M x k per partition comes back to the driver.
+ * The products run stored panel by stored panel through the panel product of the tiles'
+ * precision ({@link TileKernels#panelProduct}: float64 accumulation, float32 widened in registers),
+ * with the M x k vectors and sums held transposed (k x M) per task.
  */
 public final class NystromOperator implements RectangularOperator {
 
@@ -184,28 +189,24 @@ public final class NystromOperator implements RectangularOperator {
         String jobLabel = label + ": K_nM^T K_nM v, pass " + passes + " (" + k + " outputs)";
         Broadcast<double[]> bv = jsc.broadcast(v);
         int mk = m * k;
+        int mm = m;
         try {
             double[] sum = JobLabel.call(jsc.sc(), jobLabel, () -> tiles.mapPartitions(it -> {
-                double[] acc = new double[mk];
-                BLAS blas = BLAS.getInstance();
-                double[] x = bv.value();
+                double[] vT = transpose(bv.value(), mm, k);
+                double[] accT = new double[mk];
                 while (it.hasNext()) {
                     TileBlock t = it.next();
-                    int nc = t.numCols();
-                    int pr = t.panelRows();
-                    double[] buf = new double[pr * nc];
-                    double[] w = new double[pr * k];
-                    for (int i0 = 0; i0 < t.numRows(); i0 += pr) {
-                        int p = Math.min(pr, t.numRows() - i0);
-                        double[] kp = t.panel(i0, p, buf);
-                        int ko = t.panelOffset(i0, p);
-                        // w^T (k x p) = v^T (k x M) K_p^T
-                        blas.dgemm("N", "N", k, p, nc, 1.0, x, 0, k, kp, ko, nc, 0.0, w, 0, k);
-                        // acc^T (k x M) += w^T (k x p) K_p
-                        blas.dgemm("N", "T", k, nc, p, 1.0, w, 0, k, kp, ko, nc, 1.0, acc, 0, k);
+                    PanelProduct pp = TileKernels.panelProduct(t.precision());
+                    double[] w = new double[t.panelRows() * k];
+                    for (int q = 0; q < t.panelCount(); q++) {
+                        // w (p x k) = K_p v, then acc^T += (K_p^T w)^T: the panel is read from memory once
+                        // and from cache the second time
+                        java.util.Arrays.fill(w, 0.0);
+                        t.multiplyPanel(q, pp, k, vT, w, 0, null, 0, null);
+                        t.multiplyPanel(q, pp, k, null, null, 0, w, 0, accT);
                     }
                 }
-                return List.of(acc).iterator();
+                return List.of(transpose(accT, k, mm)).iterator();
             }).treeReduce(TileOperator::addInto, TREE_DEPTH));
             System.arraycopy(sum, 0, out, 0, mk);
         } finally {
@@ -219,24 +220,16 @@ public final class NystromOperator implements RectangularOperator {
         String jobLabel = label + ": K_nM^T u, pass " + passes;
         Broadcast<double[]> bu = jsc.broadcast(u);
         int mk = m * k;
+        int mm = m;
         try {
             double[] sum = JobLabel.call(jsc.sc(), jobLabel, () -> tiles.mapPartitions(it -> {
-                double[] acc = new double[mk];
-                BLAS blas = BLAS.getInstance();
+                double[] accT = new double[mk];
                 double[] y = bu.value();
                 while (it.hasNext()) {
                     TileBlock t = it.next();
-                    int nc = t.numCols();
-                    int pr = t.panelRows();
-                    double[] buf = new double[pr * nc];
-                    for (int i0 = 0; i0 < t.numRows(); i0 += pr) {
-                        int p = Math.min(pr, t.numRows() - i0);
-                        double[] kp = t.panel(i0, p, buf);
-                        blas.dgemm("N", "T", k, nc, p, 1.0, y, (int) ((t.rowStart() + i0) * k), k, kp, t.panelOffset(i0, p), nc,
-                                1.0, acc, 0, k);
-                    }
+                    t.multiplyPanels(TileKernels.panelProduct(t.precision()), k, null, null, 0, y, (int) (t.rowStart() * k), accT);
                 }
-                return List.of(acc).iterator();
+                return List.of(transpose(accT, k, mm)).iterator();
             }).treeReduce(TileOperator::addInto, TREE_DEPTH));
             System.arraycopy(sum, 0, out, 0, mk);
         } finally {
@@ -249,19 +242,18 @@ public final class NystromOperator implements RectangularOperator {
         passes++;
         String jobLabel = label + ": K_nM v, pass " + passes;
         Broadcast<double[]> bv = jsc.broadcast(v);
+        int mm = m;
         try {
-            List<Tuple2<Long, double[]>> parts = JobLabel.call(jsc.sc(), jobLabel, () -> tiles.map(t -> {
-                double[] w = new double[t.numRows() * k];
-                int nc = t.numCols();
-                int pr = t.panelRows();
-                double[] buf = new double[pr * nc];
-                for (int i0 = 0; i0 < t.numRows(); i0 += pr) {
-                    int p = Math.min(pr, t.numRows() - i0);
-                    double[] kp = t.panel(i0, p, buf);
-                    BLAS.getInstance().dgemm("N", "N", k, p, nc, 1.0, bv.value(), 0, k, kp, t.panelOffset(i0, p), nc, 0.0,
-                            w, i0 * k, k);
+            List<Tuple2<Long, double[]>> parts = JobLabel.call(jsc.sc(), jobLabel, () -> tiles.mapPartitions(it -> {
+                double[] vT = transpose(bv.value(), mm, k);
+                List<Tuple2<Long, double[]>> ws = new ArrayList<>();
+                while (it.hasNext()) {
+                    TileBlock t = it.next();
+                    double[] w = new double[t.numRows() * k];
+                    t.multiplyPanels(TileKernels.panelProduct(t.precision()), k, vT, w, 0, null, 0, null);
+                    ws.add(new Tuple2<>(t.rowStart(), w));
                 }
-                return new Tuple2<>(t.rowStart(), w);
+                return ws.iterator();
             }).collect());
             for (Tuple2<Long, double[]> p : parts) {
                 System.arraycopy(p._2(), 0, out, (int) (p._1() * k), p._2().length);
@@ -269,5 +261,16 @@ public final class NystromOperator implements RectangularOperator {
         } finally {
             bv.destroy();
         }
+    }
+
+    /** The transpose of a row-major rows x cols array (k x M views of the M x k vectors for the panel product). */
+    static double[] transpose(double[] a, int rows, int cols) {
+        double[] t = new double[a.length];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                t[j * rows + i] = a[i * cols + j];
+            }
+        }
+        return t;
     }
 }

@@ -20,6 +20,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.IntegralType;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkntk.spec.UserError;
+import org.sparkntk.tile.TileKernels;
 import org.sparkntk.solve.Targets;
 import org.sparkntk.solve.TaskChoice;
 
@@ -257,6 +258,12 @@ public final class RegressJob {
                                 : plan.cacheBytes()), Fitter.seconds(t1), spilled(spark, tiles)));
             } else {
                 log.accept("kernel: matrix-free, tiles recomputed on every pass");
+            }
+            if (!dense) {
+                org.sparkntk.spec.Precision stored = plan.cachePrecision() == null ? org.sparkntk.spec.Precision.FLOAT64
+                        : plan.cachePrecision();
+                log.accept("kernel: passes over K through the panel product " + TileKernels.panelProduct(stored).name()
+                        + " (" + stored.label() + " tiles)");
             }
             timings.put("kernel_seconds", Fitter.seconds(t1));
 

@@ -2,6 +2,7 @@ package org.sparkntk.regress;
 
 import java.io.Serializable;
 import org.sparkntk.spec.Precision;
+import org.sparkntk.tile.PanelProduct;
 
 /**
  * One tile of a symmetric kernel K(X, X) with blockRow &lt;= blockCol (row-major numRows x numCols),
@@ -183,6 +184,40 @@ public final class TileBlock implements Serializable {
 
     private boolean inOnePanel(int i0, int rows) {
         return i0 / pr == (i0 + rows - 1) / pr;
+    }
+
+    /** Stored panels: panel q holds rows [q {@link #panelRows}, min((q + 1) panelRows, numRows)). */
+    public int panelCount() {
+        return panels(numRows, numCols);
+    }
+
+    /**
+     * The panel product {@code pp} over stored panel q, read where it is stored (a float32 panel
+     * widens in the kernel): yi += P xj, and yT += P^T xi when xi != null (see {@link PanelProduct};
+     * xT and yT are k x numCols). yi's and xi's offsets are those of the panel's first row.
+     */
+    public void multiplyPanel(int q, PanelProduct pp, int k, double[] xT, double[] yi, int yiOff, double[] xi, int xiOff,
+                              double[] yT) {
+        int rows = Math.min(pr, numRows - q * pr);
+        if (doubles != null) {
+            pp.multiply(doubles[q], 0, rows, numCols, k, xT, yi, yiOff, xi, xiOff, yT);
+        } else {
+            pp.multiply(floats[q], 0, rows, numCols, k, xT, yi, yiOff, xi, xiOff, yT);
+        }
+    }
+
+    /**
+     * {@link #multiplyPanel} over every stored panel in order: the whole tile's yi += K xj and
+     * (xi != null) yT += K^T xi, each stored value read from memory once. yi's and xi's offsets
+     * are those of the tile's first row.
+     */
+    public void multiplyPanels(PanelProduct pp, int k, double[] xT, double[] yi, int yiOff, double[] xi, int xiOff,
+                               double[] yT) {
+        int np = panelCount();
+        for (int q = 0; q < np; q++) {
+            int shift = q * pr * k;
+            multiplyPanel(q, pp, k, xT, yi, yi == null ? 0 : yiOff + shift, xi, xi == null ? 0 : xiOff + shift, yT);
+        }
     }
 
     /** This tile stored at the given precision (float32 rounds each value to nearest). */

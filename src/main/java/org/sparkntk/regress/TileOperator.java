@@ -1,7 +1,6 @@
 package org.sparkntk.regress;
 
 import org.sparkntk.io.JobLabel;
-import dev.ludovic.netlib.blas.BLAS;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -12,6 +11,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.sparkntk.solve.SymmetricOperator;
+import org.sparkntk.tile.TileKernels;
 import scala.Tuple2;
 
 /**
@@ -54,7 +54,7 @@ public final class TileOperator implements SymmetricOperator {
 
     /**
      * Seconds of one plain pass that reads every cached value (a sum), the yardstick for the cost
-     * of an iteration (which reads the same values and adds two skinny GEMMs per tile).
+     * of an iteration (which reads the same values for two skinny products per tile).
      */
     public double scanSeconds() {
         return JobLabel.call(jsc.sc(), label + ": scan pass over K (yardstick)", this::scan);
@@ -113,48 +113,53 @@ public final class TileOperator implements SymmetricOperator {
 
     /** Adds the products of the tiles of one partition into a dense N x k array. */
     static void multiplyInto(Iterator<TileBlock> it, double[] x, int k, double[] acc) {
-        BLAS blas = BLAS.getInstance();
         while (it.hasNext()) {
             TileBlock t = it.next();
-            tileProduct(blas, t, x, k, acc, (int) (t.rowStart() * k), acc, (int) (t.colStart() * k));
+            tileProduct(t, x, k, acc, (int) (t.rowStart() * k), acc, (int) (t.colStart() * k));
         }
     }
 
     /**
-     * yi += K x_J and (off the diagonal) yj += K^T x_I for one tile, stored panel by stored panel
-     * (32 rows of a 1024-wide tile, 256 KB) so that each panel of K is read from memory once and
-     * reused from cache by the transposed product.
+     * yi += K x_J and (off the diagonal) yj += K^T x_I for one tile (x, yi, yj row-major, k per
+     * row), stored panel by stored panel through the panel product of the tile's precision
+     * ({@link TileKernels#panelProduct}): each value of K is read from memory once for both
+     * products and a float32 value widens in registers, the products accumulating in float64.
+     * x_J and the yj accumulator are held transposed (k x nc, per thread) for the kernel.
      */
-    static void tileProduct(BLAS blas, TileBlock t, double[] x, int k, double[] yi, int yiOff, double[] yj, int yjOff) {
-        int m = t.numRows();
+    static void tileProduct(TileBlock t, double[] x, int k, double[] yi, int yiOff, double[] yj, int yjOff) {
         int nc = t.numCols();
         int xj = (int) (t.colStart() * k);
-        int xi = (int) (t.rowStart() * k);
         boolean both = !t.diagonal();
-        int h = t.panelRows();
-        double[] buf = panelBuffer(h * nc); // used only for float32 tiles
-        for (int i0 = 0; i0 < m; i0 += h) {
-            int p = Math.min(h, m - i0);
-            // a float32 tile is widened panel by panel; the products accumulate in float64 either way
-            double[] kp = t.panel(i0, p, buf);
-            int ko = t.panelOffset(i0, p);
-            // yi[i0:i0+p]^T (k x p) += x_J^T (k x nc) K[i0:i0+p, :]^T
-            blas.dgemm("N", "N", k, p, nc, 1.0, x, xj, k, kp, ko, nc, 1.0, yi, yiOff + i0 * k, k);
-            if (both) {
-                // yj^T (k x nc) += x_I[i0:i0+p]^T (k x p) K[i0:i0+p, :]
-                blas.dgemm("N", "T", k, nc, p, 1.0, x, xi + i0 * k, k, kp, ko, nc, 1.0, yj, yjOff, k);
+        double[][] s = scratch(k * nc);
+        double[] xT = s[0];
+        double[] yT = both ? s[1] : null;
+        for (int c = 0; c < nc; c++) {
+            for (int o = 0; o < k; o++) {
+                xT[o * nc + c] = x[xj + c * k + o];
+            }
+        }
+        if (both) {
+            java.util.Arrays.fill(yT, 0, k * nc, 0.0);
+        }
+        t.multiplyPanels(TileKernels.panelProduct(t.precision()), k, xT, yi, yiOff, both ? x : null,
+                (int) (t.rowStart() * k), yT);
+        if (both) {
+            for (int c = 0; c < nc; c++) {
+                for (int o = 0; o < k; o++) {
+                    yj[yjOff + c * k + o] += yT[o * nc + c];
+                }
             }
         }
     }
 
-    private static final ThreadLocal<double[]> PANEL_BUFFER = new ThreadLocal<>();
+    private static final ThreadLocal<double[][]> SCRATCH = new ThreadLocal<>();
 
-    /** A per-thread buffer of at least {@code len} doubles for widening float32 panels. */
-    private static double[] panelBuffer(int len) {
-        double[] b = PANEL_BUFFER.get();
-        if (b == null || b.length < len) {
-            b = new double[len];
-            PANEL_BUFFER.set(b);
+    /** Two per-thread arrays of at least {@code len} doubles (x_J and the yj accumulator, transposed). */
+    static double[][] scratch(int len) {
+        double[][] b = SCRATCH.get();
+        if (b == null || b[0].length < len) {
+            b = new double[][] {new double[len], new double[len]};
+            SCRATCH.set(b);
         }
         return b;
     }
@@ -162,14 +167,13 @@ public final class TileOperator implements SymmetricOperator {
     /** Partial products of the tiles of one partition, summed per row block. */
     static Iterator<Tuple2<Integer, double[]>> multiply(Iterator<TileBlock> it, double[] x, int k) {
         Map<Integer, double[]> acc = new HashMap<>();
-        BLAS blas = BLAS.getInstance();
         while (it.hasNext()) {
             TileBlock t = it.next();
             int m = t.numRows();
             int nc = t.numCols();
             double[] yi = acc.computeIfAbsent(t.blockRow(), b -> new double[m * k]);
             double[] yj = t.diagonal() ? null : acc.computeIfAbsent(t.blockCol(), b -> new double[nc * k]);
-            tileProduct(blas, t, x, k, yi, 0, yj, 0);
+            tileProduct(t, x, k, yi, 0, yj, 0);
         }
         List<Tuple2<Integer, double[]>> out = new ArrayList<>(acc.size());
         acc.forEach((b, v) -> out.add(new Tuple2<>(b, v)));

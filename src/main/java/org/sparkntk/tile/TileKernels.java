@@ -7,7 +7,9 @@ import java.util.logging.Logger;
  *
  * <p>System properties: {@code ntk.scalar=true} forces the scalar recursion and GEMM;
  * {@code ntk.gemm=auto|native|vector|netlib|scalar} forces a GEMM ({@code auto}: native BLAS
- * when netlib found one, else the Vector API GEMM, else netlib's Java BLAS). Without the
+ * when netlib found one, else the Vector API GEMM, else netlib's Java BLAS);
+ * {@code ntk.panel=auto|vector|netlib|scalar} forces the panel product of the PCG / FALKON
+ * passes ({@code auto}: the fused Vector API kernel, else the scalar one). Without the
  * {@code jdk.incubator.vector} module the scalar paths are used and one warning names the fix.
  */
 public final class TileKernels {
@@ -44,9 +46,59 @@ public final class TileKernels {
         return Holder.GEMM;
     }
 
+    /** System property that picks the panel product. */
+    public static final String PANEL_PROPERTY = "ntk.panel";
+
+    /**
+     * The panel product of the PCG / FALKON passes for panels stored at {@code storage} precision
+     * (float64 or float32). The choice is made once per JVM and logged.
+     */
+    public static PanelProduct panelProduct(org.sparkntk.spec.Precision storage) {
+        return storage == org.sparkntk.spec.Precision.FLOAT32 ? Panels.FLOAT32 : Panels.FLOAT64;
+    }
+
     /** True when netlib loaded a native BLAS. */
     public static boolean nativeBlas() {
         return Holder.NETLIB.isNative();
+    }
+
+    /** The panel products, picked on first use (a Gram job never loads them). */
+    private static final class Panels {
+        static final PanelProduct FLOAT64 = pick(false);
+        static final PanelProduct FLOAT32 = pick(true);
+
+        private static PanelProduct pick(boolean float32) {
+            String want = System.getProperty(PANEL_PROPERTY, Boolean.getBoolean(SCALAR_PROPERTY) ? "scalar" : "auto");
+            PanelProduct p;
+            switch (want) {
+                case "scalar":
+                    p = new ScalarPanelProduct();
+                    break;
+                case "netlib":
+                    p = new NetlibPanelProduct(dev.ludovic.netlib.blas.BLAS.getInstance());
+                    break;
+                case "vector":
+                case "auto":
+                    p = vectorOrScalar();
+                    break;
+                default:
+                    throw new IllegalArgumentException("-D" + PANEL_PROPERTY + "=" + want
+                            + " but must be one of auto, vector, netlib, scalar");
+            }
+            LOG.info("spark-ntk panel product (" + (float32 ? "float32" : "float64") + " panels): " + p.name());
+            return p;
+        }
+
+        private static PanelProduct vectorOrScalar() {
+            if (Holder.VECTOR_REASON == null) {
+                try {
+                    return org.sparkntk.tile.panama.PanamaSupport.panelProduct();
+                } catch (Throwable t) {
+                    LOG.warning("spark-ntk vector panel product unavailable (" + t + "); using scalar");
+                }
+            }
+            return new ScalarPanelProduct();
+        }
     }
 
     private static final class Holder {

@@ -29,6 +29,11 @@ public final class PanamaSupport {
         return new PanamaGemm();
     }
 
+    /** The fused Vector API panel product of the PCG / FALKON passes. */
+    public static org.sparkntk.tile.PanelProduct panelProduct() {
+        return new PanamaPanelProduct();
+    }
+
     /** The Vector API recursion. */
     public static Recursion recursion() {
         return new PanamaRecursion();
