@@ -12,6 +12,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -126,6 +128,27 @@ public final class TileFiles {
      * than the tile kernel spends computing it.
      */
     public static void writeFile(Configuration conf, Path path, List<KernelTile> rows, Precision precision) throws IOException {
+        writeFile(outputFile(conf, path), rows, precision);
+    }
+
+    /**
+     * Where {@link #writeFile} writes {@code path}: on the local file system a {@link LocalTileOutput}
+     * (large writes from a direct buffer, with the same {@code .crc} file Hadoop's LocalFileSystem
+     * would write), elsewhere (HDFS, object stores) the file system's own stream.
+     */
+    public static OutputFile outputFile(Configuration conf, Path path) throws IOException {
+        FileSystem fs = path.getFileSystem(conf);
+        if (fs instanceof LocalFileSystem local) {
+            return new LocalTileOutput(local.pathToFile(path).toPath(), local.getBytesPerSum(), LocalTileOutput.DEFAULT_CHUNK, false);
+        }
+        if (fs instanceof RawLocalFileSystem raw) {
+            return new LocalTileOutput(raw.pathToFile(path).toPath(), 0, LocalTileOutput.DEFAULT_CHUNK, false);
+        }
+        return HadoopOutputFile.fromPath(path, conf);
+    }
+
+    /** {@link #writeFile(Configuration, Path, List, Precision)} to any Parquet output file. */
+    public static void writeFile(OutputFile out, List<KernelTile> rows, Precision precision) throws IOException {
         MessageType schema = schema(precision);
         boolean f32 = precision == Precision.FLOAT32;
         long bytes = 0;
@@ -140,7 +163,6 @@ public final class TileFiles {
                 // the file system already checksums what it stores (HDFS blocks, local .crc files)
                 .withPageWriteChecksumEnabled(false)
                 .build();
-        OutputFile out = HadoopOutputFile.fromPath(path, conf);
         ParquetFileWriter file = new ParquetFileWriter(out, schema, ParquetFileWriter.Mode.OVERWRITE,
                 Math.max(bytes + (1 << 20), 8L << 20), 0, null, props);
         List<ColumnDescriptor> cols = schema.getColumns();
