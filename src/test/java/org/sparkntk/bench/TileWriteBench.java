@@ -28,7 +28,8 @@ import org.sparkntk.spec.Precision;
  * Hadoop's LocalFileSystem stream, the path before {@link LocalTileOutput}), {@link LocalTileOutput}
  * with 1/4/8 MiB chunks, without the .crc file, with an fdatasync at close, and the same bytes
  * without Parquet: a plain FileOutputStream (one large write per kernel, or 1 MiB writes) and
- * O_DIRECT aligned 4 MiB writes. Each line: MB/s of tile values (wall) and the summed thread time.
+ * O_DIRECT aligned 4 MiB writes. Each line: MB/s of tile values (wall), the summed thread time
+ * and the summed thread CPU time (user + system; robust to a loaded machine, blind to I/O waits).
  * The order of the variants rotates per round and {@code sync} runs before each. Usage:
  * java -cp ... org.sparkntk.bench.TileWriteBench DIR B FILES ROUNDS [THREADS [VARIANT,...]]
  */
@@ -65,6 +66,7 @@ public final class TileWriteBench {
                 Path out = dir.resolve(variant + "-" + round);
                 Files.createDirectories(out);
                 double[] threadSeconds = new double[threads];
+                double[] threadCpu = new double[threads];
                 Thread[] ts = new Thread[threads];
                 Exception[] failed = new Exception[1];
                 long t0 = System.nanoTime();
@@ -73,10 +75,12 @@ public final class TileWriteBench {
                     ts[t] = new Thread(() -> {
                         try {
                             long s0 = System.nanoTime();
+                            long c0 = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
                             for (int f = 0; f < files; f++) {
                                 writeOne(variant, out, ti * files + f, rows, v1, v2, b);
                             }
                             threadSeconds[ti] = (System.nanoTime() - s0) / 1e9;
+                            threadCpu[ti] = (java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - c0) / 1e9;
                         } catch (Exception e) {
                             failed[0] = e;
                         }
@@ -91,8 +95,9 @@ public final class TileWriteBench {
                 }
                 double s = (System.nanoTime() - t0) / 1e9;
                 double sum = java.util.Arrays.stream(threadSeconds).sum();
-                System.out.printf(Locale.ROOT, "RESULT round %d threads %d %-16s %7.1f MB in %6.2f s: %7.1f MB/s; summed thread time %6.2f s (%6.1f MB/s per thread)%n",
-                        round, threads, variant, mb, s, mb / s, sum, mb / sum);
+                double cpu = java.util.Arrays.stream(threadCpu).sum();
+                System.out.printf(Locale.ROOT, "RESULT round %d threads %d %-16s %7.1f MB in %6.2f s: %7.1f MB/s; summed thread time %6.2f s (%6.1f MB/s per thread), thread CPU %6.2f s (%6.1f MB per CPU-s)%n",
+                        round, threads, variant, mb, s, mb / s, sum, mb / sum, cpu, mb / cpu);
                 try (var paths = Files.walk(out)) {
                     paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 }
