@@ -83,14 +83,18 @@ public final class LocalTileOutput implements OutputFile {
         return file.toString();
     }
 
-    /** This thread's direct buffer: tile tasks write one file at a time per thread. */
+    /**
+     * This thread's direct buffer, reused from file to file (tile tasks write one file at a time per
+     * thread); a stream takes it and gives it back on close, so two streams open at once in one
+     * thread get two buffers.
+     */
     private static final ThreadLocal<ByteBuffer> BUFFER = new ThreadLocal<>();
 
-    private ByteBuffer buffer() {
+    private ByteBuffer takeBuffer() {
         ByteBuffer b = BUFFER.get();
+        BUFFER.remove();
         if (b == null || b.capacity() != chunk) {
             b = ByteBuffer.allocateDirect(chunk);
-            BUFFER.set(b);
         }
         b.clear();
         return b;
@@ -108,7 +112,7 @@ public final class LocalTileOutput implements OutputFile {
         Stream() throws IOException {
             ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING);
-            buf = buffer();
+            buf = takeBuffer();
             if (bytesPerSum > 0) {
                 sums = ByteBuffer.allocate(4096).order(ByteOrder.BIG_ENDIAN);
                 sums.put(CRC_MAGIC).putInt(bytesPerSum);
@@ -194,6 +198,9 @@ public final class LocalTileOutput implements OutputFile {
                 if (sync) {
                     c.force(false);
                 }
+            } finally {
+                buf.clear();
+                BUFFER.set(buf);
             }
             if (sums != null) {
                 if (inChunk > 0) {

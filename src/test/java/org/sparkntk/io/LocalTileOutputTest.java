@@ -109,6 +109,26 @@ class LocalTileOutputTest {
     }
 
     @Test
+    void twoStreamsOpenInOneThreadDoNotShareABuffer() throws Exception {
+        Path a = tmp.resolve("a.bin");
+        Path b = tmp.resolve("b.bin");
+        byte[] x = new byte[10000];
+        byte[] y = new byte[10000];
+        java.util.Arrays.fill(x, (byte) 1);
+        java.util.Arrays.fill(y, (byte) 2);
+        try (var sa = new LocalTileOutput(a, 0, 4096, false).create(0);
+             var sb = new LocalTileOutput(b, 0, 4096, false).create(0)) {
+            for (int k = 0; k < x.length; k += 1000) {
+                sa.write(x, k, 1000);
+                sb.write(y, k, 1000);
+            }
+            assertEquals(x.length, sa.getPos());
+        }
+        assertArrayEquals(x, Files.readAllBytes(a));
+        assertArrayEquals(y, Files.readAllBytes(b));
+    }
+
+    @Test
     void chunkMustBeAMultipleOf4096() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new LocalTileOutput(tmp.resolve("x"), 512, 1000, false));
