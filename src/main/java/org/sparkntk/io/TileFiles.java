@@ -12,8 +12,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
-import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -128,23 +126,10 @@ public final class TileFiles {
      * than the tile kernel spends computing it.
      */
     public static void writeFile(Configuration conf, Path path, List<KernelTile> rows, Precision precision) throws IOException {
-        writeFile(outputFile(conf, path), rows, precision);
-    }
-
-    /**
-     * Where {@link #writeFile} writes {@code path}: on the local file system a {@link LocalTileOutput}
-     * (large writes from a direct buffer, with the same {@code .crc} file Hadoop's LocalFileSystem
-     * would write), elsewhere (HDFS, object stores) the file system's own stream.
-     */
-    public static OutputFile outputFile(Configuration conf, Path path) throws IOException {
-        FileSystem fs = path.getFileSystem(conf);
-        if (fs instanceof LocalFileSystem local) {
-            return new LocalTileOutput(local.pathToFile(path).toPath(), local.getBytesPerSum(), LocalTileOutput.DEFAULT_CHUNK, false);
-        }
-        if (fs instanceof RawLocalFileSystem raw) {
-            return new LocalTileOutput(raw.pathToFile(path).toPath(), 0, LocalTileOutput.DEFAULT_CHUNK, false);
-        }
-        return HadoopOutputFile.fromPath(path, conf);
+        // Hadoop's own stream: LocalTileOutput (large writes from a direct buffer) writes faster alone
+        // but made the Gram job's summed write time 20-35% longer on a quiet machine (docs/benchmarks.md,
+        // "Tile writes: the direct-buffer writer"), so it is not the default
+        writeFile(HadoopOutputFile.fromPath(path, conf), rows, precision);
     }
 
     /** {@link #writeFile(Configuration, Path, List, Precision)} to any Parquet output file. */

@@ -24,8 +24,8 @@ import org.sparkntk.spec.Precision;
 /**
  * Where a tile task's write time goes (issue 15, item 1): THREADS threads each write FILES tile
  * files of two B x B float64 kernels, once per variant: "job" ({@link TileFiles#write} with a
- * job's Hadoop configuration: temporary name, rename), "hadoop-stream" (the same pages through
- * Hadoop's LocalFileSystem stream, the path before {@link LocalTileOutput}), {@link LocalTileOutput}
+ * job's Hadoop configuration: temporary name, rename; it used LocalTileOutput while that was the
+ * default), "hadoop-stream" (the same pages through Hadoop's LocalFileSystem stream), {@link LocalTileOutput}
  * with 1/4/8 MiB chunks, without the .crc file, with an fdatasync at close, and the same bytes
  * without Parquet: a plain FileOutputStream (one large write per kernel, or 1 MiB writes) and
  * O_DIRECT aligned 4 MiB writes. Each line: MB/s of tile values (wall), the summed thread time

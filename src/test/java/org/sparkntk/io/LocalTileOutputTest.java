@@ -2,8 +2,6 @@ package org.sparkntk.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -83,29 +81,6 @@ class LocalTileOutputTest {
             }
         });
         assertTrue(e.getMessage().contains("Checksum error"), e.getMessage());
-    }
-
-    @Test
-    void tileFilesPicksItForLocalPathsAndRenamesTheChecksumsAlong() throws Exception {
-        Configuration conf = new Configuration();
-        assertInstanceOf(LocalTileOutput.class, TileFiles.outputFile(conf, hp(tmp.resolve("x.parquet"))));
-        org.apache.hadoop.fs.Path dir = hp(tmp.resolve("tiles"));
-        long size = TileFiles.write(conf, dir, 1, 4, rows(), Precision.FLOAT64);
-        Path f = tmp.resolve("tiles/tile-r00001-c00004.parquet");
-        assertEquals(Files.size(f), size);
-        assertTrue(Files.exists(LocalTileOutput.checksumFile(f)), "the .crc moved with the rename");
-        try (var s = Files.list(tmp.resolve("tiles/_tmp"))) {
-            assertEquals(0, s.count(), "nothing left in _tmp (data or checksums)");
-        }
-        // a replaced file keeps checksums that match it: Hadoop's verifying reader reads it whole
-        TileFiles.write(conf, dir, 1, 4, rows().subList(0, 1), Precision.FLOAT32);
-        List<KernelTile> back = TileFiles.read(conf, hp(f));
-        assertEquals(1, back.size());
-        assertEquals((float) rows().get(0).tile().values()[7], back.get(0).tile().values()[7], 0.0);
-        try (FSDataInputStream in = FileSystem.getLocal(conf).open(hp(f))) {
-            in.readFully(new byte[(int) Files.size(f)]);
-        }
-        assertFalse(Files.exists(tmp.resolve("tiles/_tmp/.tile-r00001-c00004.parquet.crc")));
     }
 
     @Test
