@@ -16,6 +16,8 @@ public final class SparkOptions {
     /** Master used when neither --master nor spark-submit sets one. */
     public static final String DEFAULT_MASTER = "local[*]";
 
+    private static final String UI = "spark.ui.enabled";
+
     @Option(names = "--master", paramLabel = "URL",
             description = "Spark master. Default: spark-submit's, else " + DEFAULT_MASTER + ".")
     String master;
@@ -72,6 +74,13 @@ public final class SparkOptions {
             b.master(master);
         } else if (!existing.contains("spark.master")) {
             b.master(DEFAULT_MASTER);
+        }
+        String m = master != null ? master : existing.get("spark.master", DEFAULT_MASTER);
+        if (m.startsWith("local") && !conf.containsKey(UI) && !existing.contains(UI)) {
+            // no web UI in a local run unless asked for (--conf spark.ui.enabled=true): the command logs its
+            // progress, and starting the UI's server cost 0.45 s of a 5 s empty Spark job
+            // (docs/benchmarks.md, "Fixed cost: the yardsticks")
+            b.config(UI, "false");
         }
         for (Map.Entry<String, String> e : conf.entrySet()) {
             b.config(e.getKey(), e.getValue());
