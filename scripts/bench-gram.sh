@@ -126,7 +126,7 @@ floor = gemm + rec + wr
 print(f"{prec}: N={n} d={d} B={b} tiles={k['tileCount']} written={k['bytesWritten']/2**30:.2f} GiB")
 print(f"  wall {wall:.1f} s (process; job total {t['total']:.1f} s): read {t['read']:.1f}, "
       f"stage (with index) {t['stage']:.1f}, tiles {t['tiles']:.1f}; task sums: GEMM {t['taskGemm']:.1f}, recursion "
-      f"{t['taskRecursion']:.1f}, write {t['taskWrite']:.1f}, block read {t['taskRead']:.1f}, "
+      f"{t['taskRecursion']:.1f}, write {t['taskWrite']:.1f} (CPU {t.get('taskWriteCpu', float('nan')):.1f}), block read {t['taskRead']:.1f}, "
       f"overhead {t.get('tileOverheadCoreSeconds', 0):.1f} core-s")
 print(f"  floor {floor:.1f} s = GEMM {gemm:.1f} + recursion {rec:.1f} + write {wr:.1f}")
 print(f"  ratio wall / floor = {wall / floor:.2f} (job total / floor = {t['total'] / floor:.2f}, "

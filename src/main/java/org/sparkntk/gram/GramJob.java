@@ -296,6 +296,7 @@ public final class GramJob {
         timings.put("taskGemm", sum.gemmSeconds());
         timings.put("taskRecursion", sum.recursionSeconds());
         timings.put("taskWrite", sum.writeSeconds());
+        timings.put("taskWriteCpu", sum.writeCpuSeconds());
         // core-seconds of the tile phase not spent in tile work: scheduling, task serialization,
         // idle cores at the end of a batch (the "Spark overhead" of a benchmark breakdown)
         timings.put("tileOverheadCoreSeconds", Math.max(0, timings.get("tiles") * jsc.defaultParallelism() - sum.taskSeconds()));

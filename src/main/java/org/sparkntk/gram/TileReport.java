@@ -9,12 +9,13 @@ import java.util.TreeSet;
 
 /**
  * What a tile task did, sent back to the driver (one small record per tile): sizes, time spent
- * reading blocks, in GEMM, in the recursion, writing, bytes written, the implementations used, and
+ * reading blocks, in GEMM, in the recursion, writing (wall clock, and the writing thread's CPU time:
+ * on a loaded machine the wall clock also counts waiting for a core), bytes written, the implementations used, and
  * (with {@code --compute float32}) the Gram entries recomputed in float64 near rho = +-1. With
  * float32 compute, the block conversion and the recomputed entries count as recursion time.
  */
 public record TileReport(int row, int col, int rows, int cols, int d, long readNanos, long gemmNanos, long recursionNanos,
-                         long writeNanos, long bytes, String gemm, String recursion, String species, long recomputed)
+                         long writeNanos, long writeCpuNanos, long bytes, String gemm, String recursion, String species, long recomputed)
         implements Serializable {
 
     /** Kernel entries of this tile (per kernel and depth). */
@@ -29,7 +30,7 @@ public record TileReport(int row, int col, int rows, int cols, int d, long readN
 
     /** The reports of a run summed up for the summary and kernel.json. */
     public record Totals(long bytes, long entries, double gemmFlops, double readSeconds, double gemmSeconds,
-                         double recursionSeconds, double writeSeconds, Map<String, List<String>> implementations) {
+                         double recursionSeconds, double writeSeconds, double writeCpuSeconds, Map<String, List<String>> implementations) {
 
         /** Task seconds spent on tile work (read, GEMM, recursion, write). */
         public double taskSeconds() {
@@ -45,6 +46,7 @@ public record TileReport(int row, int col, int rows, int cols, int d, long readN
             double gemm = 0;
             double rec = 0;
             double write = 0;
+            double writeCpu = 0;
             TreeSet<String> gemms = new TreeSet<>();
             TreeSet<String> recs = new TreeSet<>();
             TreeSet<String> species = new TreeSet<>();
@@ -56,6 +58,7 @@ public record TileReport(int row, int col, int rows, int cols, int d, long readN
                 gemm += r.gemmNanos();
                 rec += r.recursionNanos() / 1e9;
                 write += r.writeNanos() / 1e9;
+                writeCpu += r.writeCpuNanos() / 1e9;
                 gemms.add(r.gemm());
                 recs.add(r.recursion());
                 species.add(r.species());
@@ -64,7 +67,7 @@ public record TileReport(int row, int col, int rows, int cols, int d, long readN
             impls.put("gemm", new ArrayList<>(gemms));
             impls.put("recursion", new ArrayList<>(recs));
             impls.put("vector", new ArrayList<>(species));
-            return new Totals(bytes, entries, flops, read, gemm / 1e9, rec, write, impls);
+            return new Totals(bytes, entries, flops, read, gemm / 1e9, rec, write, writeCpu, impls);
         }
     }
 }

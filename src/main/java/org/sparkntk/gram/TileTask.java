@@ -91,14 +91,19 @@ final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>
         List<KernelTile> out = new ArrayList<>();
         add(out, KernelKind.NTK, ntkOut, p, a, b);
         add(out, KernelKind.NNGP, nngpOut, p, a, b);
+        long cpu0 = CPU.getCurrentThreadCpuTime();
         long bytes = TileFiles.write(c, new Path(tilesDir), p.row(), p.col(), out, kernel.precision());
         long t3 = System.nanoTime();
+        long writeCpu = CPU.getCurrentThreadCpuTime() - cpu0;
         tilesDone.add(1);
         entriesDone.add((long) m * n);
-        return new TileReport(p.row(), p.col(), m, n, a.d(), t1 - t0, gemm.nanos, (t2 - t1) - gemm.nanos, t3 - t2, bytes,
+        return new TileReport(p.row(), p.col(), m, n, a.d(), t1 - t0, gemm.nanos, (t2 - t1) - gemm.nanos, t3 - t2, writeCpu, bytes,
                 kernel.compute() == Precision.FLOAT32 ? gemm.floatName() : gemm.name(), rec.name(), TileKernels.vectorSpecies(),
                 recomputed);
     }
+
+    /** The thread CPU clock (user + system time of this thread; -1 where the JVM has none). */
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     private void add(List<KernelTile> rows, KernelKind kind, double[][] values, BlockPair p, Block a, Block b) {
         if (values == null) {

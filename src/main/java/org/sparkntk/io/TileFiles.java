@@ -126,6 +126,14 @@ public final class TileFiles {
      * than the tile kernel spends computing it.
      */
     public static void writeFile(Configuration conf, Path path, List<KernelTile> rows, Precision precision) throws IOException {
+        // Hadoop's own stream: LocalTileOutput (large writes from a direct buffer) writes faster alone
+        // but made the Gram job's summed write time 20-35% longer on a quiet machine (docs/benchmarks.md,
+        // "Tile writes: the direct-buffer writer"), so it is not the default
+        writeFile(HadoopOutputFile.fromPath(path, conf), rows, precision);
+    }
+
+    /** {@link #writeFile(Configuration, Path, List, Precision)} to any Parquet output file. */
+    public static void writeFile(OutputFile out, List<KernelTile> rows, Precision precision) throws IOException {
         MessageType schema = schema(precision);
         boolean f32 = precision == Precision.FLOAT32;
         long bytes = 0;
@@ -140,7 +148,6 @@ public final class TileFiles {
                 // the file system already checksums what it stores (HDFS blocks, local .crc files)
                 .withPageWriteChecksumEnabled(false)
                 .build();
-        OutputFile out = HadoopOutputFile.fromPath(path, conf);
         ParquetFileWriter file = new ParquetFileWriter(out, schema, ParquetFileWriter.Mode.OVERWRITE,
                 Math.max(bytes + (1 << 20), 8L << 20), 0, null, props);
         List<ColumnDescriptor> cols = schema.getColumns();

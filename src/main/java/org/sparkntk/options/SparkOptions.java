@@ -16,6 +16,8 @@ public final class SparkOptions {
     /** Master used when neither --master nor spark-submit sets one. */
     public static final String DEFAULT_MASTER = "local[*]";
 
+    private static final String UI = "spark.ui.enabled";
+
     @Option(names = "--master", paramLabel = "URL",
             description = "Spark master. Default: spark-submit's, else " + DEFAULT_MASTER + ".")
     String master;
@@ -88,7 +90,7 @@ public final class SparkOptions {
 
     /**
      * Settings this process adds when it creates a session with a local master, unless the user set
-     * them: {@code spark.task.maxDirectResultSize} = {@value #LOCAL_DIRECT_RESULT_SIZE} (Spark's
+     * them: no web UI, and {@code spark.task.maxDirectResultSize} = {@value #LOCAL_DIRECT_RESULT_SIZE} (Spark's
      * default is 1 MB). A larger task result is stored in the block manager and fetched by the
      * driver through the block transfer service, which in local mode is a loopback connection to
      * this same JVM: the dense solve's tiles (14 MB per task at N = 10000) took that detour, with
@@ -98,10 +100,15 @@ public final class SparkOptions {
      */
     static Map<String, String> localDefaults(String master, SparkConf existing, Map<String, String> userConf) {
         Map<String, String> out = new LinkedHashMap<>();
-        String key = "spark.task.maxDirectResultSize";
-        if (master.startsWith("local") && !existing.contains(key) && !userConf.containsKey(key)) {
-            out.put(key, LOCAL_DIRECT_RESULT_SIZE);
+        if (!master.startsWith("local")) {
+            return out;
         }
+        out.put("spark.task.maxDirectResultSize", LOCAL_DIRECT_RESULT_SIZE);
+        // no web UI in a local run unless asked for (--conf spark.ui.enabled=true): the command logs its
+        // progress, and starting the UI's server cost 0.45 s of a 5 s empty Spark job
+        // (docs/benchmarks.md, "Fixed cost: the yardsticks")
+        out.put(UI, "false");
+        out.keySet().removeIf(k -> existing.contains(k) || userConf.containsKey(k));
         return out;
     }
 }
