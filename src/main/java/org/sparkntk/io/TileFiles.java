@@ -126,7 +126,8 @@ public final class TileFiles {
      * than the tile kernel spends computing it.
      */
     public static void writeFile(Configuration conf, Path path, List<KernelTile> rows, Precision precision) throws IOException {
-        // Hadoop's own stream: LocalTileOutput (large writes from a direct buffer) writes faster alone
+        // Hadoop's own stream: a writer with large writes from a direct buffer (LocalTileOutput in the
+        // test sources) writes faster alone
         // but made the Gram job's summed write time 20-35% longer on a quiet machine (docs/benchmarks.md,
         // "Tile writes: the direct-buffer writer"), so it is not the default
         writeFile(HadoopOutputFile.fromPath(path, conf), rows, precision);
