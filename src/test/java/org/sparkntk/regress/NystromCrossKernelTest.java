@@ -1,8 +1,8 @@
 package org.sparkntk.regress;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,26 +31,42 @@ class NystromCrossKernelTest {
     static SparkSession spark;
     static boolean ownSession;
 
+    static final String LIMIT = "spark.driver.maxResultSize";
+    static String before;
+
     @BeforeAll
     static void start() {
         ownSession = SparkSession.getDefaultSession().isEmpty() && SparkSession.getActiveSession().isEmpty();
         spark = SparkSession.builder().master("local[2]").appName("nystrom-cross-kernel-test")
-                .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.maxResultSize", "1m").getOrCreate();
+                .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1").getOrCreate();
+        // the limit of a session another test class started cannot be set through the builder; each
+        // stage reads it from the context's own conf (a TaskSetManager per stage), so set it there
+        before = spark.sparkContext().conf().get(LIMIT, null);
+        spark.sparkContext().conf().set(LIMIT, "1m");
     }
 
     @AfterAll
     static void stop() {
+        if (before == null) {
+            spark.sparkContext().conf().remove(LIMIT);
+        } else {
+            spark.sparkContext().conf().set(LIMIT, before);
+        }
         if (ownSession) {
             spark.stop();
         }
     }
 
     @Test
+    void theLimitHoldsInThisSession() {
+        // 1.6 MB in one collect: refused, so the test below runs against the 1 MB limit
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Exception e = assertThrows(Exception.class, () -> jsc.parallelize(List.of(new double[200_000]), 1).collect());
+        assertTrue(String.valueOf(e.getMessage()).contains("maxResultSize"), e.getMessage());
+    }
+
+    @Test
     void crossKernelLargerThanTheDriverResultLimitArrivesWhole() {
-        // a session another test class left running keeps its own limit: the case is then not exercised
-        assumeTrue("1m".equals(spark.sparkContext().getConf().get("spark.driver.maxResultSize", "")),
-                "needs a session of its own with spark.driver.maxResultSize=1m");
         int n = 1200;
         int d = 5;
         int bs = 100;
