@@ -8,7 +8,7 @@ import org.sparkntk.tile.PanelProduct;
  * One tile of a symmetric kernel K(X, X) with blockRow &lt;= blockCol (row-major numRows x numCols),
  * or of a cross kernel: the unit the distributed operator caches and streams. The values are held
  * in float64 or, for a float32 cache, rounded to float32; readers go through {@link #get} /
- * {@link #panel} / {@link #copyRow}, which widen to double.
+ * {@link #copyRow} / {@link #multiplyPanels}, which widen to double.
  *
  * <p>Storage: row panels of at most {@link #PANEL_ROWS} rows and 256 KB, each its own array. A whole 1024 x 1024 tile
  * in one array (4 or 8 MB) is a "humongous" object for G1 at the region sizes of 4-32 GB heaps,
@@ -83,7 +83,7 @@ public final class TileBlock implements Serializable {
         return (rows + h - 1) / h;
     }
 
-    /** Rows per stored panel of this tile: {@link #panel} returns such a panel without a copy. */
+    /** Rows per stored panel of this tile: {@link #multiplyPanel} reads such a panel where it is stored. */
     public int panelRows() {
         return pr;
     }
@@ -158,32 +158,6 @@ public final class TileBlock implements Serializable {
                 dst[off + j] = f[from + j];
             }
         }
-    }
-
-    /**
-     * Rows [i0, i0 + rows) as a row-major double array: a stored float64 panel itself when the rows
-     * lie in one panel, else the values copied (float32: widened) into {@code buf} (at least rows x
-     * numCols long).
-     *
-     * @return the array holding the rows; they start at {@link #panelOffset} in it
-     */
-    public double[] panel(int i0, int rows, double[] buf) {
-        if (doubles != null && inOnePanel(i0, rows)) {
-            return doubles[i0 / pr];
-        }
-        for (int r = 0; r < rows; r++) {
-            copyRow(i0 + r, buf, r * numCols);
-        }
-        return buf;
-    }
-
-    /** Where the rows of {@link #panel} start in the returned array. */
-    public int panelOffset(int i0, int rows) {
-        return doubles != null && inOnePanel(i0, rows) ? (i0 % pr) * numCols : 0;
-    }
-
-    private boolean inOnePanel(int i0, int rows) {
-        return i0 / pr == (i0 + rows - 1) / pr;
     }
 
     /** Stored panels: panel q holds rows [q {@link #panelRows}, min((q + 1) panelRows, numRows)). */

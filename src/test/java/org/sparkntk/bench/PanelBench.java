@@ -19,10 +19,10 @@ import org.sparkntk.tile.panama.PanamaSupport;
  * One PCG pass over GB gigabytes of cached off-diagonal tiles (1024 x 1024, stored as the cache
  * stores them: 32-row panels, float32 or float64), without Spark: each variant does yi += K x_J
  * and yj += K^T x_I for every tile with k outputs, on THREADS threads (each its share of the
- * tiles, as the tasks of a pass). Variants: "main" (the pass before the fused kernel: a float32
- * panel widened into a buffer, two netlib dgemm calls on the untransposed x, copied here), "netlib"
- * and "vector" (TileBlock.multiplyPanels with that PanelProduct, x_J and yj transposed per tile as
- * TileOperator does), and "sum" (TileBlock.sum, the plain scan PCG's log compares a pass with).
+ * tiles, as the tasks of a pass). Variants: "netlib" (two dgemm calls per panel, a float32
+ * panel widened into a buffer: the pass before the fused kernel) and "vector" (the fused kernel),
+ * both through TileBlock.multiplyPanels with x_J and yj transposed per tile as TileOperator does,
+ * and "sum" (TileBlock.sum, the plain scan PCG's log compares a pass with).
  * The variants' order rotates per round; each line is the median wall seconds and GB/s of stored
  * values, and the median CPU seconds of the threads (less sensitive to other processes on a
  * loaded machine). Run it with OPENBLAS_NUM_THREADS=1, as scripts/ntk runs Spark's tasks (more BLAS threads
@@ -66,7 +66,7 @@ public final class PanelBench {
         System.out.printf(Locale.ROOT, "PanelBench %s: %d tiles of %d x %d, %.2f GB, k=%d, %d threads; vector: %s, netlib: %s,"
                         + " auto picks %s%n", args[0], count, B, B, bytes / 1e9, k, threads, vector.name(), netlib.name(),
                 TileKernels.panelProduct(float32 ? org.sparkntk.spec.Precision.FLOAT32 : org.sparkntk.spec.Precision.FLOAT64).name());
-        String[] variants = {"sum", "main", "netlib", "vector"};
+        String[] variants = {"sum", "netlib", "vector"};
         double[][] secs = new double[variants.length][rounds + 1];
         double[][] cpu = new double[variants.length][rounds + 1];
         ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -101,12 +101,12 @@ public final class PanelBench {
             pool.shutdown();
         }
         double sumMedian = median(secs[0]);
-        double mainMedian = median(secs[1]);
+        double netlibMedian = median(secs[1]);
         for (int vi = 0; vi < variants.length; vi++) {
             double m = median(secs[vi]);
-            System.out.printf(Locale.ROOT, "  %-7s median %.3f s  %.2f GB/s  %.2fx sum  %.2fx main  cpu %.3f s (%.2fx sum's)"
+            System.out.printf(Locale.ROOT, "  %-7s median %.3f s  %.2f GB/s  %.2fx sum  %.2fx netlib  cpu %.3f s (%.2fx sum's)"
                             + "  (rounds %s; checksum %.6e)%n",
-                    variants[vi], m, bytes / m / 1e9, m / sumMedian, m / mainMedian, median(cpu[vi]),
+                    variants[vi], m, bytes / m / 1e9, m / sumMedian, m / netlibMedian, median(cpu[vi]),
                     median(cpu[vi]) / median(cpu[0]),
                     Arrays.toString(Arrays.stream(secs[vi], 1, rounds + 1).map(q -> Math.round(q * 1000) / 1000.0).toArray()),
                     check[vi]);
@@ -142,17 +142,11 @@ public final class PanelBench {
             y[0] = s;
             return y;
         }
-        BLAS blas = BLAS.getInstance();
         double[] xT = new double[k * B];
         double[] yT = new double[k * B];
-        double[] buf = new double[TileBlock.PANEL_ROWS * B];
         for (TileBlock t : tiles) {
             int yiOff = (int) (t.rowStart() * k);
             int yjOff = (int) (t.colStart() * k);
-            if (variant.equals("main")) {
-                mainTileProduct(blas, t, x, k, y, yiOff, y, yjOff, buf);
-                continue;
-            }
             int nc = t.numCols();
             for (int c = 0; c < nc; c++) {
                 for (int o = 0; o < k; o++) {
@@ -168,22 +162,5 @@ public final class PanelBench {
             }
         }
         return y;
-    }
-
-    /** TileOperator.tileProduct as it was before the fused kernel (main at c72567b), for the side-by-side. */
-    private static void mainTileProduct(BLAS blas, TileBlock t, double[] x, int k, double[] yi, int yiOff, double[] yj,
-                                        int yjOff, double[] buf) {
-        int m = t.numRows();
-        int nc = t.numCols();
-        int xj = (int) (t.colStart() * k);
-        int xi = (int) (t.rowStart() * k);
-        int h = t.panelRows();
-        for (int i0 = 0; i0 < m; i0 += h) {
-            int p = Math.min(h, m - i0);
-            double[] kp = t.panel(i0, p, buf);
-            int ko = t.panelOffset(i0, p);
-            blas.dgemm("N", "N", k, p, nc, 1.0, x, xj, k, kp, ko, nc, 1.0, yi, yiOff + i0 * k, k);
-            blas.dgemm("N", "T", k, nc, p, 1.0, x, xi + i0 * k, k, kp, ko, nc, 1.0, yj, yjOff, k);
-        }
     }
 }
