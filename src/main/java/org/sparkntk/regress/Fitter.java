@@ -153,11 +153,13 @@ public final class Fitter {
             CholeskySolver chol = new CholeskySolver(opt.maxDriverBytes(), log);
             chol.checkFits(n, k);
             long t0 = System.nanoTime();
-            double[] dense;
+            KernelTiles.Assembled assembled;
             try (Progress p = Progress.start(jsc, "assemble K", log)) {
-                dense = JobLabel.call(jsc.sc(), "cholesky: assemble K on the driver", () -> assemble(jsc, tiles, n));
+                assembled = JobLabel.call(jsc.sc(), "cholesky: assemble K on the driver", () -> assemble(jsc, tiles, n));
             }
+            double[] dense = assembled.k();
             timings.put("assemble_seconds", seconds(t0));
+            log.accept(String.format(Locale.ROOT, "cholesky: K assembled in %.1f s: %s", seconds(t0), assembled.route()));
             long t1 = System.nanoTime();
             Solution s = chol.solve(dense, n, lambda, y, k);
             timings.put("solve_seconds", seconds(t1));
@@ -279,8 +281,8 @@ public final class Fitter {
     }
 
     /** K as a dense row-major N x N array on the driver ({@link KernelTiles#assemble}). */
-    static double[] assemble(JavaSparkContext jsc, JavaRDD<TileBlock> tiles, int n) {
-        return KernelTiles.assemble(jsc, tiles, n);
+    static KernelTiles.Assembled assemble(JavaSparkContext jsc, JavaRDD<TileBlock> tiles, int n) {
+        return KernelTiles.assemble(jsc, tiles, n, KernelTiles.inProcessAllowed());
     }
 
     static double seconds(long t0) {

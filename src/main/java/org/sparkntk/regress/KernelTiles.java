@@ -103,45 +103,124 @@ public final class KernelTiles {
     }
 
     /**
-     * K as a dense row-major N x N array on the driver from its upper-triangle float64 tiles: Spark
-     * jobs whose partitions each send their tiles as one byte array of raw little-endian doubles
-     * ({@link #pack}), copied into K row by row as they arrive (bulk copies, no per-value
-     * serialization), then one cache-blocked mirror onto the lower triangle. One job unless the
-     * tiles' bytes exceed half of {@code spark.driver.maxResultSize} (1 GB by default, the upper
-     * triangle at N ~ 16000): then the partitions go in batches that stay below it, each batch
-     * still computed on every core.
+     * {@code ntk.assemble=auto|packed}: how tasks hand their tiles to {@link #assemble}. {@code auto}
+     * copies a tile straight into K when the task runs in the driver's JVM (a local master) and
+     * packs it otherwise; {@code packed} always packs (the cluster path, for tests and benchmarks).
+     */
+    public static final String ASSEMBLE_PROPERTY = "ntk.assemble";
+
+    /**
+     * The dense arrays being assembled in this JVM, by assembly id. A task that finds its id here
+     * runs in the driver's JVM and writes its rows of K in place; on an executor JVM the map is
+     * empty and the task packs its tiles.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<String, double[]> IN_PROCESS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** K and how its tiles arrived: copied in place by tasks in the driver's JVM, or packed and sent as task results. */
+    public record Assembled(double[] k, long tilesInPlace, long tilesPacked) {
+
+        /** For the log: the route the tiles took. */
+        public String route() {
+            if (tilesPacked == 0) {
+                return tilesInPlace + " tiles copied in place by tasks in the driver's JVM";
+            }
+            return tilesPacked + " tiles sent packed as task results"
+                    + (tilesInPlace > 0 ? ", " + tilesInPlace + " copied in place" : "");
+        }
+    }
+
+    /**
+     * K as a dense row-major N x N array on the driver from its upper-triangle float64 tiles, then
+     * one cache-blocked mirror onto the lower triangle. A task in the driver's JVM (a local master,
+     * unless {@link #ASSEMBLE_PROPERTY} is {@code packed}) copies its tiles' rows straight into K and
+     * returns nothing: no result serialization, no second copy on the driver. A task elsewhere
+     * sends its partition's tiles as one byte array of raw little-endian doubles ({@link #pack}),
+     * copied into K as it arrives. Packed results go in one job unless their bytes exceed half of
+     * {@code spark.driver.maxResultSize} (1 GB by default, the upper triangle at N ~ 16000): then
+     * the partitions go in batches that stay below it, each batch still computed on every core.
      */
     public static double[] assemble(JavaSparkContext jsc, JavaRDD<TileBlock> tiles, int n) {
+        return assemble(jsc, tiles, n, inProcessAllowed()).k();
+    }
+
+    /** Whether {@link #ASSEMBLE_PROPERTY} lets tasks in the driver's JVM copy their tiles in place. */
+    public static boolean inProcessAllowed() {
+        String v = System.getProperty(ASSEMBLE_PROPERTY, "auto");
+        if (!v.equalsIgnoreCase("auto") && !v.equalsIgnoreCase("packed")) {
+            throw new IllegalArgumentException("-D" + ASSEMBLE_PROPERTY + "=" + v + ": allowed are auto and packed");
+        }
+        return v.equalsIgnoreCase("auto");
+    }
+
+    /** As {@link #assemble(JavaSparkContext, JavaRDD, int)}; {@code inProcess} false always packs. */
+    public static Assembled assemble(JavaSparkContext jsc, JavaRDD<TileBlock> tiles, int n, boolean inProcess) {
         double[] dense = new double[n * n];
         int parts = tiles.getNumPartitions();
         long limit = jsc.sc().getConf().getSizeAsBytes("spark.driver.maxResultSize", "1g");
         // the bytes of the upper triangle's tiles, spread evenly over the partitions
         double perPartition = 8.0 * ((double) n * n / 2 + (double) n * Math.min(n, 1024) / 2) / Math.max(1, parts);
-        int batch = limit <= 0 ? parts : (int) Math.max(1, Math.min(parts, Math.floor(0.5 * limit / perPartition)));
-        scala.Function2<org.apache.spark.TaskContext, scala.collection.Iterator<TileBlock>, byte[]> part =
-                (scala.Function2<org.apache.spark.TaskContext, scala.collection.Iterator<TileBlock>, byte[]>
+        int batch = inProcess || limit <= 0 ? parts
+                : (int) Math.max(1, Math.min(parts, Math.floor(0.5 * limit / perPartition)));
+        String id = inProcess ? java.util.UUID.randomUUID().toString() : null;
+        long[] counts = new long[2];
+        scala.Function2<org.apache.spark.TaskContext, scala.collection.Iterator<TileBlock>, PartResult> part =
+                (scala.Function2<org.apache.spark.TaskContext, scala.collection.Iterator<TileBlock>, PartResult>
                         & java.io.Serializable) (ctx, it) -> {
-                    List<TileBlock> l = new ArrayList<>();
-                    while (it.hasNext()) {
-                        l.add(it.next());
+                    double[] target = id == null ? null : IN_PROCESS.get(id);
+                    if (target == null) {
+                        List<TileBlock> l = new ArrayList<>();
+                        while (it.hasNext()) {
+                            l.add(it.next());
+                        }
+                        return new PartResult(0, pack(l));
                     }
-                    return pack(l);
+                    int copied = 0;
+                    while (it.hasNext()) {
+                        copyInto(it.next(), target, n);
+                        copied++;
+                    }
+                    return new PartResult(copied, new byte[0]);
                 };
-        for (int p0 = 0; p0 < parts; p0 += batch) {
-            List<Object> ids = new ArrayList<>();
-            for (int p = p0; p < Math.min(parts, p0 + batch); p++) {
-                ids.add(p);
+        if (id != null) {
+            IN_PROCESS.put(id, dense);
+        }
+        try {
+            for (int p0 = 0; p0 < parts; p0 += batch) {
+                List<Object> ids = new ArrayList<>();
+                for (int p = p0; p < Math.min(parts, p0 + batch); p++) {
+                    ids.add(p);
+                }
+                @SuppressWarnings("unchecked")
+                scala.collection.immutable.Seq<Object> seq = (scala.collection.immutable.Seq<Object>)
+                        scala.jdk.javaapi.CollectionConverters.asScala(ids).toSeq();
+                jsc.sc().runJob(tiles.rdd(), part, seq, (Object index, PartResult r) -> {
+                    counts[0] += r.inPlace();
+                    counts[1] += unpack(r.packed(), dense, n);
+                    return scala.runtime.BoxedUnit.UNIT;
+                }, scala.reflect.ClassTag$.MODULE$.apply(PartResult.class));
             }
-            @SuppressWarnings("unchecked")
-            scala.collection.immutable.Seq<Object> seq = (scala.collection.immutable.Seq<Object>)
-                    scala.jdk.javaapi.CollectionConverters.asScala(ids).toSeq();
-            jsc.sc().runJob(tiles.rdd(), part, seq, (Object index, byte[] packed) -> {
-                unpack(packed, dense, n);
-                return scala.runtime.BoxedUnit.UNIT;
-            }, scala.reflect.ClassTag$.MODULE$.apply(byte[].class));
+        } finally {
+            if (id != null) {
+                IN_PROCESS.remove(id);
+            }
         }
         org.sparkntk.tile.Gemm.mirrorUpper(dense, n);
-        return dense;
+        return new Assembled(dense, counts[0], counts[1]);
+    }
+
+    /** A partition's share of {@link #assemble}: the count of tiles copied in place, or its tiles {@link #pack}ed. */
+    private record PartResult(int inPlace, byte[] packed) implements java.io.Serializable {
+    }
+
+    /** Copies a float64 tile's rows into the dense row-major N x N array at its place. */
+    private static void copyInto(TileBlock t, double[] dense, int n) {
+        if (t.precision() != org.sparkntk.spec.Precision.FLOAT64) {
+            throw new IllegalArgumentException("the dense solve assembles float64 tiles only");
+        }
+        for (int i = 0; i < t.numRows(); i++) {
+            t.copyRow(i, dense, (int) ((t.rowStart() + i) * n + t.colStart()));
+        }
     }
 
     /** Bytes of a packed tile's header: row start, column start, rows, columns (ints). */
@@ -182,9 +261,11 @@ public final class KernelTiles {
     }
 
     /** Copies the tiles of {@link #pack} into the dense row-major N x N array (the upper triangle). */
-    static void unpack(byte[] packed, double[] dense, int n) {
+    static int unpack(byte[] packed, double[] dense, int n) {
         java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(packed).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int tiles = 0;
         while (bb.hasRemaining()) {
+            tiles++;
             int r0 = bb.getInt();
             int c0 = bb.getInt();
             int rows = bb.getInt();
@@ -195,6 +276,7 @@ public final class KernelTiles {
             }
             bb.position(bb.position() + 8 * rows * cols);
         }
+        return tiles;
     }
 
     /**

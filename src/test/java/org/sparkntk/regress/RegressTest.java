@@ -576,7 +576,10 @@ class RegressTest {
         }
     }
 
-    /** K on the driver from tiles spread over partitions (packed as raw bytes) equals the matrix the tiles came from. */
+    /**
+     * K on the driver from tiles spread over partitions equals the matrix the tiles came from, both
+     * when the tasks copy in place (this JVM) and when they pack their tiles as raw bytes (a cluster).
+     */
     @Test
     void denseAssemblyEqualsTheMatrixOfTheTiles() {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -603,9 +606,16 @@ class RegressTest {
             }
         }
         for (int parts : new int[] {1, 4, 15}) {
-            double[] got = KernelTiles.assemble(jsc, jsc.parallelize(tiles, parts), n);
-            assertTrue(java.util.Arrays.equals(a, got), parts + " partitions");
+            for (boolean inProcess : new boolean[] {true, false}) {
+                KernelTiles.Assembled got = KernelTiles.assemble(jsc, jsc.parallelize(tiles, parts), n, inProcess);
+                String what = parts + " partitions, " + got.route();
+                assertTrue(java.util.Arrays.equals(a, got.k()), what);
+                // local[*]: the tasks run in this JVM, so they copy in place unless told to pack
+                assertEquals(inProcess ? tiles.size() : 0, got.tilesInPlace(), what);
+                assertEquals(inProcess ? 0 : tiles.size(), got.tilesPacked(), what);
+            }
         }
+        assertTrue(java.util.Arrays.equals(a, KernelTiles.assemble(jsc, jsc.parallelize(tiles, 3), n)));
         List<TileBlock> f32 = List.of(tiles.get(0).withPrecision(org.sparkntk.spec.Precision.FLOAT32));
         assertThrowsMessage("the dense solve assembles float64 tiles only", () -> KernelTiles.pack(f32));
     }
