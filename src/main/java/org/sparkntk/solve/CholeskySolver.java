@@ -58,8 +58,8 @@ public final class CholeskySolver {
 
     /**
      * The dense method expected to be fastest for an N x N matrix, with its expected rate there and
-     * why: the candidates are timed once per JVM, on first use, and their times extrapolated to N
-     * ({@link DenseMethod.Scaling}).
+     * why: the candidates are timed once per machine ({@link DenseTimings}; else once per JVM), on
+     * first use, and their times extrapolated to N ({@link DenseMethod.Scaling}).
      */
     public static DenseMethod method(long n) {
         wanted();
@@ -96,9 +96,10 @@ public final class CholeskySolver {
     /** Picks the method once per JVM, on first use (timing the candidates when native LAPACK is there). */
     private static final class MethodHolder {
         static final long T0 = System.nanoTime();
-        static final java.util.List<DenseMethod> TIMED = DenseMethod.timed(System.getProperty(METHOD_PROPERTY, "auto"),
-                DenseMethod.PROBE_N);
-        static final String TOOK = String.format(java.util.Locale.ROOT, "; timed in %.2f s", (System.nanoTime() - T0) / 1e9);
+        static final String[] SOURCE = {""};
+        static final java.util.List<DenseMethod> TIMED = DenseMethod.timedOrStored(System.getProperty(METHOD_PROPERTY, "auto"),
+                DenseMethod.PROBE_N, DenseTimings.dir(), s -> SOURCE[0] = s);
+        static final String TOOK = String.format(java.util.Locale.ROOT, "; %s, in %.2f s", SOURCE[0], (System.nanoTime() - T0) / 1e9);
     }
 
     /** Driver bytes a dense solve of N samples and k outputs needs: K, Y, X and the residual. */

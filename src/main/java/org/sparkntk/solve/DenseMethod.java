@@ -125,6 +125,22 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
      * matrix with its {@link Scaling}; the reason of each says why it is a candidate.
      */
     static java.util.List<DenseMethod> timed(String want, int probeN) {
+        return time(candidates(want), probeN, 2);
+    }
+
+    /**
+     * {@link #timed} unless {@link DenseTimings} holds this machine's timings of the same candidates
+     * (then none are run); timings run here are kept there, from three runs each instead of two.
+     * {@code note} hears where the timings came from.
+     */
+    static java.util.List<DenseMethod> timedOrStored(String want, int probeN, java.nio.file.Path dir,
+                                                      java.util.function.Consumer<String> note) {
+        java.util.List<DenseMethod> c = candidates(want);
+        return DenseTimings.loadOrTime(dir, c, probeN, () -> time(c, probeN, dir == null ? 2 : 3), note);
+    }
+
+    /** The candidates of {@code want} (see {@link #pick(String)}), untimed; the reason of each says why it is a candidate. */
+    static java.util.List<DenseMethod> candidates(String want) {
         int cores = Fanout.cores();
         String prop = "-D" + CholeskySolver.METHOD_PROPERTY + "=" + want;
         java.util.List<DenseMethod> all = new java.util.ArrayList<>();
@@ -153,17 +169,26 @@ public record DenseMethod(String name, BlockedCholesky blocked, double flops, St
                     if (!all.get(1).blocked().javaGemm() && TileKernels.vectorUnavailableReason() == null) {
                         all.add(blocked(BlockedCholesky.withGemm(org.sparkntk.tile.panama.PanamaSupport.gemm(), cores)));
                     }
-                    why = null;
+                    why = "";
                 }
             }
             default -> throw new IllegalArgumentException(prop + " but must be one of auto, lapack, blocked");
         }
-        DenseMethod[] ms = all.toArray(new DenseMethod[0]);
+        java.util.List<DenseMethod> out = new java.util.ArrayList<>();
+        for (DenseMethod m : all) {
+            out.add(m.with(Double.NaN, why));
+        }
+        return out;
+    }
+
+    /** Each candidate timed on an N = {@code probeN} matrix, best of {@code reps} alternating runs, with its {@link Scaling}. */
+    static java.util.List<DenseMethod> time(java.util.List<DenseMethod> candidates, int probeN, int reps) {
+        DenseMethod[] ms = candidates.toArray(new DenseMethod[0]);
         Scaling[] sc = new Scaling[ms.length];
-        double[] rates = rates(ms, 2, probeN, sc);
+        double[] rates = rates(ms, reps, probeN, sc);
         java.util.List<DenseMethod> out = new java.util.ArrayList<>();
         for (int i = 0; i < ms.length; i++) {
-            out.add(ms[i].with(rates[i], why == null ? "" : why).with(sc[i]));
+            out.add(ms[i].with(rates[i], ms[i].reason()).with(sc[i]));
         }
         return out;
     }
