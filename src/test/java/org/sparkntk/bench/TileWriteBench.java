@@ -18,6 +18,7 @@ import org.sparkntk.io.KernelTile;
 import org.sparkntk.io.LocalTileOutput;
 import org.sparkntk.io.Tile;
 import org.sparkntk.io.TileFiles;
+import org.sparkntk.io.TileWriter;
 import org.sparkntk.spec.KernelKind;
 import org.sparkntk.spec.Precision;
 
@@ -25,7 +26,7 @@ import org.sparkntk.spec.Precision;
  * Where a tile task's write time goes (issue 15, item 1): THREADS threads each write FILES tile
  * files of two B x B float64 kernels, once per variant: "job" ({@link TileFiles#write} with a
  * job's Hadoop configuration: temporary name, rename; it used LocalTileOutput while that was the
- * default), "hadoop-stream" (the same pages through Hadoop's LocalFileSystem stream), {@link LocalTileOutput}
+ * default), "job-direct" (the same through the O_DIRECT writer, {@link TileWriter#DIRECT}), "hadoop-stream" (the same pages through Hadoop's LocalFileSystem stream), {@link LocalTileOutput}
  * with 1/4/8 MiB chunks, without the .crc file, with an fdatasync at close, and the same bytes
  * without Parquet: a plain FileOutputStream (one large write per kernel, or 1 MiB writes) and
  * O_DIRECT aligned 4 MiB writes. Each line: MB/s of tile values (wall), the summed thread time
@@ -110,6 +111,8 @@ public final class TileWriteBench {
         Configuration conf = new Configuration();
         switch (variant) {
             case "job" -> TileFiles.write(conf, new org.apache.hadoop.fs.Path(out.toUri()), 0, f, rows, Precision.FLOAT64);
+            case "job-direct" -> TileFiles.write(conf, new org.apache.hadoop.fs.Path(out.toUri()), 0, f, rows, Precision.FLOAT64,
+                    TileWriter.DIRECT);
             case "hadoop-stream" -> TileFiles.writeFile(HadoopOutputFile.fromPath(new org.apache.hadoop.fs.Path(file.toUri()), conf), rows, Precision.FLOAT64);
             case "local-1M" -> TileFiles.writeFile(new LocalTileOutput(file, 512, 1 << 20, false), rows, Precision.FLOAT64);
             case "local-4M" -> TileFiles.writeFile(new LocalTileOutput(file, 512, 4 << 20, false), rows, Precision.FLOAT64);
