@@ -27,7 +27,9 @@ import org.sparkntk.spec.UserError;
  * Hadoop's LocalFileSystem stream as the truth: the same bytes give byte-identical data and
  * {@code .crc} files at every size around the block and buffer boundaries, Hadoop reads them back
  * with checksum verification, the kernel reports O_DIRECT on the open file, tile files read back
- * through TileFiles and DuckDB, and where O_DIRECT cannot be used the writer is Hadoop's.
+ * through TileFiles and DuckDB, and where O_DIRECT cannot be used (ramfs, which refuses it, in a
+ * child's private mount namespace; tmpfs on kernels before 6.6; a file system that is not the local
+ * one) the writer is Hadoop's, with the same bytes.
  */
 class TileWriterTest {
 
@@ -199,6 +201,52 @@ class TileWriterTest {
             try (var paths = Files.walk(dir)) {
                 paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
+        }
+    }
+
+    @Test
+    void aFileSystemRefusingODirectGetsHadoopsStream() throws Exception {
+        // ramfs refuses O_DIRECT (EINVAL at open) on every kernel; it is mounted in a private mount
+        // namespace of a child process (root, or unprivileged user namespaces, needed), where the
+        // child writes a tile through the direct writer and copies the result out
+        Path mnt = Files.createDirectories(tmp.resolve("ramfs"));
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = List.of("unshare", "-m", "--propagation", "private", "sh", "-c",
+                "mount -t ramfs none \"$0\" || exit 97; exec \"$2\" -cp \"$3\" \"$4\" \"$0\" \"$1\"",
+                mnt.toString(), out.toString(), javaBin, System.getProperty("java.class.path"), RamfsChild.class.getName());
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no unshare: " + e.getMessage());
+            return;
+        }
+        String log = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        int code = p.waitFor();
+        org.junit.jupiter.api.Assumptions.assumeTrue(code != 97 && !log.contains("unshare: "), "cannot mount ramfs here: " + log);
+        assertEquals(0, code, log);
+        assertTrue(log.contains("probe refused, resolved hadoop"), log);
+        assertTrue(log.contains("WARN TileWriter: tile writer: hadoop (-Dntk.tile.writer=direct, but the file system refuses O_DIRECT"), log);
+        Configuration conf = new Configuration();
+        TileFiles.write(conf, hp(tmp.resolve("ref")), 1, 4, rows(), Precision.FLOAT64, TileWriter.HADOOP);
+        Path ref = tmp.resolve("ref/tile-r00001-c00004.parquet");
+        assertArrayEquals(Files.readAllBytes(ref), Files.readAllBytes(out.resolve("tile.parquet")));
+        assertArrayEquals(Files.readAllBytes(LocalTileOutput.checksumFile(ref)), Files.readAllBytes(out.resolve("tile.parquet.crc")));
+    }
+
+    /** The child of {@link #aFileSystemRefusingODirectGetsHadoopsStream}: args ramfs folder, output folder. */
+    public static final class RamfsChild {
+        public static void main(String[] args) throws Exception {
+            Path dir = Path.of(args[0]).resolve("t");
+            Configuration conf = new Configuration();
+            boolean probe = LocalTileOutput.acceptsDirect(dir);
+            TileWriter w = TileWriter.DIRECT.resolve(conf, hp(dir));
+            System.out.println("probe " + (probe ? "accepted" : "refused") + ", resolved " + w.label());
+            TileFiles.write(conf, hp(dir), 1, 4, rows(), Precision.FLOAT64, TileWriter.DIRECT);
+            Path f = dir.resolve("tile-r00001-c00004.parquet");
+            Files.copy(f, Path.of(args[1], "tile.parquet"));
+            Files.copy(LocalTileOutput.checksumFile(f), Path.of(args[1], "tile.parquet.crc"));
         }
     }
 
