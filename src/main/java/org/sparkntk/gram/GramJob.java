@@ -36,6 +36,7 @@ import org.sparkntk.io.KernelManifest;
 import org.sparkntk.spec.Precision;
 import org.sparkntk.io.TileFiles;
 import org.sparkntk.io.TileStore;
+import org.sparkntk.io.TileWriter;
 import org.sparkntk.options.KernelConfig;
 import org.sparkntk.options.Normalize;
 import org.sparkntk.spec.UserError;
@@ -86,6 +87,7 @@ public final class GramJob {
     private GramResult run() throws IOException {
         Thread early = EARLY_WARM_UP.getAndSet(null);
         long t0 = System.nanoTime();
+        TileWriter writer = TileWriter.configured(); // a bad -Dntk.tile.writer fails before any work
         Map<String, Double> timings = new LinkedHashMap<>();
         Target target = checkOutput();
         Thread warm = !spark.sparkContext().master().startsWith("local") ? early : early != null ? early : warmUp(req.kernel());
@@ -126,7 +128,8 @@ public final class GramJob {
             }
             Path tilesDir = new Path(target.out(), TileFiles.TILES_DIR);
             target.fs().mkdirs(new Path(tilesDir, TileFiles.TMP_DIR));
-            List<TileReport> reports = runTiles(plan, work.todo(), staged.rows(), staged.cols(), tilesDir, work.present().size());
+            List<TileReport> reports = runTiles(plan, work.todo(), staged.rows(), staged.cols(), tilesDir, work.present().size(),
+                    writer);
             timings.put("tiles", secs(tt));
             return commit(target, plan, planned, work, reports, timings, t0);
         } finally {
@@ -280,6 +283,10 @@ public final class GramJob {
             throw new IOException("only " + have + " of " + plan.tileCount() + " tile files are present after the tile jobs");
         }
         TileReport.Totals sum = TileReport.Totals.of(reports);
+        if (!reports.isEmpty()) {
+            LOG.info("tile files written by the {} writer (-D{})", String.join(" and ", sum.implementations().get("writer")),
+                    TileWriter.PROPERTY);
+        }
         if (req.kernel().kernel().compute() == Precision.FLOAT32 && sum.entries() > 0) {
             long again = reports.stream().mapToLong(TileReport::recomputed).sum();
             LOG.info("float32 compute: {} of {} Gram entries had |rho1| > {} and were recomputed in float64", again, sum.entries(),
@@ -563,7 +570,7 @@ public final class GramJob {
     /** Runs the tile batches; logs progress with entries/s and an ETA. */
     private List<TileReport> runTiles(GramPlan plan, List<BlockPair> todo, BlockFiles.Staged rows, BlockFiles.Staged cols,
                                       Path tilesDir,
-                                      int presentBefore) {
+                                      int presentBefore, TileWriter writer) {
         List<TileReport> reports = new ArrayList<>();
         if (todo.isEmpty()) {
             return reports;
@@ -573,7 +580,7 @@ public final class GramJob {
         LongAccumulator tilesDone = sc.longAccumulator("spark-ntk tiles");
         LongAccumulator entriesDone = sc.longAccumulator("spark-ntk entries");
         TileTask task = new TileTask(new HadoopConf(conf), rows, cols, tilesDir.toString(), k.kernel(), plan.symmetric(),
-                tilesDone, entriesDone);
+                tilesDone, entriesDone, writer);
         long todoEntries = 0;
         for (BlockPair p : todo) {
             todoEntries += (long) plan.rowsIn(p.row()) * plan.colsIn(p.col());

@@ -11,11 +11,13 @@ import java.util.TreeSet;
  * What a tile task did, sent back to the driver (one small record per tile): sizes, time spent
  * reading blocks, in GEMM, in the recursion, writing (wall clock, and the writing thread's CPU time:
  * on a loaded machine the wall clock also counts waiting for a core), bytes written, the implementations used, and
- * (with {@code --compute float32}) the Gram entries recomputed in float64 near rho = +-1. With
+ * (with {@code --compute float32}) the Gram entries recomputed in float64 near rho = +-1, and the
+ * tile writer that wrote the file ({@link org.sparkntk.io.TileWriter}: hadoop or direct). With
  * float32 compute, the block conversion and the recomputed entries count as recursion time.
  */
 public record TileReport(int row, int col, int rows, int cols, int d, long readNanos, long gemmNanos, long recursionNanos,
-                         long writeNanos, long writeCpuNanos, long bytes, String gemm, String recursion, String species, long recomputed)
+                         long writeNanos, long writeCpuNanos, long bytes, String gemm, String recursion, String species, long recomputed,
+                         String writer)
         implements Serializable {
 
     /** Kernel entries of this tile (per kernel and depth). */
@@ -37,7 +39,7 @@ public record TileReport(int row, int col, int rows, int cols, int d, long readN
             return readSeconds + gemmSeconds + recursionSeconds + writeSeconds;
         }
 
-        /** Sums {@code reports}; the implementations seen, sorted, under gemm / recursion / vector. */
+        /** Sums {@code reports}; the implementations seen, sorted, under gemm / recursion / vector / writer. */
         public static Totals of(List<TileReport> reports) {
             long bytes = 0;
             long entries = 0;
@@ -50,6 +52,7 @@ public record TileReport(int row, int col, int rows, int cols, int d, long readN
             TreeSet<String> gemms = new TreeSet<>();
             TreeSet<String> recs = new TreeSet<>();
             TreeSet<String> species = new TreeSet<>();
+            TreeSet<String> writers = new TreeSet<>();
             for (TileReport r : reports) {
                 bytes += r.bytes();
                 entries += r.entries();
@@ -62,11 +65,13 @@ public record TileReport(int row, int col, int rows, int cols, int d, long readN
                 gemms.add(r.gemm());
                 recs.add(r.recursion());
                 species.add(r.species());
+                writers.add(r.writer());
             }
             Map<String, List<String>> impls = new LinkedHashMap<>();
             impls.put("gemm", new ArrayList<>(gemms));
             impls.put("recursion", new ArrayList<>(recs));
             impls.put("vector", new ArrayList<>(species));
+            impls.put("writer", new ArrayList<>(writers));
             return new Totals(bytes, entries, flops, read, gemm / 1e9, rec, write, writeCpu, impls);
         }
     }

@@ -17,6 +17,7 @@ import org.sparkntk.spec.KernelSpec;
 import org.sparkntk.spec.Precision;
 import org.sparkntk.io.Tile;
 import org.sparkntk.io.TileFiles;
+import org.sparkntk.io.TileWriter;
 import org.sparkntk.tile.Recursion;
 import org.sparkntk.tile.Rows;
 import org.sparkntk.tile.TileKernels;
@@ -39,9 +40,10 @@ final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>
     private final boolean symmetric;
     private final LongAccumulator tilesDone;
     private final LongAccumulator entriesDone;
+    private final TileWriter writer;
 
     TileTask(HadoopConf conf, BlockFiles.Staged rows, BlockFiles.Staged cols, String tilesDir, KernelSpec kernel,
-             boolean symmetric, LongAccumulator tilesDone, LongAccumulator entriesDone) {
+             boolean symmetric, LongAccumulator tilesDone, LongAccumulator entriesDone, TileWriter writer) {
         this.conf = conf;
         this.rows = rows;
         this.cols = cols;
@@ -50,6 +52,7 @@ final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>
         this.symmetric = symmetric;
         this.tilesDone = tilesDone;
         this.entriesDone = entriesDone;
+        this.writer = writer;
     }
 
     @Override
@@ -92,14 +95,17 @@ final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>
         add(out, KernelKind.NTK, ntkOut, p, a, b);
         add(out, KernelKind.NNGP, nngpOut, p, a, b);
         long cpu0 = CPU.getCurrentThreadCpuTime();
-        long bytes = TileFiles.write(c, new Path(tilesDir), p.row(), p.col(), out, kernel.precision());
+        Path dir = new Path(tilesDir);
+        // the writer that works here (direct falls back to hadoop where O_DIRECT is refused), for the report
+        TileWriter used = writer.resolve(c, new Path(dir, TileFiles.TMP_DIR));
+        long bytes = TileFiles.write(c, dir, p.row(), p.col(), out, kernel.precision(), used);
         long t3 = System.nanoTime();
         long writeCpu = CPU.getCurrentThreadCpuTime() - cpu0;
         tilesDone.add(1);
         entriesDone.add((long) m * n);
         return new TileReport(p.row(), p.col(), m, n, a.d(), t1 - t0, gemm.nanos, (t2 - t1) - gemm.nanos, t3 - t2, writeCpu, bytes,
                 kernel.compute() == Precision.FLOAT32 ? gemm.floatName() : gemm.name(), rec.name(), TileKernels.vectorSpecies(),
-                recomputed);
+                recomputed, used.label());
     }
 
     /** The thread CPU clock (user + system time of this thread; -1 where the JVM has none). */

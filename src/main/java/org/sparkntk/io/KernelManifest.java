@@ -48,7 +48,7 @@ import org.sparkntk.kernel.NetworkSpec;
  * @param tileCount      tile files present (kernel.json only)
  * @param bytesWritten   total bytes of the tile files (kernel.json only)
  * @param timingsSeconds wall times per phase (kernel.json only)
- * @param executors      GEMM / recursion implementations and vector species seen on executors (kernel.json only)
+ * @param executors      GEMM / recursion implementations, vector species and tile writers seen on executors (kernel.json only)
  * @param createdAt      ISO-8601 time the file was written
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -94,11 +94,17 @@ public final class TileFiles {
      */
     public static long write(Configuration conf, Path tilesDir, int blockRow, int blockCol, List<KernelTile> rows,
                              Precision precision) throws IOException {
+        return write(conf, tilesDir, blockRow, blockCol, rows, precision, TileWriter.HADOOP);
+    }
+
+    /** {@link #write(Configuration, Path, int, int, List, Precision)} through the given writer ({@link TileWriter#resolve}). */
+    public static long write(Configuration conf, Path tilesDir, int blockRow, int blockCol, List<KernelTile> rows,
+                             Precision precision, TileWriter writer) throws IOException {
         Path dest = new Path(tilesDir, fileName(blockRow, blockCol));
         Path tmp = new Path(new Path(tilesDir, TMP_DIR), fileName(blockRow, blockCol) + "." + UUID.randomUUID());
         FileSystem fs = dest.getFileSystem(conf);
         try {
-            writeFile(conf, tmp, rows, precision);
+            writeFile(writer.output(conf, tmp), rows, precision);
             long size = fs.getFileStatus(tmp).getLen();
             if (!fs.rename(tmp, dest)) {
                 // an earlier attempt won the race (or the FS refuses to replace): keep a complete copy
@@ -126,10 +132,9 @@ public final class TileFiles {
      * than the tile kernel spends computing it.
      */
     public static void writeFile(Configuration conf, Path path, List<KernelTile> rows, Precision precision) throws IOException {
-        // Hadoop's own stream: a writer with large writes from a direct buffer (LocalTileOutput in the
-        // test sources) writes faster alone
-        // but made the Gram job's summed write time 20-35% longer on a quiet machine (docs/benchmarks.md,
-        // "Tile writes: the direct-buffer writer"), so it is not the default
+        // Hadoop's own stream: LocalTileOutput through the page cache writes faster alone but made the
+        // Gram job's summed write time 20-35% longer on a quiet machine (docs/benchmarks.md, "Tile
+        // writes: the direct-buffer writer"); its O_DIRECT mode is chosen with TileWriter
         writeFile(HadoopOutputFile.fromPath(path, conf), rows, precision);
     }
 

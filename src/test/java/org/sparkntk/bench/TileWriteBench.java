@@ -18,6 +18,7 @@ import org.sparkntk.io.KernelTile;
 import org.sparkntk.io.LocalTileOutput;
 import org.sparkntk.io.Tile;
 import org.sparkntk.io.TileFiles;
+import org.sparkntk.io.TileWriter;
 import org.sparkntk.spec.KernelKind;
 import org.sparkntk.spec.Precision;
 
@@ -25,12 +26,15 @@ import org.sparkntk.spec.Precision;
  * Where a tile task's write time goes (issue 15, item 1): THREADS threads each write FILES tile
  * files of two B x B float64 kernels, once per variant: "job" ({@link TileFiles#write} with a
  * job's Hadoop configuration: temporary name, rename; it used LocalTileOutput while that was the
- * default), "hadoop-stream" (the same pages through Hadoop's LocalFileSystem stream), {@link LocalTileOutput}
+ * default), "job-direct" (the same through the O_DIRECT writer, {@link TileWriter#DIRECT}), "hadoop-stream" (the same pages through Hadoop's LocalFileSystem stream), {@link LocalTileOutput}
  * with 1/4/8 MiB chunks, without the .crc file, with an fdatasync at close, and the same bytes
  * without Parquet: a plain FileOutputStream (one large write per kernel, or 1 MiB writes) and
  * O_DIRECT aligned 4 MiB writes. Each line: MB/s of tile values (wall), the summed thread time
  * and the summed thread CPU time (user + system; robust to a loaded machine, blind to I/O waits).
- * The order of the variants rotates per round and {@code sync} runs before each. Usage:
+ * The order of the variants rotates per round and {@code sync} runs before each. With
+ * {@code -Dtwb.companion=true} one more thread streams through a 512 MB array (copy, add) while the
+ * writers run, as the tile kernel does on the other core of a Gram job, so the writers share the
+ * memory bandwidth; its passes per second are printed beside each result. Usage:
  * java -cp ... org.sparkntk.bench.TileWriteBench DIR B FILES ROUNDS [THREADS [VARIANT,...]]
  */
 public final class TileWriteBench {
@@ -69,6 +73,7 @@ public final class TileWriteBench {
                 double[] threadCpu = new double[threads];
                 Thread[] ts = new Thread[threads];
                 Exception[] failed = new Exception[1];
+                Companion companion = Boolean.getBoolean("twb.companion") ? new Companion() : null;
                 long t0 = System.nanoTime();
                 for (int t = 0; t < threads; t++) {
                     int ti = t;
@@ -94,14 +99,54 @@ public final class TileWriteBench {
                     throw failed[0];
                 }
                 double s = (System.nanoTime() - t0) / 1e9;
+                String comp = companion == null ? "" : String.format(Locale.ROOT, "; companion %.2f passes/s", companion.finish() / s);
                 double sum = java.util.Arrays.stream(threadSeconds).sum();
                 double cpu = java.util.Arrays.stream(threadCpu).sum();
-                System.out.printf(Locale.ROOT, "RESULT round %d threads %d %-16s %7.1f MB in %6.2f s: %7.1f MB/s; summed thread time %6.2f s (%6.1f MB/s per thread), thread CPU %6.2f s (%6.1f MB per CPU-s)%n",
-                        round, threads, variant, mb, s, mb / s, sum, mb / sum, cpu, mb / cpu);
+                System.out.printf(Locale.ROOT, "RESULT round %d threads %d %-16s %7.1f MB in %6.2f s: %7.1f MB/s; summed thread time %6.2f s (%6.1f MB/s per thread), thread CPU %6.2f s (%6.1f MB per CPU-s)%s%n",
+                        round, threads, variant, mb, s, mb / s, sum, mb / sum, cpu, mb / cpu, comp);
                 try (var paths = Files.walk(out)) {
                     paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 }
             }
+        }
+    }
+
+    /** A thread streaming through two 256 MB arrays (a[i] += b[i]) until stopped; counts its passes. */
+    private static final class Companion extends Thread {
+        private static double[] a;
+        private static double[] b;
+        private volatile boolean stop;
+        private long parts;
+
+        Companion() {
+            if (a == null) {
+                a = new double[32 << 20];
+                b = new double[32 << 20];
+                java.util.Arrays.fill(b, 1e-9);
+            }
+            setDaemon(true);
+            start();
+        }
+
+        @Override
+        public void run() {
+            // counted in 1/32 passes (16 MB of a), so a short run still has a fine count
+            int step = a.length / 32;
+            while (!stop) {
+                for (int from = 0; from < a.length && !stop; from += step) {
+                    for (int i = from; i < from + step; i++) {
+                        a[i] += b[i];
+                    }
+                    parts++;
+                }
+            }
+        }
+
+        /** Stops the thread; the passes it made. */
+        double finish() throws InterruptedException {
+            stop = true;
+            join();
+            return parts / 32.0;
         }
     }
 
@@ -110,6 +155,8 @@ public final class TileWriteBench {
         Configuration conf = new Configuration();
         switch (variant) {
             case "job" -> TileFiles.write(conf, new org.apache.hadoop.fs.Path(out.toUri()), 0, f, rows, Precision.FLOAT64);
+            case "job-direct" -> TileFiles.write(conf, new org.apache.hadoop.fs.Path(out.toUri()), 0, f, rows, Precision.FLOAT64,
+                    TileWriter.DIRECT);
             case "hadoop-stream" -> TileFiles.writeFile(HadoopOutputFile.fromPath(new org.apache.hadoop.fs.Path(file.toUri()), conf), rows, Precision.FLOAT64);
             case "local-1M" -> TileFiles.writeFile(new LocalTileOutput(file, 512, 1 << 20, false), rows, Precision.FLOAT64);
             case "local-4M" -> TileFiles.writeFile(new LocalTileOutput(file, 512, 4 << 20, false), rows, Precision.FLOAT64);

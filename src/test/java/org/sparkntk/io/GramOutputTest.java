@@ -112,6 +112,45 @@ class GramOutputTest {
     }
 
     @Test
+    void theDirectTileWriterWritesTheSameFilesAndSaysSo() throws Exception {
+        // the first run again through -Dntk.tile.writer=direct (O_DIRECT on this file system): every
+        // tile file and its .crc must be the bytes Hadoop's stream wrote, and kernel.json names the writer
+        String data = tmp.resolve("data.parquet").toString();
+        Path direct = tmp.resolve("g64-direct");
+        String old = System.getProperty(TileWriter.PROPERTY);
+        try {
+            System.setProperty(TileWriter.PROPERTY, "direct");
+            ok(ExportTest.run("gram", "--input", data, "--id-col", "id", "--output", direct.toString(), "--activation", "relu",
+                    "--depths", "1,3", "--block-size", "" + B));
+            System.setProperty(TileWriter.PROPERTY, "odirect");
+            ExportTest.Run bad = ExportTest.run("gram", "--input", data, "--id-col", "id", "--output", tmp.resolve("g-bad").toString());
+            assertEquals(2, bad.code(), bad.err());
+            assertTrue(bad.err().contains("-Dntk.tile.writer=odirect is not a tile writer: use auto, hadoop or direct"), bad.err());
+        } finally {
+            if (old == null) {
+                System.clearProperty(TileWriter.PROPERTY);
+            } else {
+                System.setProperty(TileWriter.PROPERTY, old);
+            }
+        }
+        List<String> names = new ArrayList<>();
+        try (var files = Files.list(gram64.resolve("tiles"))) {
+            files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".parquet")).sorted().forEach(names::add);
+        }
+        assertEquals(6, names.size(), "3 x 3 blocks, upper triangle: " + names);
+        for (String n : names) {
+            Path want = gram64.resolve("tiles").resolve(n);
+            Path got = direct.resolve("tiles").resolve(n);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(Files.readAllBytes(want), Files.readAllBytes(got), n);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(Files.readAllBytes(LocalTileOutput.checksumFile(want)),
+                    Files.readAllBytes(LocalTileOutput.checksumFile(got)), n + " .crc");
+        }
+        org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+        assertEquals(List.of("direct"), KernelManifest.readKernel(conf, direct.toString()).executors().get("writer"));
+        assertEquals(List.of("hadoop"), KernelManifest.readKernel(conf, gram64.toString()).executors().get("writer"));
+    }
+
+    @Test
     void duckDbReadsNamesTypesAndEntries() throws Exception {
         String tiles = "read_parquet('" + gram64.resolve("tiles") + "/*.parquet')";
         Map<Long, Long> idx = index(gram64, "index");

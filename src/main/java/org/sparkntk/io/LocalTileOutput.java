@@ -8,14 +8,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32;
+import com.sun.nio.file.ExtendedOpenOption;
 import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.PositionOutputStream;
 
 /**
  * A Parquet {@link OutputFile} for a file on the local disk, written through a {@link FileChannel}
- * from a reusable direct buffer in large chunks (docs/design.md, "Tile files"). Not what the Gram
- * job uses: alone it writes 2-5x faster than Hadoop's stream, inside the job it was slower (the
- * basis for an O_DIRECT writer, docs/benchmarks.md). Hadoop's local
+ * from a reusable direct buffer in large chunks (docs/design.md, "Tile files"). In its direct mode
+ * (the Gram job's {@code -Dntk.tile.writer=direct}, {@link TileWriter}) the channel is opened with
+ * O_DIRECT: the device reads the buffer by DMA, with no copy into the page cache. Through the page
+ * cache it writes 2-5x faster than Hadoop's stream alone but was slower inside the Gram job, so
+ * that mode is not used by the job (docs/benchmarks.md, "Tile writes: the direct-buffer writer"). Hadoop's local
  * file system writes a tile through a checksummer, a 4 KiB buffered stream and
  * {@code FileOutputStream}, i.e. one system call per 4.6 KB; a plain {@code FileOutputStream} given
  * a large array mallocs and page-faults a native copy of it on every call. Here the bytes are
@@ -37,6 +40,8 @@ public final class LocalTileOutput implements OutputFile {
     private final int bytesPerSum;
     private final int chunk;
     private final boolean sync;
+    /** O_DIRECT block size (file offsets, lengths and the buffer's address are multiples), or 0: page cache. */
+    private final int align;
 
     /**
      * @param file        the file (created or replaced)
@@ -45,13 +50,78 @@ public final class LocalTileOutput implements OutputFile {
      * @param sync        whether close() forces the data to the device (fdatasync)
      */
     public LocalTileOutput(Path file, int bytesPerSum, int chunk, boolean sync) {
+        this(file, bytesPerSum, chunk, sync, 0);
+    }
+
+    private LocalTileOutput(Path file, int bytesPerSum, int chunk, boolean sync, int align) {
         if (chunk <= 0 || chunk % 4096 != 0) {
             throw new IllegalArgumentException("chunk " + chunk + " must be a positive multiple of 4096");
+        }
+        if (align != 0 && (Integer.bitCount(align) != 1 || chunk % align != 0)) {
+            throw new IllegalArgumentException("O_DIRECT block size " + align + " must be a power of two dividing the chunk " + chunk);
         }
         this.file = file;
         this.bytesPerSum = bytesPerSum;
         this.chunk = chunk;
         this.sync = sync;
+        this.align = align;
+    }
+
+    /**
+     * A writer of {@code file} with O_DIRECT and {@link #DEFAULT_CHUNK} writes, aligned to the block
+     * size of the file system holding {@code file}'s folder ({@link #directBlockSize}); whether that
+     * file system accepts O_DIRECT is {@link #acceptsDirect}'s question, asked before.
+     */
+    public static LocalTileOutput direct(Path file, int bytesPerSum) throws IOException {
+        Files.createDirectories(file.getParent());
+        int align = directBlockSize(file.getParent());
+        return new LocalTileOutput(file, bytesPerSum, Math.max(DEFAULT_CHUNK, align), false, align);
+    }
+
+    /**
+     * The alignment O_DIRECT needs in {@code dir}: its file store's block size, the same number the
+     * JDK checks a direct channel's positions, lengths and buffer addresses against; 4096 where the
+     * store does not say.
+     */
+    static int directBlockSize(Path dir) throws IOException {
+        long b;
+        try {
+            b = Files.getFileStore(dir).getBlockSize();
+        } catch (UnsupportedOperationException e) {
+            b = 4096;
+        }
+        return b > 0 && b <= DEFAULT_CHUNK && Long.bitCount(b) == 1 ? (int) b : 4096;
+    }
+
+    /**
+     * Whether the file system of {@code dir} (created if missing) takes O_DIRECT writes: a probe file
+     * there is opened with O_DIRECT, one aligned block written, and deleted. False where the open or
+     * the write is refused (EINVAL: e.g. tmpfs before Linux 6.6, some FUSE and network file systems),
+     * or the platform has no O_DIRECT.
+     */
+    public static boolean acceptsDirect(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path probe = dir.resolve(".ntk-direct-probe-" + java.util.UUID.randomUUID());
+        try {
+            int align = directBlockSize(dir);
+            ByteBuffer b = ByteBuffer.allocateDirect(2 * align).alignedSlice(align).limit(align);
+            try (FileChannel ch = FileChannel.open(probe, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    ExtendedOpenOption.DIRECT)) {
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+            }
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        } finally {
+            Files.deleteIfExists(probe);
+        }
+    }
+
+    /** Whether this writer bypasses the page cache (O_DIRECT). */
+    public boolean isDirect() {
+        return align != 0;
     }
 
     /** The checksum file Hadoop's LocalFileSystem keeps for {@code file}: {@code .NAME.crc} beside it. */
@@ -95,8 +165,10 @@ public final class LocalTileOutput implements OutputFile {
     private ByteBuffer takeBuffer() {
         ByteBuffer b = BUFFER.get();
         BUFFER.remove();
-        if (b == null || b.capacity() != chunk) {
-            b = ByteBuffer.allocateDirect(chunk);
+        if (b == null || b.capacity() != chunk || align != 0 && b.alignmentOffset(0, align) != 0) {
+            // O_DIRECT: the device reads the buffer itself, so its address must be block-aligned
+            b = align == 0 ? ByteBuffer.allocateDirect(chunk)
+                    : ByteBuffer.allocateDirect(chunk + align).alignedSlice(align).limit(chunk).slice();
         }
         b.clear();
         return b;
@@ -112,8 +184,10 @@ public final class LocalTileOutput implements OutputFile {
         private boolean closed;
 
         Stream() throws IOException {
-            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING);
+            ch = align == 0
+                    ? FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)
+                    : FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING,
+                            ExtendedOpenOption.DIRECT);
             buf = takeBuffer();
             if (bytesPerSum > 0) {
                 sums = ByteBuffer.allocate(4096).order(ByteOrder.BIG_ENDIAN);
@@ -149,11 +223,23 @@ public final class LocalTileOutput implements OutputFile {
             }
         }
 
-        /** Checksums and writes what the buffer holds; the buffer is empty afterwards. */
+        /**
+         * Checksums and writes what the buffer holds; the buffer is empty afterwards. With O_DIRECT
+         * only a full buffer or the last bytes at close are written: a write must cover whole
+         * blocks, so the last one is padded with zeros (not checksummed) and cut off by close's truncate.
+         */
         private void drain() throws IOException {
             buf.flip();
             if (sums != null) {
                 checksum(buf.duplicate());
+            }
+            if (align != 0) {
+                int end = buf.limit();
+                int padded = (end + align - 1) & -align;
+                buf.limit(padded);
+                for (int i = end; i < padded; i++) {
+                    buf.put(i, (byte) 0);
+                }
             }
             while (buf.hasRemaining()) {
                 ch.write(buf);
@@ -186,7 +272,9 @@ public final class LocalTileOutput implements OutputFile {
 
         @Override
         public void flush() throws IOException {
-            drain();
+            if (align == 0) { // O_DIRECT: a partial block waits for close (see drain)
+                drain();
+            }
         }
 
         @Override
@@ -197,6 +285,9 @@ public final class LocalTileOutput implements OutputFile {
             closed = true;
             try (FileChannel c = ch) {
                 drain();
+                if (align != 0 && c.size() != pos) {
+                    c.truncate(pos); // the padding of the last block; ftruncate needs no alignment
+                }
                 if (sync) {
                     c.force(false);
                 }
