@@ -117,10 +117,14 @@ class GramOutputTest {
         // tile file and its .crc must be the bytes Hadoop's stream wrote, and kernel.json names the writer
         String data = tmp.resolve("data.parquet").toString();
         Path direct = tmp.resolve("g64-direct");
+        Path hadoop = tmp.resolve("g64-hadoop");
         String old = System.getProperty(TileWriter.PROPERTY);
         try {
             System.setProperty(TileWriter.PROPERTY, "direct");
             ok(ExportTest.run("gram", "--input", data, "--id-col", "id", "--output", direct.toString(), "--activation", "relu",
+                    "--depths", "1,3", "--block-size", "" + B));
+            System.setProperty(TileWriter.PROPERTY, "hadoop");
+            ok(ExportTest.run("gram", "--input", data, "--id-col", "id", "--output", hadoop.toString(), "--activation", "relu",
                     "--depths", "1,3", "--block-size", "" + B));
             System.setProperty(TileWriter.PROPERTY, "odirect");
             ExportTest.Run bad = ExportTest.run("gram", "--input", data, "--id-col", "id", "--output", tmp.resolve("g-bad").toString());
@@ -138,16 +142,22 @@ class GramOutputTest {
             files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".parquet")).sorted().forEach(names::add);
         }
         assertEquals(6, names.size(), "3 x 3 blocks, upper triangle: " + names);
-        for (String n : names) {
-            Path want = gram64.resolve("tiles").resolve(n);
-            Path got = direct.resolve("tiles").resolve(n);
-            org.junit.jupiter.api.Assertions.assertArrayEquals(Files.readAllBytes(want), Files.readAllBytes(got), n);
-            org.junit.jupiter.api.Assertions.assertArrayEquals(Files.readAllBytes(LocalTileOutput.checksumFile(want)),
-                    Files.readAllBytes(LocalTileOutput.checksumFile(got)), n + " .crc");
+        // the default run (gram64, -Dntk.tile.writer unset: auto) as well as the direct one against Hadoop's stream
+        for (Path run : List.of(direct, gram64)) {
+            for (String n : names) {
+                Path want = hadoop.resolve("tiles").resolve(n);
+                Path got = run.resolve("tiles").resolve(n);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(Files.readAllBytes(want), Files.readAllBytes(got), run + " " + n);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(Files.readAllBytes(LocalTileOutput.checksumFile(want)),
+                        Files.readAllBytes(LocalTileOutput.checksumFile(got)), run + " " + n + " .crc");
+            }
         }
         org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
         assertEquals(List.of("direct"), KernelManifest.readKernel(conf, direct.toString()).executors().get("writer"));
-        assertEquals(List.of("hadoop"), KernelManifest.readKernel(conf, gram64.toString()).executors().get("writer"));
+        assertEquals(List.of("hadoop"), KernelManifest.readKernel(conf, hadoop.toString()).executors().get("writer"));
+        // unset means auto: O_DIRECT where this file system takes it
+        String auto = TileWriter.AUTO.resolve(conf, new org.apache.hadoop.fs.Path(gram64.resolve("tiles").toUri())).label();
+        assertEquals(List.of(auto), KernelManifest.readKernel(conf, gram64.toString()).executors().get("writer"));
     }
 
     @Test

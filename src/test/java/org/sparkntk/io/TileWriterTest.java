@@ -272,6 +272,8 @@ class TileWriterTest {
         String old = System.getProperty(TileWriter.PROPERTY);
         try {
             System.clearProperty(TileWriter.PROPERTY);
+            assertEquals(TileWriter.AUTO, TileWriter.configured());
+            System.setProperty(TileWriter.PROPERTY, "hadoop");
             assertEquals(TileWriter.HADOOP, TileWriter.configured());
             System.setProperty(TileWriter.PROPERTY, "Direct");
             assertEquals(TileWriter.DIRECT, TileWriter.configured());
