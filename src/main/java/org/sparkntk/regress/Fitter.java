@@ -153,6 +153,7 @@ public final class Fitter {
             CholeskySolver chol = new CholeskySolver(opt.maxDriverBytes(), log);
             chol.checkFits(n, k);
             long t0 = System.nanoTime();
+            Thread warm = CholeskySolver.warmUp(n); // beside the assembly, whose tasks wait on the driver at times
             KernelTiles.Assembled assembled;
             try (Progress p = Progress.start(jsc, "assemble K", log)) {
                 assembled = JobLabel.call(jsc.sc(), "cholesky: assemble K on the driver", () -> assemble(jsc, tiles, n));
@@ -160,6 +161,7 @@ public final class Fitter {
             double[] dense = assembled.k();
             timings.put("assemble_seconds", seconds(t0));
             log.accept(String.format(Locale.ROOT, "cholesky: K assembled in %.1f s: %s", seconds(t0), assembled.route()));
+            join(warm);
             long t1 = System.nanoTime();
             Solution s = chol.solve(dense, n, lambda, y, k);
             timings.put("solve_seconds", seconds(t1));
@@ -277,6 +279,14 @@ public final class Fitter {
 
         Preconditioner preconditioner(int rank, double lambda, int block, Consumer<String> log) {
             return LowRankPreconditioner.rpCholesky(this, rank, lambda, block, 42L, log);
+        }
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -107,6 +107,35 @@ public final class CholeskySolver {
         return 8L * n * n + 4L * 8L * n * k + 8L * n;
     }
 
+    /**
+     * Starts a daemon thread that runs the dense solve N would use ({@link #methodFor}) on a small
+     * matrix (factor, solve, residual; a few rounds, about 0.3 s) so that the JIT has compiled its
+     * kernels before the real solve (once the timings are kept per machine, nothing else runs the
+     * blocked method's code before it: docs/benchmarks.md, "Dense method: timed once per
+     * machine"). Join it before the solve; a method without Java kernels (LAPACK) returns a
+     * finished thread.
+     */
+    public static Thread warmUp(int n) {
+        DenseMethod m = methodFor(n);
+        Thread t = new Thread(() -> {
+            if (m.blocked() == null) {
+                return;
+            }
+            int w = 2 * BlockedCholesky.BLOCK + 37; // two block columns and a ragged edge: every kernel runs
+            double[] a = DenseMethod.probeMatrix(w);
+            double[] y = new double[w * 3];
+            java.util.Arrays.fill(y, 1.0);
+            CholeskySolver s = new CholeskySolver(Long.MAX_VALUE, null);
+            long end = System.nanoTime() + 300_000_000L;
+            for (int r = 0; r < 3 || (r < 20 && System.nanoTime() < end); r++) {
+                s.solve(a, w, 0.0, y, 3, m);
+            }
+        }, "ntk-cholesky-warm-up");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
     /** Refuses (UserError) when the dense solve does not fit the configured limit or a Java array. */
     public void checkFits(long n, int k) {
         long need = bytesNeeded(n, k);
