@@ -32,6 +32,7 @@ final class DoctorCommand implements Callable<Integer> {
         System.out.println("gemm:           " + gemm.name() + (TileKernels.nativeBlas() ? "" : "  (no native BLAS: apt-get install libopenblas0-pthread)"));
         System.out.println("panel product:  " + TileKernels.panelProduct(org.sparkntk.spec.Precision.FLOAT64).name()
                 + " (PCG / Nystrom passes over the cached kernel)");
+        System.out.println("dense timings:  " + org.sparkntk.solve.DenseTimings.status(org.sparkntk.solve.CholeskySolver.wanted()));
         probe(gemm, rec);
         return 0;
     }

@@ -50,6 +50,29 @@ public final class DenseTimings {
         return home == null || home.isBlank() || home.equals("?") ? null : Path.of(home, ".cache", "spark-ntk");
     }
 
+    /**
+     * For {@code ntk doctor}: the file holding this machine's timings of the {@code want} candidates
+     * ({@code -Dntk.cholesky}), or that there is none yet, or that keeping them is off.
+     */
+    public static String status(String want) {
+        return status(dir(), want);
+    }
+
+    static String status(Path dir, String want) {
+        if (dir == null) {
+            return "not kept (-D" + DIR_PROPERTY + "=off): timed in every JVM that solves densely";
+        }
+        List<DenseMethod> c = DenseMethod.candidates(want);
+        String key = key(c, DenseMethod.PROBE_N);
+        Path f = file(dir, key);
+        List<DenseMethod> kept = read(f, key, c);
+        if (kept == null) {
+            return "none kept yet in " + dir + " (the first dense solve with N >= " + CholeskySolver.TIME_FROM + " times them)";
+        }
+        DenseMethod at10k = DenseMethod.best(kept, 10_000);
+        return f + String.format(Locale.ROOT, " (picks %s at N = 10000, %.1f GFLOP/s)", at10k.name(), at10k.flops() / 1e9);
+    }
+
     /** What the rates depend on, one line: CPU, cores, JVM, BLAS, LAPACK, vector width, the candidates and N. */
     static String key(List<DenseMethod> candidates, int probeN) {
         StringBuilder k = new StringBuilder();

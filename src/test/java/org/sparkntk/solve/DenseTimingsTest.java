@@ -143,6 +143,23 @@ class DenseTimingsTest {
         assertTrue(DenseTimings.machineCpu() == null || DenseTimings.machineCpu()[0] > 0);
     }
 
+    /** What ntk doctor prints: off, none yet, then the file and its pick. */
+    @Test
+    void status(@TempDir Path dir) {
+        assertTrue(DenseTimings.status(null, "blocked").startsWith("not kept (-Dntk.timings.dir=off)"));
+        assertEquals("none kept yet in " + dir + " (the first dense solve with N >= 8000 times them)",
+                DenseTimings.status(dir, "blocked"));
+        List<DenseMethod> c = DenseMethod.candidates("blocked");
+        DenseTimings.loadOrTime(dir, c, DenseMethod.PROBE_N, () -> DenseMethod.time(c, 600, 1).stream()
+                .map(m -> m.with(new DenseMethod.Scaling(DenseMethod.PROBE_N, 1.0, 0.0, 0.0))).toList(), s -> { },
+                Double.POSITIVE_INFINITY);
+        String got = DenseTimings.status(dir, "blocked");
+        // 1e12 / 3 flops in the 1 s the scaling says at N = 10000 x (10000 / 3072)^3
+        double gflops = 1e12 / 3 / Math.pow(10000.0 / DenseMethod.PROBE_N, 3) / 1e9;
+        assertEquals(DenseTimings.file(dir, DenseTimings.key(c, DenseMethod.PROBE_N)) + " (picks " + c.get(0).name()
+                + String.format(java.util.Locale.ROOT, " at N = 10000, %.1f GFLOP/s)", gflops), got);
+    }
+
     @Test
     void theFolderProperty() {
         String old = System.getProperty(DenseTimings.DIR_PROPERTY);
