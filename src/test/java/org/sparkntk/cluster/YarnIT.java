@@ -174,8 +174,13 @@ class YarnIT {
         runOnYarn("gram-client", "client", gramArgs(hdfsData + "/input", out));
         ClusterTestSupport.assertSameKernel(conf, reference, out);
         // the containers ran the Vector API recursion and the same GEMM as this JVM: module options reached them
-        assertEquals(KernelManifest.readKernel(conf, reference).executors(), KernelManifest.readKernel(conf, out).executors(),
-                "kernel implementations on the YARN executors vs local mode");
+        java.util.Map<String, java.util.List<String>> local = new java.util.TreeMap<>(KernelManifest.readKernel(conf, reference).executors());
+        java.util.Map<String, java.util.List<String>> onYarn = new java.util.TreeMap<>(KernelManifest.readKernel(conf, out).executors());
+        // the tile writer follows the file system: Hadoop's stream on HDFS, O_DIRECT (auto) on a local disk that takes it
+        assertEquals(java.util.List.of("hadoop"), onYarn.remove("writer"), "the tile writer on HDFS");
+        assertEquals(java.util.List.of(org.sparkntk.io.TileWriter.AUTO.resolve(conf, new org.apache.hadoop.fs.Path(
+                java.nio.file.Path.of(reference, "tiles").toUri())).label()), local.remove("writer"), "the tile writer on the local disk");
+        assertEquals(local, onYarn, "kernel implementations on the YARN executors vs local mode");
     }
 
     @Test
