@@ -15,7 +15,7 @@ import java.util.function.Supplier;
 
 /**
  * The dense methods' timings ({@link DenseMethod#timed}) kept per machine in a small file, so that
- * only the first dense solve on a machine pays for them (about 3 s on 2 cores, and a 0.2 s run on a
+ * only the first dense solve on a machine pays for them (about 6 s once on 2 cores instead of 3 s per run, and a 0.2 s run on a
  * busy machine is noisy enough to flip the pick from run to run: docs/benchmarks.md, "Dense method:
  * timed once per machine"). The file is keyed by everything the rates depend on: the CPU model,
  * the cores this JVM may use, the JVM, netlib's BLAS and LAPACK, the Vector API width, the

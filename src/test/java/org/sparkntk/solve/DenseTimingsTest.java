@@ -143,6 +143,27 @@ class DenseTimingsTest {
         assertTrue(DenseTimings.machineCpu() == null || DenseTimings.machineCpu()[0] > 0);
     }
 
+    /** Kept timings come from two rounds: per candidate the faster one, with its own scaling. */
+    @Test
+    void fasterTakesTheFasterRoundPerCandidate() {
+        List<DenseMethod> c = DenseMethod.candidates("auto");
+        List<DenseMethod> slow = new ArrayList<>();
+        List<DenseMethod> fast = new ArrayList<>();
+        for (int i = 0; i < c.size(); i++) {
+            // candidate 0 faster in the first round, the others in the second
+            double first = i == 0 ? 2e10 : 1e10;
+            slow.add(c.get(i).with(first, "").with(new DenseMethod.Scaling(100 + i, 1, 0, 0)));
+            fast.add(c.get(i).with(3e10 - first, "").with(new DenseMethod.Scaling(200 + i, 1, 0, 0)));
+        }
+        List<DenseMethod> got = DenseMethod.faster(slow, fast);
+        assertEquals(c.size(), got.size());
+        for (int i = 0; i < c.size(); i++) {
+            assertEquals(2e10, got.get(i).flops(), c.get(i).name());
+            assertEquals(i == 0 ? 100 + i : 200 + i, got.get(i).scaling().probeN(), c.get(i).name());
+            assertEquals(c.get(i).name(), got.get(i).name());
+        }
+    }
+
     /** What ntk doctor prints: off, none yet, then the file and its pick. */
     @Test
     void status(@TempDir Path dir) {
