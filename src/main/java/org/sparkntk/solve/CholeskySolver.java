@@ -112,13 +112,13 @@ public final class CholeskySolver {
      * matrix (factor, solve, residual; a few rounds, about 0.3 s) so that the JIT has compiled its
      * kernels before the real solve (once the timings are kept per machine, nothing else runs the
      * blocked method's code before it: docs/benchmarks.md, "Dense method: timed once per
-     * machine"). Join it before the solve; a method without Java kernels (LAPACK) returns a
-     * finished thread.
+     * machine"). Join it before the solve. Below {@link #TIME_FROM}, where the solve itself takes
+     * well under a second, and for a method without Java kernels (LAPACK) the thread does nothing.
      */
     public static Thread warmUp(int n) {
         DenseMethod m = methodFor(n);
         Thread t = new Thread(() -> {
-            if (m.blocked() == null) {
+            if (m.blocked() == null || n < TIME_FROM) {
                 return;
             }
             int w = 2 * BlockedCholesky.BLOCK + 37; // two block columns and a ragged edge: every kernel runs
