@@ -73,6 +73,9 @@ final class RegressCommand implements Callable<Integer> {
                 solver.solverKind(), solver.tol(), solver.maxIter, solver.preconditionerRank(), matrixFree,
                 blockSize, overwrite, solver.checkpointEvery, solver.maxDriverBytes(), Normalize.parse(data.normalize),
                 solver.cachePrecision(), solver.nystrom());
+        if (spark.localMaster()) {
+            RegressJob.prefetch(req); // reads the sets on the core the SparkContext start-up leaves idle
+        }
         try (SparkOptions.Session s = spark.session("spark-ntk regress")) {
             RegressJob.run(s.spark(), req);
         }

@@ -18,6 +18,7 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.MessageType;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -39,7 +40,7 @@ public final class InputFooters {
      * A data file: its path as Spark's {@code _metadata.file_path} spells it (the key of the row
      * offsets; input order sorts by it), its fingerprint for the plan, and its row count.
      */
-    record DataFile(String uri, FileFingerprint fingerprint, long rows) {
+    public record DataFile(String uri, FileFingerprint fingerprint, long rows, long[] groupRows, MessageType schema) {
     }
 
     private final List<DataFile> files;
@@ -53,7 +54,7 @@ public final class InputFooters {
     }
 
     /** The data files, sorted by {@link DataFile#uri()} (input order). */
-    List<DataFile> files() {
+    public List<DataFile> files() {
         return files;
     }
 
@@ -117,7 +118,7 @@ public final class InputFooters {
     private static final int THREADS = 8;
 
     /** The footers of {@code input}, or null when it is not a plain file or folder of files (see the class comment). */
-    static InputFooters read(Configuration conf, String input) {
+    public static InputFooters read(Configuration conf, String input) {
         try {
             if (input.isEmpty() || input.chars().anyMatch(c -> "*?[]{}\\".indexOf(c) >= 0)) {
                 return null; // a glob: Spark expands it
@@ -150,11 +151,15 @@ public final class InputFooters {
             for (int i = 0; i < data.size(); i++) {
                 FileStatus f = data.get(i);
                 long rows = 0;
-                for (BlockMetaData b : footers.get(i).getBlocks()) {
-                    rows += b.getRowCount();
+                List<BlockMetaData> blocks = footers.get(i).getBlocks();
+                long[] groupRows = new long[blocks.size()];
+                for (int g = 0; g < groupRows.length; g++) {
+                    groupRows[g] = blocks.get(g).getRowCount();
+                    rows += groupRows[g];
                 }
                 files.add(new DataFile(key(f.getPath().toUri().toString()),
-                        new FileFingerprint(f.getPath().toString(), f.getLen(), f.getModificationTime()), rows));
+                        new FileFingerprint(f.getPath().toString(), f.getLen(), f.getModificationTime()), rows, groupRows,
+                        footers.get(i).getFileMetaData().getSchema()));
             }
             int first = 0;
             for (int i = 1; i < files.size(); i++) {

@@ -393,7 +393,7 @@ public final class InputTable {
     }
 
     /** The schema Spark's inference would take from the first file's footer, by Spark's own converter. */
-    static StructType footerSchema(SparkSession spark, InputFooters footers) {
+    public static StructType footerSchema(SparkSession spark, InputFooters footers) {
         return ParquetFileFormat$.MODULE$.readSchemaFromFooter(new Footer(footers.firstPath(), footers.firstFooter()),
                 new ParquetToSparkSchemaConverter(SessionStateHelper$.MODULE$.getSqlConf(spark)));
     }

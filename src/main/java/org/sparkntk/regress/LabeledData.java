@@ -17,6 +17,9 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.internal.SessionStateHelper$;
+import org.sparkntk.gram.InputTable;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkntk.gram.InputFooters;
 import org.sparkntk.gram.Normalizer;
@@ -103,10 +106,17 @@ public final class LabeledData {
         return blockSize;
     }
 
-    /** Releases the cached blocks. */
+    /** Releases the cached blocks (and the prefetched rows they were cut from, if any). */
     public void release() {
         blocks.unpersist(false);
+        if (onRelease != null) {
+            onRelease.run();
+            onRelease = null;
+        }
     }
+
+    /** Run by {@link #release}: drops this JVM's prefetched rows of the set (null when the set was read by tasks). */
+    private Runnable onRelease;
 
     /**
      * Reads PATH (Parquet). Label columns must exist when {@code labelsRequired}; otherwise (a test
@@ -131,9 +141,21 @@ public final class LabeledData {
      */
     public static LabeledData load(SparkSession spark, String path, String role, String featuresCol, String idCol,
                                    List<String> labelCols, boolean labelsRequired, int blockSize, Normalizer fixed) {
+        if (org.sparkntk.gram.ParquetScan.enabled()) {
+            InputFooters footers = InputFooters.read(SessionStateHelper$.MODULE$.getHadoopConf(spark), path);
+            if (footers != null) {
+                StructType schema = InputTable.footerSchema(spark, footers);
+                Columns cols = Columns.check(schema, path, role, featuresCol, idCol, labelCols, labelsRequired);
+                ParquetRows.Columns pc = ParquetRows.columns(footers, featuresCol, cols.features(), idCol,
+                        idCol == null ? null : cols.idType(), cols.labels() ? labelCols : List.of(), cols.labelTypes());
+                if (pc != null) {
+                    return direct(spark, path, role, footers, cols, pc, blockSize, fixed);
+                }
+            }
+        }
         InputFooters.Opened opened = open(spark, path, role);
         Dataset<Row> df = opened.frame();
-        Columns cols = Columns.check(df, path, role, featuresCol, idCol, labelCols, labelsRequired);
+        Columns cols = Columns.check(df.schema(), path, role, featuresCol, idCol, labelCols, labelsRequired);
         // input order, as gram numbers rows: by (file path, row index in file). A row's index is the
         // number of rows in the files sorted before its file plus its position in the file: the per-file
         // counts come from the footers (or the metadata columns alone), so the rows need no range
@@ -156,13 +178,92 @@ public final class LabeledData {
                 ids.add(byIndex[i][1]);
                 labels.add(Arrays.copyOfRange(byIndex[i], 2, 2 + nl));
             }
-            Normalizer used = fixed == null ? standardize(segments, n, d) : fixed;
-            JavaRDD<FeatureBlock> blocks = new BlockRdd(segments.rdd(), infos, n, blockSize, d, used).toJavaRDD()
-                    .persist(StorageLevel.MEMORY_AND_DISK());
-            blocks.count();
-            return new LabeledData(path, n, d, ids, labels, cols.idType(), cols.labelTypes(), blocks, blockSize, used);
+            return blocks(path, n, d, ids, labels, cols, segments, infos, blockSize, fixed);
         } finally {
             segments.unpersist(false);
+        }
+    }
+
+    /** The normalizer (fitted here for standardize), then the cached blocks of {@code blockSize} rows cut from the segments. */
+    private static LabeledData blocks(String path, int n, int d, List<Object> ids, List<Object[]> labels, Columns cols,
+                                      JavaRDD<Segment> segments, List<SegmentInfo> infos, int blockSize, Normalizer fixed) {
+        Normalizer used = fixed == null ? standardize(segments, n, d) : fixed;
+        JavaRDD<FeatureBlock> blocks = new BlockRdd(segments.rdd(), infos, n, blockSize, d, used).toJavaRDD()
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        blocks.count();
+        return new LabeledData(path, n, d, ids, labels, cols.idType(), cols.labelTypes(), blocks, blockSize, used);
+    }
+
+    /**
+     * The set read by {@link ParquetRows}, one partition per row group: taken from this JVM's
+     * prefetch when one was started (local mode), else read by tasks. Same rows, checks and
+     * messages as the Spark SQL route.
+     */
+    private static LabeledData direct(SparkSession spark, String path, String role, InputFooters footers, Columns cols,
+                                      ParquetRows.Columns pc, int blockSize, Normalizer fixed) {
+        List<org.sparkntk.gram.ParquetScan.Split> splits = org.sparkntk.gram.ParquetScan.splits(footers);
+        List<org.sparkntk.io.KernelManifest.FileFingerprint> files = new ArrayList<>();
+        for (InputFooters.DataFile f : footers.files()) {
+            files.add(f.fingerprint());
+        }
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        List<ParquetRows.Part> prefetched = ParquetRows.take(path, pc, files);
+        JavaRDD<ParquetRows.Part> parts;
+        List<ParquetRows.Part> metas;
+        ParquetRows.Local local = null;
+        if (prefetched != null) {
+            local = new ParquetRows.Local(spark.sparkContext(), prefetched);
+            parts = local.toJavaRDD();
+            metas = prefetched;
+        } else {
+            org.sparkntk.io.HadoopConf conf = new org.sparkntk.io.HadoopConf(SessionStateHelper$.MODULE$.getHadoopConf(spark));
+            parts = jsc.parallelize(splits, Math.max(1, splits.size())).map(sp -> ParquetRows.read(conf.get(), sp, pc));
+            parts = parts.persist(StorageLevel.MEMORY_AND_DISK());
+            metas = parts.map(ParquetRows.Part::withoutFeatures).collect();
+        }
+        JavaRDD<Segment> segments = parts.flatMap(p -> p.segment() == null
+                ? java.util.Collections.<Segment>emptyIterator() : List.of(p.segment()).iterator());
+        try {
+            long total = 0;
+            List<SegmentInfo> infos = new ArrayList<>();
+            for (int i = 0; i < metas.size(); i++) {
+                ParquetRows.Part p = metas.get(i);
+                total += p.meta().length;
+                Segment g = p.segment();
+                if (g != null) {
+                    infos.add(new SegmentInfo(i, g.start(), g.rows(), g.d(), g.problemIndex(), g.problem(), g.otherIndex(), g.otherD()));
+                }
+            }
+            if (total == 0) {
+                throw new UserError(role + " '" + path + "' is empty");
+            }
+            if (total > Integer.MAX_VALUE - 8) {
+                throw new UserError(role + " '" + path + "' has " + total + " rows; at most " + (Integer.MAX_VALUE - 8) + " are supported");
+            }
+            int n = (int) total;
+            Object[][] byIndex = new Object[n][];
+            for (ParquetRows.Part p : metas) {
+                for (Object[] m : p.meta()) {
+                    byIndex[(int) (long) (Long) m[0]] = m;
+                }
+            }
+            int d = checkRows(infos, byIndex, pc.id() != null, path, role);
+            int nl = pc.labels().size();
+            List<Object> ids = new ArrayList<>(n);
+            List<Object[]> labels = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                ids.add(byIndex[i][1]);
+                labels.add(Arrays.copyOfRange(byIndex[i], 2, 2 + nl));
+            }
+            LabeledData data = blocks(path, n, d, ids, labels, cols, segments, infos, blockSize, fixed);
+            data.onRelease = local == null ? null : local::release;
+            local = null;
+            return data;
+        } finally {
+            parts.unpersist(false);
+            if (local != null) {
+                local.release();
+            }
         }
     }
 
@@ -184,14 +285,14 @@ public final class LabeledData {
      */
     private record Columns(DataType features, boolean labels, List<DataType> labelTypes, DataType idType) {
 
-        static Columns check(Dataset<Row> df, String path, String role, String featuresCol, String idCol, List<String> labelCols,
+        static Columns check(StructType schema, String path, String role, String featuresCol, String idCol, List<String> labelCols,
                              boolean labelsRequired) {
-            List<String> have = Arrays.asList(df.columns());
+            List<String> have = Arrays.asList(schema.fieldNames());
             if (!have.contains(featuresCol)) {
                 throw new UserError(role + " '" + path + "' has no features column '" + featuresCol + "'; columns: " + have
                         + " (choose one with --features-col)");
             }
-            DataType ft = df.schema().apply(featuresCol).dataType();
+            DataType ft = schema.apply(featuresCol).dataType();
             if (!(ft.equals(DataTypes.createArrayType(DataTypes.DoubleType, true)) || ft.equals(DataTypes.createArrayType(DataTypes.DoubleType, false))
                     || ft.equals(DataTypes.createArrayType(DataTypes.FloatType, true)) || ft.equals(DataTypes.createArrayType(DataTypes.FloatType, false))
                     || ft.typeName().equals("vector"))) {
@@ -214,11 +315,11 @@ public final class LabeledData {
             if (withLabels) {
                 lt = new ArrayList<>();
                 for (String c : labelCols) {
-                    StructField f = df.schema().apply(c);
+                    StructField f = schema.apply(c);
                     lt.add(f.dataType());
                 }
             }
-            DataType idType = idCol == null ? DataTypes.LongType : df.schema().apply(idCol).dataType();
+            DataType idType = idCol == null ? DataTypes.LongType : schema.apply(idCol).dataType();
             return new Columns(ft, withLabels, lt, idType);
         }
     }
@@ -335,7 +436,7 @@ public final class LabeledData {
     }
 
     /** Builds segments row by row. */
-    private static final class SegmentBuilder {
+    static final class SegmentBuilder {
         private final List<Segment> out = new ArrayList<>();
         private long start = -1;
         private int rows;
@@ -430,7 +531,7 @@ public final class LabeledData {
                     } else {
                         x = a.toDoubleArray();
                     }
-                    sb.add(index, x, x.length, rowProblem(x, nulls ? a : null));
+                    sb.add(index, x, x.length, rowProblem(x, nulls ? firstNull(a) : -1));
                 }
                 return sb.finish().iterator();
             }, true);
@@ -445,20 +546,29 @@ public final class LabeledData {
                     continue;
                 }
                 double[] x = ((Vector) r.get(2)).toArray();
-                sb.add(index, x, x.length, rowProblem(x, null));
+                sb.add(index, x, x.length, rowProblem(x, -1));
             }
             return sb.finish().iterator();
         }, true);
     }
 
-    /** What is wrong with a row's features after "row ...", or null: a null element (with {@code a}), a value not finite. */
-    private static String rowProblem(double[] x, org.apache.spark.sql.catalyst.util.ArrayData a) {
-        if (a != null) {
-            for (int i = 0; i < x.length; i++) {
-                if (a.isNullAt(i)) {
-                    return "has a null feature at position " + i;
-                }
+    /** The position of the first null element of {@code a}, or -1. */
+    private static int firstNull(org.apache.spark.sql.catalyst.util.ArrayData a) {
+        for (int i = 0; i < a.numElements(); i++) {
+            if (a.isNullAt(i)) {
+                return i;
             }
+        }
+        return -1;
+    }
+
+    /**
+     * What is wrong with a row's features after "row ...", or null: a null element (its position
+     * {@code firstNull}, -1 when none), a value not finite.
+     */
+    static String rowProblem(double[] x, int firstNull) {
+        if (firstNull >= 0) {
+            return "has a null feature at position " + firstNull;
         }
         for (int i = 0; i < x.length; i++) {
             if (!Double.isFinite(x[i])) {

@@ -166,6 +166,22 @@ public final class RegressJob {
         }
     }
 
+    /**
+     * Local mode, before the SparkSession exists: starts reading --train and --test on this JVM's
+     * spare core (Spark's start-up keeps about one busy). {@link #readTrain} and {@link #readTest}
+     * take what was read when the files and columns are the ones they would read.
+     */
+    public static void prefetch(RegressRequest req) {
+        if (!org.sparkntk.gram.ParquetScan.enabled()) {
+            return;
+        }
+        Configuration conf = new Configuration();
+        ParquetRows.prefetch(conf, req.train(), req.featuresCol(), req.idCol(), req.labelCols());
+        if (req.test() != null && !req.test().equals(req.train())) {
+            ParquetRows.prefetch(conf, req.test(), req.featuresCol(), req.idCol(), req.labelCols());
+        }
+    }
+
     /** Step 1a: reads and validates --train (the caller releases it). */
     public static LabeledData readTrain(SparkSession spark, RegressRequest req) {
         return JobLabel.call(spark.sparkContext(), "regress: read --train", () -> LabeledData.load(spark, req.train(), "--train",

@@ -1,0 +1,313 @@
+package org.sparkntk.gram;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.ColumnReader;
+import org.apache.parquet.column.impl.ColumnReadStoreImpl;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.example.DummyRecordConverter;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Type;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * Row groups of a plain Parquet input read with parquet-hadoop's column readers, without Spark
+ * SQL (docs/design.md, "Reading without Spark SQL"): a Spark SQL scan in a fresh JVM spends more
+ * time planning its query and compiling its code than decoding a few MB of pages.
+ *
+ * <p>It covers the common layout only: an array column of double or float (Parquet's LIST, 3- or
+ * 2-level: one leaf, repeated once) and flat primitive columns that Spark reads as bigint, int,
+ * smallint, tinyint, double, float, string or boolean. {@link #covers} says whether a set of
+ * columns is covered in every file with the same Parquet types; callers read anything else with
+ * Spark SQL. Values come out as Spark gives them: the same Java types in a Row, float widened to
+ * double, a null element of an array as 0 with its position reported.
+ */
+public final class ParquetScan {
+
+    private ParquetScan() {
+    }
+
+    /** {@code -Dntk.read=spark} reads every input with Spark SQL (default: this reader where it applies). */
+    public static boolean enabled() {
+        return !"spark".equals(System.getProperty("ntk.read"));
+    }
+
+    /** Row group {@code group} of {@code file}: rows {@code start .. start + rows - 1} in input order. */
+    public record Split(String file, int group, long start, long rows) implements Serializable {
+    }
+
+    /** One split per row group, in input order (files sorted as {@link InputFooters} sorts them). */
+    public static List<Split> splits(InputFooters footers) {
+        List<Split> out = new ArrayList<>();
+        long start = 0;
+        for (InputFooters.DataFile f : footers.files()) {
+            long[] groups = f.groupRows();
+            for (int g = 0; g < groups.length; g++) {
+                out.add(new Split(f.fingerprint().path(), g, start, groups[g]));
+                start += groups[g];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * True when every file stores {@code array} as an array of {@code arrayType}'s elements and each
+     * of {@code flat} as a flat column of its Spark type, all with the first file's Parquet types.
+     */
+    public static boolean covers(InputFooters footers, String array, DataType arrayType, List<String> flat, List<DataType> flatTypes) {
+        if (!(arrayType instanceof ArrayType at) || !(at.elementType().equals(DataTypes.DoubleType)
+                || at.elementType().equals(DataTypes.FloatType))) {
+            return false;
+        }
+        MessageType first = footers.files().get(0).schema();
+        if (!arrayLayout(first, array, at.elementType().equals(DataTypes.FloatType) ? PrimitiveTypeName.FLOAT : PrimitiveTypeName.DOUBLE)) {
+            return false;
+        }
+        for (int j = 0; j < flat.size(); j++) {
+            if (!flat(first, flat.get(j), flatTypes.get(j))) {
+                return false;
+            }
+        }
+        List<String> names = new ArrayList<>(flat);
+        names.add(array);
+        MessageType projection = projection(first, names);
+        for (InputFooters.DataFile f : footers.files()) {
+            if (!projection.equals(projection(f.schema(), names))) {
+                return false; // Spark SQL decides what a file with other column types means
+            }
+        }
+        return true;
+    }
+
+    /** The Spark type Spark reads a covered flat column as, or null when the column is missing or not covered. */
+    public static DataType flatType(MessageType schema, String name) {
+        for (DataType t : List.of(DataTypes.LongType, DataTypes.IntegerType, DataTypes.ShortType, DataTypes.ByteType,
+                DataTypes.DoubleType, DataTypes.FloatType, DataTypes.StringType, DataTypes.BooleanType)) {
+            if (flat(schema, name, t)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    /** The Spark type of a covered array column (array of double or float), or null. */
+    public static DataType arrayType(MessageType schema, String name) {
+        if (arrayLayout(schema, name, PrimitiveTypeName.DOUBLE)) {
+            return DataTypes.createArrayType(DataTypes.DoubleType);
+        }
+        return arrayLayout(schema, name, PrimitiveTypeName.FLOAT) ? DataTypes.createArrayType(DataTypes.FloatType) : null;
+    }
+
+    /** One leaf of the given type, repeated once (an array, maybe null, of maybe null elements). */
+    private static boolean arrayLayout(MessageType schema, String name, PrimitiveTypeName element) {
+        if (!schema.containsField(name)) {
+            return false;
+        }
+        List<ColumnDescriptor> leaves = leaves(schema, name);
+        if (leaves.size() != 1) {
+            return false;
+        }
+        ColumnDescriptor c = leaves.get(0);
+        return c.getMaxRepetitionLevel() == 1 && c.getPrimitiveType().getPrimitiveTypeName() == element
+                && c.getPrimitiveType().getLogicalTypeAnnotation() == null;
+    }
+
+    /** A top-level primitive column that Spark reads as {@code t} and this reader converts the same way. */
+    private static boolean flat(MessageType schema, String name, DataType t) {
+        if (!schema.containsField(name)) {
+            return false;
+        }
+        Type f = schema.getType(name);
+        if (!f.isPrimitive() || f.isRepetition(Type.Repetition.REPEATED)) {
+            return false;
+        }
+        PrimitiveType p = f.asPrimitiveType();
+        LogicalTypeAnnotation a = p.getLogicalTypeAnnotation();
+        PrimitiveTypeName n = p.getPrimitiveTypeName();
+        if (t.equals(DataTypes.LongType)) {
+            return n == PrimitiveTypeName.INT64 && (a == null || a.equals(LogicalTypeAnnotation.intType(64, true)));
+        } else if (t.equals(DataTypes.IntegerType)) {
+            return n == PrimitiveTypeName.INT32 && (a == null || a.equals(LogicalTypeAnnotation.intType(32, true)));
+        } else if (t.equals(DataTypes.ShortType)) {
+            return n == PrimitiveTypeName.INT32 && LogicalTypeAnnotation.intType(16, true).equals(a);
+        } else if (t.equals(DataTypes.ByteType)) {
+            return n == PrimitiveTypeName.INT32 && LogicalTypeAnnotation.intType(8, true).equals(a);
+        } else if (t.equals(DataTypes.DoubleType)) {
+            return n == PrimitiveTypeName.DOUBLE && a == null;
+        } else if (t.equals(DataTypes.FloatType)) {
+            return n == PrimitiveTypeName.FLOAT && a == null;
+        } else if (t.equals(DataTypes.StringType)) {
+            return n == PrimitiveTypeName.BINARY && LogicalTypeAnnotation.stringType().equals(a);
+        } else if (t.equals(DataTypes.BooleanType)) {
+            return n == PrimitiveTypeName.BOOLEAN && a == null;
+        }
+        return false;
+    }
+
+    private static List<ColumnDescriptor> leaves(MessageType schema, String top) {
+        List<ColumnDescriptor> out = new ArrayList<>();
+        for (ColumnDescriptor c : schema.getColumns()) {
+            if (c.getPath()[0].equals(top)) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** The schema of the named columns, in the file's order. */
+    private static MessageType projection(MessageType schema, Collection<String> names) {
+        List<Type> fields = new ArrayList<>();
+        for (Type t : schema.getFields()) {
+            if (names.contains(t.getName())) {
+                fields.add(t);
+            }
+        }
+        return new MessageType(schema.getName(), fields);
+    }
+
+    /** Receives an array column's rows in order. */
+    public interface ArraySink {
+        /**
+         * Row {@code index}: {@code x[0..len)} (a fresh array of length len), or x null when the array
+         * is null; {@code firstNull} the position of the first null element (held as 0), -1 when none.
+         */
+        void row(long index, double[] x, int len, int firstNull);
+    }
+
+    /** One split's row group, open for reading its columns (each at most once). */
+    public static final class Group {
+        private final Split split;
+        private final MessageType projection;
+        private final ColumnReadStoreImpl store;
+
+        private Group(Split split, MessageType projection, ColumnReadStoreImpl store) {
+            this.split = split;
+            this.projection = projection;
+            this.store = store;
+        }
+
+        /** Reads the named columns of {@code s} (the pages are read here; the file is closed on return). */
+        public static Group open(Configuration conf, Split s, Collection<String> columns) throws IOException {
+            try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(new Path(s.file()), conf))) {
+                MessageType projection = projection(r.getFooter().getFileMetaData().getSchema(), columns);
+                r.setRequestedSchema(projection);
+                PageReadStore pages = r.readRowGroup(s.group());
+                if (pages == null || pages.getRowCount() != s.rows()) {
+                    throw new IOException("row group " + s.group() + " of " + s.file() + " has "
+                            + (pages == null ? 0 : pages.getRowCount()) + " rows, its footer said " + s.rows()
+                            + "; was the input changed while it was read?");
+                }
+                return new Group(s, projection, new ColumnReadStoreImpl(pages,
+                        new DummyRecordConverter(projection).getRootConverter(), projection,
+                        r.getFooter().getFileMetaData().getCreatedBy()));
+            }
+        }
+
+        /** A flat column's values into {@code out[row][slot]}: Spark's Java type for {@code t}, null where null. */
+        public void flat(String column, DataType t, Object[][] out, int slot) {
+            ColumnReader cr = store.getColumnReader(leaves(projection, column).get(0));
+            int maxDef = cr.getDescriptor().getMaxDefinitionLevel();
+            for (int i = 0; i < split.rows(); i++) {
+                Object v = null;
+                if (cr.getCurrentDefinitionLevel() == maxDef) {
+                    if (t.equals(DataTypes.LongType)) {
+                        v = cr.getLong();
+                    } else if (t.equals(DataTypes.IntegerType)) {
+                        v = cr.getInteger();
+                    } else if (t.equals(DataTypes.ShortType)) {
+                        v = (short) cr.getInteger();
+                    } else if (t.equals(DataTypes.ByteType)) {
+                        v = (byte) cr.getInteger();
+                    } else if (t.equals(DataTypes.DoubleType)) {
+                        v = cr.getDouble();
+                    } else if (t.equals(DataTypes.FloatType)) {
+                        v = cr.getFloat();
+                    } else if (t.equals(DataTypes.StringType)) {
+                        v = cr.getBinary().toStringUsingUTF8();
+                    } else {
+                        v = cr.getBoolean();
+                    }
+                }
+                out[i][slot] = v;
+                cr.consume();
+            }
+        }
+
+        /**
+         * An array column's rows, in order, numbered from the split's start. Definition levels: below
+         * the column's own level the array is null; at or above the repeated level an element is
+         * present, null below the leaf's level.
+         */
+        public void array(String column, boolean f32, ArraySink sink) {
+            ColumnDescriptor cd = leaves(projection, column).get(0);
+            String[] path = cd.getPath();
+            // a top-level repeated leaf (a legacy layout) is never null: no values is an empty array
+            int defArray = projection.getType(path[0]).isRepetition(Type.Repetition.REPEATED) ? 0
+                    : projection.getMaxDefinitionLevel(path[0]);
+            int defElement = cd.getMaxDefinitionLevel();
+            for (int k = 1; k <= path.length; k++) {
+                String[] prefix = Arrays.copyOf(path, k);
+                if (projection.getType(prefix).isRepetition(Type.Repetition.REPEATED)) {
+                    defElement = projection.getMaxDefinitionLevel(prefix);
+                    break;
+                }
+            }
+            int defValue = cd.getMaxDefinitionLevel();
+            ColumnReader cr = store.getColumnReader(cd);
+            double[] x = new double[1024];
+            int len = 0;
+            int firstNull = -1;
+            boolean isNull = false;
+            long row = -1;
+            for (long i = 0, total = cr.getTotalValueCount(); i < total; i++) {
+                if (cr.getCurrentRepetitionLevel() == 0) {
+                    if (row >= 0) {
+                        sink.row(split.start() + row, isNull ? null : Arrays.copyOf(x, len), isNull ? 0 : len, firstNull);
+                    }
+                    row++;
+                    len = 0;
+                    firstNull = -1;
+                    isNull = false;
+                }
+                int def = cr.getCurrentDefinitionLevel();
+                if (def < defArray) {
+                    isNull = true;
+                } else if (def >= defElement) {
+                    if (len == x.length) {
+                        x = Arrays.copyOf(x, 2 * len);
+                    }
+                    if (def == defValue) {
+                        x[len++] = f32 ? cr.getFloat() : cr.getDouble();
+                    } else {
+                        if (firstNull < 0) {
+                            firstNull = len;
+                        }
+                        x[len++] = 0;
+                    }
+                }
+                cr.consume();
+            }
+            if (row >= 0) {
+                sink.row(split.start() + row, isNull ? null : Arrays.copyOf(x, len), isNull ? 0 : len, firstNull);
+            }
+            if (row + 1 != split.rows()) {
+                throw new IllegalStateException("row group " + split.group() + " of " + split.file() + ": read " + (row + 1)
+                        + " rows of '" + column + "', expected " + split.rows());
+            }
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package org.sparkntk.regress;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.schema.MessageType;
+import org.apache.spark.sql.types.DataType;
+import org.sparkntk.gram.InputFooters;
+import org.sparkntk.gram.ParquetScan;
+import org.sparkntk.io.KernelManifest.FileFingerprint;
+
+/**
+ * A labelled set's rows read by {@link ParquetScan} (parquet-hadoop, no Spark SQL), one row group
+ * per part: by tasks, or in local mode by the driver while Spark starts ({@link #prefetch}). The
+ * rows, values and messages are those of the Spark SQL route ({@code LabeledDataTest} compares them).
+ */
+final class ParquetRows {
+
+    private ParquetRows() {
+    }
+
+    /** The columns read: features (float32 when stored as float), the id column (or null), the label columns (maybe none). */
+    record Columns(String features, boolean f32, String id, DataType idType, List<String> labels, List<DataType> labelTypes)
+            implements Serializable {
+
+        List<String> names() {
+            List<String> n = new ArrayList<>(labels);
+            n.add(features);
+            if (id != null) {
+                n.add(id);
+            }
+            return n;
+        }
+    }
+
+    /** A split read: its features as a segment (null for an empty split), and per row {index, id, labels...}. */
+    record Part(LabeledData.Segment segment, Object[][] meta) implements Serializable {
+
+        /** The same part without its features (what the driver collects). */
+        Part withoutFeatures() {
+            return new Part(segment == null ? null : new LabeledData.Segment(segment.start(), segment.rows(), segment.d(),
+                    null, segment.problemIndex(), segment.problem(), segment.otherIndex(), segment.otherD()), meta);
+        }
+    }
+
+    /** The columns to read for Spark's types of them, or null when {@link ParquetScan} does not cover them (Spark SQL reads the set). */
+    static Columns columns(InputFooters footers, String features, DataType featureType, String id, DataType idType,
+                           List<String> labels, List<DataType> labelTypes) {
+        List<String> flat = new ArrayList<>(labels);
+        List<DataType> flatTypes = new ArrayList<>(labelTypes == null ? List.of() : labelTypes);
+        if (id != null) {
+            flat.add(id);
+            flatTypes.add(idType);
+        }
+        if (!ParquetScan.covers(footers, features, featureType, flat, flatTypes)) {
+            return null;
+        }
+        boolean f32 = ((org.apache.spark.sql.types.ArrayType) featureType).elementType()
+                .equals(org.apache.spark.sql.types.DataTypes.FloatType);
+        return new Columns(features, f32, id, idType, List.copyOf(labels), labelTypes == null ? List.of() : List.copyOf(labelTypes));
+    }
+
+    /** Reads one split: features into a segment (bad rows noted as {@link LabeledData.SegmentBuilder} notes them), ids and labels. */
+    static Part read(Configuration conf, ParquetScan.Split s, Columns c) throws IOException {
+        ParquetScan.Group g = ParquetScan.Group.open(conf, s, c.names());
+        int rows = (int) s.rows();
+        int nl = c.labels().size();
+        Object[][] meta = new Object[rows][];
+        for (int i = 0; i < rows; i++) {
+            long index = s.start() + i;
+            meta[i] = new Object[2 + nl];
+            meta[i][0] = index;
+            meta[i][1] = index;
+        }
+        if (c.id() != null) {
+            g.flat(c.id(), c.idType(), meta, 1);
+        }
+        for (int j = 0; j < nl; j++) {
+            g.flat(c.labels().get(j), c.labelTypes().get(j), meta, 2 + j);
+        }
+        LabeledData.SegmentBuilder sb = new LabeledData.SegmentBuilder();
+        String col = c.features();
+        g.array(col, c.f32(), (index, x, len, firstNull) -> {
+            if (x == null) {
+                sb.add(index, null, 0, "has null features ('" + col + "')");
+            } else {
+                sb.add(index, x, len, LabeledData.rowProblem(x, firstNull));
+            }
+        });
+        List<LabeledData.Segment> segs = sb.finish();
+        return new Part(segs.isEmpty() ? null : segs.get(0), meta);
+    }
+
+    // ---- local mode: the driver reads a set while Spark starts ----
+
+    /** What a prefetch was asked to read. */
+    private record Key(String path, String features, String id) {
+    }
+
+    /** The prefetched parts with the columns and files they were read with. */
+    private record Prefetched(Columns columns, List<FileFingerprint> files, List<Part> parts) {
+    }
+
+    private static final Map<Key, CompletableFuture<Prefetched>> PREFETCH = new ConcurrentHashMap<>();
+
+    /**
+     * Starts reading {@code path} on a daemon thread of this JVM (local mode, before the
+     * SparkSession exists: its start-up keeps about one core busy). Labels are read when all
+     * {@code labels} columns are there. Only a path on the local file system is prefetched. Any
+     * failure leaves nothing, and the set is then read as usual, with the usual messages.
+     */
+    static void prefetch(Configuration conf, String path, String features, String id, List<String> labels) {
+        try {
+            if (!(new Path(path).getFileSystem(conf) instanceof org.apache.hadoop.fs.LocalFileSystem)) {
+                return; // a remote file system is read by Spark (its settings, retries and errors)
+            }
+        } catch (IOException | RuntimeException e) {
+            return;
+        }
+        PREFETCH.put(new Key(path, features, id), CompletableFuture.supplyAsync(() -> {
+            try {
+                InputFooters footers = InputFooters.read(conf, path);
+                if (footers == null) {
+                    return null;
+                }
+                MessageType first = footers.files().get(0).schema();
+                List<String> read = new ArrayList<>();
+                List<DataType> types = new ArrayList<>();
+                for (String l : labels) {
+                    if (first.containsField(l)) {
+                        read.add(l);
+                        types.add(ParquetScan.flatType(first, l));
+                    }
+                }
+                if (read.size() != labels.size()) {
+                    read.clear();
+                    types.clear();
+                }
+                DataType ft = ParquetScan.arrayType(first, features);
+                DataType idType = id == null ? null : ParquetScan.flatType(first, id);
+                if (ft == null || id != null && idType == null || types.contains(null)) {
+                    return null;
+                }
+                Columns c = columns(footers, features, ft, id, idType, read, types);
+                if (c == null) {
+                    return null;
+                }
+                List<Part> parts = new ArrayList<>();
+                for (ParquetScan.Split s : ParquetScan.splits(footers)) {
+                    parts.add(read(conf, s, c));
+                }
+                List<FileFingerprint> files = new ArrayList<>();
+                for (InputFooters.DataFile f : footers.files()) {
+                    files.add(f.fingerprint());
+                }
+                return new Prefetched(c, files, parts);
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }, r -> {
+            Thread t = new Thread(r, "spark-ntk-prefetch");
+            t.setDaemon(true);
+            t.start();
+        }));
+    }
+
+    /**
+     * The prefetched parts of {@code path} (waiting for the read to finish) when they were read with
+     * exactly {@code c} (Spark's types included) from exactly {@code files}; else null. Either way
+     * the prefetch is dropped.
+     */
+    static List<Part> take(String path, Columns c, List<FileFingerprint> files) {
+        CompletableFuture<Prefetched> f = PREFETCH.remove(new Key(path, c.features(), c.id()));
+        if (f == null) {
+            return null;
+        }
+        Prefetched p = f.join();
+        return p != null && p.columns().equals(c) && p.files().equals(files) ? p.parts() : null;
+    }
+
+    /** Parts taken from a prefetch, by {@link Local} id, until the set that holds them is released. */
+    private static final Map<String, List<Part>> TAKEN = new ConcurrentHashMap<>();
+
+    /**
+     * Prefetched parts as an RDD, one partition per part, that tasks (local mode: in this JVM) read
+     * from memory, so no part is serialized into a task. {@link #release} drops them.
+     */
+    static final class Local extends org.apache.spark.rdd.RDD<Part> {
+        private static final long serialVersionUID = 1L;
+        private final String id;
+        private final int count;
+
+        Local(org.apache.spark.SparkContext sc, List<Part> parts) {
+            super(sc, scala.collection.immutable.List$.MODULE$.<org.apache.spark.Dependency<?>>empty(),
+                    scala.reflect.ClassTag$.MODULE$.apply(Part.class));
+            this.id = java.util.UUID.randomUUID().toString();
+            this.count = parts.size();
+            TAKEN.put(id, parts);
+        }
+
+        private record Index(int index) implements org.apache.spark.Partition {
+        }
+
+        @Override
+        public org.apache.spark.Partition[] getPartitions() {
+            org.apache.spark.Partition[] p = new org.apache.spark.Partition[count];
+            for (int i = 0; i < count; i++) {
+                p[i] = new Index(i);
+            }
+            return p;
+        }
+
+        @Override
+        public scala.collection.Iterator<Part> compute(org.apache.spark.Partition split, org.apache.spark.TaskContext ctx) {
+            List<Part> parts = TAKEN.get(id);
+            if (parts == null) {
+                throw new IllegalStateException("prefetched rows " + id + " are not in this JVM (released, or a task on an executor)");
+            }
+            return scala.jdk.javaapi.CollectionConverters.asScala(List.of(parts.get(split.index())).iterator());
+        }
+
+        /** Drops the parts (the RDD cannot be computed after this). */
+        void release() {
+            TAKEN.remove(id);
+        }
+    }
+}
