@@ -74,10 +74,15 @@ final class RegressCommand implements Callable<Integer> {
                 blockSize, overwrite, solver.checkpointEvery, solver.maxDriverBytes(), Normalize.parse(data.normalize),
                 solver.cachePrecision(), solver.nystrom());
         if (spark.localMaster()) {
-            RegressJob.prefetch(req); // reads the sets on the core the SparkContext start-up leaves idle
+            // on the core the SparkContext start-up leaves idle: read the sets, compile the tile kernels
+            RegressJob.prefetch(req);
+            org.sparkntk.gram.GramJob.startWarmUp(new KernelConfig(
+                    org.sparkntk.spec.KernelSpec.of(spec, req.kind()), blockSize));
         }
         try (SparkOptions.Session s = spark.session("spark-ntk regress")) {
             RegressJob.run(s.spark(), req);
+        } finally {
+            RegressJob.dropPrefetches();
         }
         return 0;
     }

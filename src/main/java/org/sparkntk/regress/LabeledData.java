@@ -33,6 +33,8 @@ import org.sparkntk.spec.UserError;
  */
 public final class LabeledData {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LabeledData.class);
+
     private final String path;
     private final long n;
     private final int d;
@@ -117,6 +119,13 @@ public final class LabeledData {
 
     /** Run by {@link #release}: drops this JVM's prefetched rows of the set (null when the set was read by tasks). */
     private Runnable onRelease;
+
+    /** How the rows were read: {@code "prefetched"}, {@code "parquet-hadoop tasks"} or {@code "spark sql"}. */
+    private String route = "spark sql";
+
+    String route() {
+        return route;
+    }
 
     /**
      * Reads PATH (Parquet). Label columns must exist when {@code labelsRequired}; otherwise (a test
@@ -256,6 +265,9 @@ public final class LabeledData {
                 labels.add(Arrays.copyOfRange(byIndex[i], 2, 2 + nl));
             }
             LabeledData data = blocks(path, n, d, ids, labels, cols, segments, infos, blockSize, fixed);
+            data.route = local != null ? "prefetched" : "parquet-hadoop tasks";
+            LOG.info("{} '{}': {} rows in {} row groups, read by {}", role, path, n, splits.size(),
+                    local != null ? "the driver while Spark started (prefetched)" : "parquet-hadoop in tasks");
             data.onRelease = local == null ? null : local::release;
             local = null;
             return data;

@@ -68,7 +68,12 @@ final class ParquetRows {
 
     /** Reads one split: features into a segment (bad rows noted as {@link LabeledData.SegmentBuilder} notes them), ids and labels. */
     static Part read(Configuration conf, ParquetScan.Split s, Columns c) throws IOException {
-        ParquetScan.Group g = ParquetScan.Group.open(conf, s, c.names());
+        try (ParquetScan.Group g = ParquetScan.Group.open(conf, s, c.names())) {
+            return read(g, s, c);
+        }
+    }
+
+    private static Part read(ParquetScan.Group g, ParquetScan.Split s, Columns c) {
         int rows = (int) s.rows();
         int nl = c.labels().size();
         Object[][] meta = new Object[rows][];
@@ -182,6 +187,18 @@ final class ParquetRows {
         }
         Prefetched p = f.join();
         return p != null && p.columns().equals(c) && p.files().equals(files) ? p.parts() : null;
+    }
+
+    /** Waits until every prefetch started so far has finished reading (tests). */
+    static void awaitPrefetches() {
+        for (CompletableFuture<Prefetched> f : PREFETCH.values()) {
+            f.join();
+        }
+    }
+
+    /** Drops the prefetches not taken (a run that stopped before reading its sets). */
+    static void dropPrefetches() {
+        PREFETCH.clear();
     }
 
     /** Parts taken from a prefetch, by {@link Local} id, until the set that holds them is released. */

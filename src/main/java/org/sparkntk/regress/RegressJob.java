@@ -182,6 +182,11 @@ public final class RegressJob {
         }
     }
 
+    /** Drops what {@link #prefetch} read and no step took (a run refused before its read). */
+    public static void dropPrefetches() {
+        ParquetRows.dropPrefetches();
+    }
+
     /** Step 1a: reads and validates --train (the caller releases it). */
     public static LabeledData readTrain(SparkSession spark, RegressRequest req) {
         return JobLabel.call(spark.sparkContext(), "regress: read --train", () -> LabeledData.load(spark, req.train(), "--train",
