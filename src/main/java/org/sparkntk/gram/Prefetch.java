@@ -24,6 +24,11 @@ public final class Prefetch {
     private Prefetch() {
     }
 
+    /** {@code -Dntk.prefetch=false} starts no prefetch (the inputs are then read by tasks; for measurements). */
+    public static boolean enabled() {
+        return !"false".equals(System.getProperty("ntk.prefetch"));
+    }
+
     /** Prefetches by key (the reader's own record type, so different readers never share a key). */
     private static final Map<Object, CompletableFuture<Object>> STARTED = new ConcurrentHashMap<>();
 
@@ -35,6 +40,9 @@ public final class Prefetch {
      * @return the running read (tests wait for it), or null when nothing was started
      */
     public static CompletableFuture<?> start(Configuration conf, String path, Object key, Callable<?> read) {
+        if (!enabled()) {
+            return null;
+        }
         try {
             if (!(new Path(path).getFileSystem(conf) instanceof LocalFileSystem)) {
                 return null;

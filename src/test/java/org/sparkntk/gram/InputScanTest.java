@@ -359,6 +359,18 @@ class InputScanTest {
         } finally {
             System.clearProperty("ntk.read");
         }
+        String arrays = tmp.resolve("arrays").toString();
+        spark.sql("SELECT id, array(CAST(id AS DOUBLE)) AS features FROM range(5)").write().parquet(arrays);
+        System.setProperty("ntk.prefetch", "false");
+        try {
+            assertNull(InputTable.prefetch(CONF, arrays, cfg(arrays, null)), "-Dntk.prefetch=false");
+        } finally {
+            System.clearProperty("ntk.prefetch");
+        }
+        finished(InputTable.prefetch(CONF, arrays, cfg(arrays, null))); // the same input is prefetched without the property
+        InputTable t = InputTable.load(spark, arrays, cfg(arrays, null), "input");
+        assertEquals(InputScan.PREFETCHED, t.route());
+        t.release();
     }
 
     @Test
