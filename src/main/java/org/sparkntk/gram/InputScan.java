@@ -54,7 +54,12 @@ final class InputScan {
 
     /** Reads one row group's rows, with the values and problems {@link InputTable#arrayRow} gives. */
     static List<InputRow> read(Configuration conf, ParquetScan.Split s, Columns c) throws IOException {
-        ParquetScan.Group g = ParquetScan.Group.open(conf, s, c.names());
+        try (ParquetScan.Group g = ParquetScan.Group.open(conf, s, c.names())) {
+            return read(g, s, c);
+        }
+    }
+
+    private static List<InputRow> read(ParquetScan.Group g, ParquetScan.Split s, Columns c) {
         int rows = (int) s.rows();
         Object[][] ids = null;
         if (c.id() != null) {

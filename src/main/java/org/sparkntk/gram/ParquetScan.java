@@ -188,21 +188,29 @@ public final class ParquetScan {
         void row(long index, double[] x, int len, int firstNull);
     }
 
-    /** One split's row group, open for reading its columns (each at most once). */
-    public static final class Group {
+    /**
+     * One split's row group, open for reading its columns (each at most once); close it after.
+     * The reader stays open until then: the pages are decompressed as the columns are read, by
+     * decompressors the reader returns to Hadoop's shared CodecPool when it closes (used after
+     * that, another thread's reader could be given the same decompressor).
+     */
+    public static final class Group implements AutoCloseable {
         private final Split split;
         private final MessageType projection;
         private final ColumnReadStoreImpl store;
+        private final ParquetFileReader reader;
 
-        private Group(Split split, MessageType projection, ColumnReadStoreImpl store) {
+        private Group(Split split, MessageType projection, ColumnReadStoreImpl store, ParquetFileReader reader) {
             this.split = split;
             this.projection = projection;
             this.store = store;
+            this.reader = reader;
         }
 
-        /** Reads the named columns of {@code s} (the pages are read here; the file is closed on return). */
+        /** Reads the named columns' pages of {@code s}; {@link #close} closes the file. */
         public static Group open(Configuration conf, Split s, Collection<String> columns) throws IOException {
-            try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(new Path(s.file()), conf))) {
+            ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(new Path(s.file()), conf));
+            try {
                 MessageType projection = projection(r.getFooter().getFileMetaData().getSchema(), columns);
                 r.setRequestedSchema(projection);
                 PageReadStore pages = r.readRowGroup(s.group());
@@ -213,8 +221,17 @@ public final class ParquetScan {
                 }
                 return new Group(s, projection, new ColumnReadStoreImpl(pages,
                         new DummyRecordConverter(projection).getRootConverter(), projection,
-                        r.getFooter().getFileMetaData().getCreatedBy()));
+                        r.getFooter().getFileMetaData().getCreatedBy()), r);
+            } catch (IOException | RuntimeException e) {
+                r.close();
+                throw e;
             }
+        }
+
+        /** Closes the file (and returns its decompressors to the pool). */
+        @Override
+        public void close() throws IOException {
+            reader.close();
         }
 
         /** A flat column's values into {@code out[row][slot]}: Spark's Java type for {@code t}, null where null. */

@@ -65,7 +65,12 @@ final class ParquetRows {
 
     /** Reads one split: features into a segment (bad rows noted as {@link LabeledData.SegmentBuilder} notes them), ids and labels. */
     static Part read(Configuration conf, ParquetScan.Split s, Columns c) throws IOException {
-        ParquetScan.Group g = ParquetScan.Group.open(conf, s, c.names());
+        try (ParquetScan.Group g = ParquetScan.Group.open(conf, s, c.names())) {
+            return read(g, s, c);
+        }
+    }
+
+    private static Part read(ParquetScan.Group g, ParquetScan.Split s, Columns c) {
         int rows = (int) s.rows();
         int nl = c.labels().size();
         Object[][] meta = new Object[rows][];
