@@ -373,6 +373,59 @@ class InputScanTest {
         t.release();
     }
 
+    /**
+     * Row groups read by several threads at once (as tasks read them) decode correctly: each group
+     * keeps its own decompressors until it is closed (Hadoop's CodecPool shares them between readers).
+     */
+    @Test
+    void concurrentReadsOfCompressedRowGroups() throws Exception {
+        int n = 6000;
+        int d = 64;
+        StructType schema = new StructType().add("features", DataTypes.createArrayType(DataTypes.DoubleType, true), true);
+        double[][] x = SparkTestSupport.gaussian(n, d, 51);
+        List<Row> rows = new ArrayList<>();
+        for (double[] v : x) {
+            rows.add(RowFactory.create(SparkTestSupport.boxed(v)));
+        }
+        Path dir = Files.createDirectories(tmp.resolve("snappy"));
+        Path out = tmp.resolve("snappy-w");
+        spark.createDataFrame(rows, schema).coalesce(1).write().option("compression", "snappy")
+                .option("parquet.block.size", "400000").parquet(out.toString());
+        try (Stream<Path> st = Files.list(out)) {
+            Files.move(st.filter(q -> q.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow(),
+                    dir.resolve("a.parquet"));
+        }
+        InputFooters footers = InputFooters.read(CONF, dir.toString());
+        List<ParquetScan.Split> splits = ParquetScan.splits(footers);
+        assertTrue(splits.size() >= 4, "several row groups: " + splits.size());
+        InputScan.Columns c = InputScan.columns(footers, "features", DataTypes.createArrayType(DataTypes.DoubleType), null, null);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Integer>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int shift = t;
+                done.add(pool.submit(() -> {
+                    int checked = 0;
+                    for (int rep = 0; rep < 8; rep++) {
+                        for (int k = 0; k < splits.size(); k++) {
+                            ParquetScan.Split sp = splits.get((k + shift + rep) % splits.size());
+                            for (InputRow r : InputScan.read(CONF, sp, c)) {
+                                assertArrayEquals(x[(int) r.index()], r.x(), 0.0, "row " + r.index());
+                                checked++;
+                            }
+                        }
+                    }
+                    return checked;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> f : done) {
+                assertEquals(8 * n, (int) f.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void gramTilesAreBitIdenticalBetweenRoutes() throws Exception {
         int n = Arrays.stream(SIZES).sum();
