@@ -159,6 +159,11 @@ final class InputScan {
         });
     }
 
+    /** Drops gram's prefetches not taken (a run that stopped before reading its inputs). */
+    static void dropPrefetches() {
+        Prefetch.drop(Key.class);
+    }
+
     /**
      * The prefetched rows of {@code path} (waiting for the read to finish) when they were read with
      * exactly {@code c} (Spark's id type included) from exactly {@code files}; else null. Either way

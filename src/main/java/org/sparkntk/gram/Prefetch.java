@@ -85,6 +85,22 @@ public final class Prefetch {
         }
     }
 
+    /** Waits until every prefetch started so far has finished reading (tests). */
+    public static void awaitAll() {
+        for (CompletableFuture<Object> f : STARTED.values()) {
+            try {
+                f.join();
+            } catch (RuntimeException e) {
+                // cancelled or failed: nothing to wait for
+            }
+        }
+    }
+
+    /** Drops the prefetches not taken whose key is a {@code keyType} (a run that stopped before reading its inputs). */
+    public static void drop(Class<?> keyType) {
+        STARTED.keySet().removeIf(keyType::isInstance);
+    }
+
     /** Parts served by {@link Local} RDDs, by id, until released. */
     private static final Map<String, List<? extends List<?>>> SERVED = new ConcurrentHashMap<>();
 

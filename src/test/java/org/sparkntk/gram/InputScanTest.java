@@ -371,6 +371,13 @@ class InputScanTest {
         InputTable t = InputTable.load(spark, arrays, cfg(arrays, null), "input");
         assertEquals(InputScan.PREFETCHED, t.route());
         t.release();
+        // a dropped prefetch is not taken; awaitAll returns once the started ones are read
+        InputTable.prefetch(CONF, arrays, cfg(arrays, null));
+        Prefetch.awaitAll();
+        InputScan.dropPrefetches();
+        InputTable dropped = InputTable.load(spark, arrays, cfg(arrays, null), "input");
+        assertEquals(InputScan.TASKS, dropped.route());
+        dropped.release();
     }
 
     /**
