@@ -45,7 +45,9 @@ final class GramCommand implements Callable<Integer> {
         KernelConfig k = kernel.toConfig();
         NtkKernels api = NtkKernels.of(NtkSpec.of(k, in)).output(output, overwrite, resume); // checked before Spark starts
         if (spark.localMaster()) {
-            GramJob.startWarmUp(k); // on the core the SparkContext start-up leaves idle (docs/design.md)
+            // on the core the SparkContext start-up leaves idle (docs/design.md): read the input, compile the tile kernels
+            GramJob.prefetch(in);
+            GramJob.startWarmUp(k);
         }
         try (SparkOptions.Session s = spark.session("spark-ntk gram")) {
             KernelResult r = in.cross() ? api.cross(s.spark(), in.input(), in.input2()) : api.gram(s.spark(), in.input());

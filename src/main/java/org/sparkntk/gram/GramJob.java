@@ -37,6 +37,7 @@ import org.sparkntk.spec.Precision;
 import org.sparkntk.io.TileFiles;
 import org.sparkntk.io.TileStore;
 import org.sparkntk.io.TileWriter;
+import org.sparkntk.options.InputConfig;
 import org.sparkntk.options.KernelConfig;
 import org.sparkntk.options.Normalize;
 import org.sparkntk.spec.UserError;
@@ -315,6 +316,20 @@ public final class GramJob {
         LOG.info("committed {} ({} tiles)", kernelJson, plan.tileCount());
         return new GramResult(done, out, work.present().size(), reports.size(), secs(t0), sum.gemmSeconds(), sum.gemmFlops(),
                 sum.bytes(), sum.entries());
+    }
+
+    /**
+     * Local mode, before the SparkSession exists: starts reading the input (and input2 of a cross
+     * kernel) on this JVM's spare core (docs/design.md, "Reading without Spark SQL"). The next
+     * {@link #run} takes the rows when the files and column types are the ones it reads; anything
+     * else (a remote file system, a layout read by Spark SQL, a failure) leaves nothing prefetched.
+     */
+    public static void prefetch(InputConfig in) {
+        Configuration conf = new Configuration();
+        InputTable.prefetch(conf, in.input(), in);
+        if (in.cross() && !in.input2().equals(in.input())) {
+            InputTable.prefetch(conf, in.input2(), in);
+        }
     }
 
     /** A warm-up started by {@link #startWarmUp} before the SparkSession, taken by the next {@link #run}. */

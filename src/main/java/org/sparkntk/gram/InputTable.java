@@ -55,13 +55,19 @@ public final class InputTable {
     private final DataType idType;
     private final InputInfo info;
     private final long runs;
+    /** Drops the driver's prefetched rows the rows are served from (null when there are none). */
+    private Runnable drop;
+    /** How the rows were read ({@link InputScan#SPARK}, {@link InputScan#TASKS}, {@link InputScan#PREFETCHED}). */
+    private final String route;
 
-    private InputTable(JavaRDD<InputRow> rows, JavaRDD<?> cached, long n, int d, DataType idType, InputInfo info, long runs,
-                       double maxSq, String maxName) {
+    private InputTable(Indexed indexed, long n, int d, DataType idType, InputInfo info, long runs,
+                       double maxSq, String maxName, String route) {
         this.maxSq = maxSq;
         this.maxName = maxName;
-        this.rows = rows;
-        this.cached = cached;
+        this.rows = indexed.rows();
+        this.cached = indexed.cached();
+        this.drop = indexed.drop();
+        this.route = route;
         this.n = n;
         this.d = d;
         this.idType = idType;
@@ -113,9 +119,18 @@ public final class InputTable {
         return info;
     }
 
-    /** Unpersists the cached rows. */
+    /** How the rows were read (for tests and the log). */
+    String route() {
+        return route;
+    }
+
+    /** Unpersists the cached rows (and drops the prefetched rows they are served from, if any). */
     public void release() {
         cached.unpersist(false);
+        if (drop != null) {
+            drop.run();
+            drop = null;
+        }
     }
 
     /**
@@ -130,25 +145,70 @@ public final class InputTable {
         // a plain file or folder: schema and row counts from the footers, read here, instead of
         // Spark's schema inference job and a counting pass over the scan (InputFooters)
         InputFooters footers = InputFooters.read(SessionStateHelper$.MODULE$.getHadoopConf(spark), path);
-        Dataset<Row> df = open(spark, path, footers, what);
+        // with footers and ParquetScan on, the columns are checked on the footers' schema and a
+        // covered array input is read without Spark SQL (InputScan); anything else is scanned by Spark SQL
+        boolean direct = footers != null && ParquetScan.enabled();
+        Dataset<Row> df = direct ? null : open(spark, path, footers, what);
+        StructType schema = direct ? schema(spark, footers, what) : df.schema();
         String idCol = cfg.idCol();
-        DataType idType = idType(df.schema(), idCol, what);
-        Features features = Features.of(df.schema(), cfg, what);
+        DataType idType = idType(schema, idCol, what);
+        Features features = Features.of(schema, cfg, what);
+        InputScan.Columns scan = direct && features.kind() == ARRAY
+                ? InputScan.columns(footers, features.cols().get(0), features.arrayType(), idCol, idType) : null;
+        if (scan == null && df == null) {
+            df = open(spark, path, footers, what);
+        }
         List<FileFingerprint> files = footers != null ? footers.fingerprints() : fingerprint(spark, df);
         long tSchema = System.nanoTime();
-        JavaRDD<Tuple2<String, InputRow>> located = locate(df, features, idCol, idType);
-        Indexed indexed = footers != null ? indexFromFooters(located, footers, what, idCol != null)
-                : indexByCounting(spark, located, what, idCol != null);
-        Checked checked = check(spark, indexed, footers, idCol, what, label);
+        Indexed indexed;
+        String route;
+        if (scan != null) {
+            InputScan.Read read = InputScan.rows(spark, path, footers, scan);
+            indexed = new Indexed(read.rows(), read.cached(), read.drop());
+            route = read.route();
+        } else {
+            JavaRDD<Tuple2<String, InputRow>> located = locate(df, features, idCol, idType);
+            indexed = footers != null ? indexFromFooters(located, footers, what, idCol != null)
+                    : indexByCounting(spark, located, what, idCol != null);
+            route = InputScan.SPARK;
+        }
+        Checked checked;
+        try {
+            checked = check(spark, indexed, footers, idCol, what, label);
+        } catch (RuntimeException e) {
+            indexed.release(); // a failed read: drop the cache and any prefetched rows (check drops them on its own errors too)
+            throw e;
+        }
         long tEnd = System.nanoTime();
         LOG.info(String.format(java.util.Locale.ROOT,
-                "%s: %d rows, d = %d, read and checked in %.1f s (schema and files %.1f s%s, scan and checks %.1f s)",
+                "%s: %d rows, d = %d, read and checked in %.1f s (schema and files %.1f s%s, read by %s and checks %.1f s)",
                 what, checked.res().n(), checked.res().d(), (tEnd - t0) / 1e9, (tSchema - t0) / 1e9,
-                footers != null ? " from the footers" : "", (tEnd - tSchema) / 1e9));
+                footers != null ? " from the footers" : "", route, (tEnd - tSchema) / 1e9));
         InputInfo info = new InputInfo(path, cfg.featuresCols() == null ? cfg.featuresCol() : null, cfg.featuresCols(), idCol,
                 idType.simpleString(), files);
-        return new InputTable(indexed.rows(), indexed.cached(), checked.res().n(), checked.res().d(), idType, info,
-                checked.runs(), checked.res().maxSq(), checked.res().maxName());
+        return new InputTable(indexed, checked.res().n(), checked.res().d(), idType, info,
+                checked.runs(), checked.res().maxSq(), checked.res().maxName(), route);
+    }
+
+    /**
+     * Local mode, before the SparkSession exists: starts reading {@code path} with {@code cfg}'s
+     * array features and id column on this JVM's spare core ({@link InputScan#prefetch}); the next
+     * {@link #load} of {@code path} takes the rows when its files and column types are the ones read.
+     */
+    static java.util.concurrent.CompletableFuture<?> prefetch(Configuration conf, String path, InputConfig cfg) {
+        if (!ParquetScan.enabled() || cfg.featuresCols() != null) {
+            return null;
+        }
+        return InputScan.prefetch(conf, path, cfg.featuresCol(), cfg.idCol());
+    }
+
+    /** The footers' schema as Spark would infer it, with {@link #open}'s message when Spark cannot convert it. */
+    private static StructType schema(SparkSession spark, InputFooters footers, String what) {
+        try {
+            return footerSchema(spark, footers);
+        } catch (Exception e) {
+            throw new UserError(what + " cannot be read as Parquet: " + firstLine(e.getMessage()), e);
+        }
     }
 
     /**
@@ -278,8 +338,19 @@ public final class InputTable {
         }, true);
     }
 
-    /** The indexed rows and the RDD that holds them in the cache (unpersisted by {@link #release}). */
-    private record Indexed(JavaRDD<InputRow> rows, JavaRDD<?> cached) {
+    /**
+     * The indexed rows, the RDD that holds them in the cache (unpersisted by {@link #release}) and
+     * what drops the driver's prefetched rows they are served from (null when none).
+     */
+    private record Indexed(JavaRDD<InputRow> rows, JavaRDD<?> cached, Runnable drop) {
+
+        /** Unpersists the cache and drops the prefetched rows. */
+        void release() {
+            cached.unpersist(false);
+            if (drop != null) {
+                drop.run();
+            }
+        }
     }
 
     /** The footers gave every file's row count: the index is known while scanning; the one scan is cached. */
@@ -312,7 +383,7 @@ public final class InputTable {
             }
             return out.iterator();
         }, true).persist(StorageLevel.MEMORY_AND_DISK());
-        return new Indexed(rows, rows);
+        return new Indexed(rows, rows, null);
     }
 
     /**
@@ -345,7 +416,7 @@ public final class InputTable {
             long index = offsets.get(t._1()) + r.index();
             return new InputRow(index, hasId ? r.id() : Long.valueOf(index), r.x(), r.problem());
         });
-        return new Indexed(rows, located);
+        return new Indexed(rows, located, null);
     }
 
     /** The checks' result and the runs of consecutive indexes the partitions hold. */
@@ -374,18 +445,18 @@ public final class InputTable {
         RowCheck.Result res = RowCheck.combine(summaries, idCol, what);
         String prefix = label.equals("input") ? "" : label + ": ";
         if (res.error() != null) {
-            indexed.cached().unpersist(false);
+            indexed.release();
             throw new UserError(prefix + res.error());
         }
         if (footers != null && res.n() != footers.rows()) {
-            indexed.cached().unpersist(false);
+            indexed.release();
             throw new IllegalStateException(what + ": the Parquet footers count " + footers.rows() + " rows but the scan read "
                     + res.n() + "; was the input changed while it was read?");
         }
         if (hasId) {
             String dup = JobLabel.call(spark.sparkContext(), jobLabel, () -> duplicateId(indexed.rows(), idCol));
             if (dup != null) {
-                indexed.cached().unpersist(false);
+                indexed.release();
                 throw new UserError(prefix + dup);
             }
         }

@@ -189,9 +189,10 @@ public final class ParquetScan {
     }
 
     /**
-     * One split's row group, open for reading its columns (each at most once). Close it after the
-     * last column: pages are decompressed as they are read, by decompressors the file reader
-     * returns to a shared pool when it is closed.
+     * One split's row group, open for reading its columns (each at most once); close it after.
+     * The reader stays open until then: the pages are decompressed as the columns are read, by
+     * decompressors the reader returns to Hadoop's shared CodecPool when it closes (used after
+     * that, another thread's reader could be given the same decompressor).
      */
     public static final class Group implements AutoCloseable {
         private final Split split;
@@ -206,7 +207,7 @@ public final class ParquetScan {
             this.reader = reader;
         }
 
-        /** Opens {@code s} and reads the named columns' pages of its row group. */
+        /** Reads the named columns' pages of {@code s}; {@link #close} closes the file. */
         public static Group open(Configuration conf, Split s, Collection<String> columns) throws IOException {
             ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(new Path(s.file()), conf));
             try {
@@ -227,6 +228,7 @@ public final class ParquetScan {
             }
         }
 
+        /** Closes the file (and returns its decompressors to the pool). */
         @Override
         public void close() throws IOException {
             reader.close();

@@ -4,15 +4,12 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 import org.apache.parquet.schema.MessageType;
 import org.apache.spark.sql.types.DataType;
 import org.sparkntk.gram.InputFooters;
 import org.sparkntk.gram.ParquetScan;
+import org.sparkntk.gram.Prefetch;
 import org.sparkntk.io.KernelManifest.FileFingerprint;
 
 /**
@@ -112,67 +109,50 @@ final class ParquetRows {
     private record Prefetched(Columns columns, List<FileFingerprint> files, List<Part> parts) {
     }
 
-    private static final Map<Key, CompletableFuture<Prefetched>> PREFETCH = new ConcurrentHashMap<>();
-
     /**
      * Starts reading {@code path} on a daemon thread of this JVM (local mode, before the
-     * SparkSession exists: its start-up keeps about one core busy). Labels are read when all
-     * {@code labels} columns are there. Only a path on the local file system is prefetched. Any
-     * failure leaves nothing, and the set is then read as usual, with the usual messages.
+     * SparkSession exists: its start-up keeps about one core busy; {@link Prefetch}). Labels are
+     * read when all {@code labels} columns are there. Only a path on the local file system is
+     * prefetched. Any failure leaves nothing, and the set is then read as usual, with the usual messages.
      */
     static void prefetch(Configuration conf, String path, String features, String id, List<String> labels) {
-        try {
-            if (!(new Path(path).getFileSystem(conf) instanceof org.apache.hadoop.fs.LocalFileSystem)) {
-                return; // a remote file system is read by Spark (its settings, retries and errors)
-            }
-        } catch (IOException | RuntimeException e) {
-            return;
-        }
-        PREFETCH.put(new Key(path, features, id), CompletableFuture.supplyAsync(() -> {
-            try {
-                InputFooters footers = InputFooters.read(conf, path);
-                if (footers == null) {
-                    return null;
-                }
-                MessageType first = footers.files().get(0).schema();
-                List<String> read = new ArrayList<>();
-                List<DataType> types = new ArrayList<>();
-                for (String l : labels) {
-                    if (first.containsField(l)) {
-                        read.add(l);
-                        types.add(ParquetScan.flatType(first, l));
-                    }
-                }
-                if (read.size() != labels.size()) {
-                    read.clear();
-                    types.clear();
-                }
-                DataType ft = ParquetScan.arrayType(first, features);
-                DataType idType = id == null ? null : ParquetScan.flatType(first, id);
-                if (ft == null || id != null && idType == null || types.contains(null)) {
-                    return null;
-                }
-                Columns c = columns(footers, features, ft, id, idType, read, types);
-                if (c == null) {
-                    return null;
-                }
-                List<Part> parts = new ArrayList<>();
-                for (ParquetScan.Split s : ParquetScan.splits(footers)) {
-                    parts.add(read(conf, s, c));
-                }
-                List<FileFingerprint> files = new ArrayList<>();
-                for (InputFooters.DataFile f : footers.files()) {
-                    files.add(f.fingerprint());
-                }
-                return new Prefetched(c, files, parts);
-            } catch (IOException | RuntimeException e) {
+        Prefetch.start(conf, path, new Key(path, features, id), () -> {
+            InputFooters footers = InputFooters.read(conf, path);
+            if (footers == null) {
                 return null;
             }
-        }, r -> {
-            Thread t = new Thread(r, "spark-ntk-prefetch");
-            t.setDaemon(true);
-            t.start();
-        }));
+            MessageType first = footers.files().get(0).schema();
+            List<String> read = new ArrayList<>();
+            List<DataType> types = new ArrayList<>();
+            for (String l : labels) {
+                if (first.containsField(l)) {
+                    read.add(l);
+                    types.add(ParquetScan.flatType(first, l));
+                }
+            }
+            if (read.size() != labels.size()) {
+                read.clear();
+                types.clear();
+            }
+            DataType ft = ParquetScan.arrayType(first, features);
+            DataType idType = id == null ? null : ParquetScan.flatType(first, id);
+            if (ft == null || id != null && idType == null || types.contains(null)) {
+                return null;
+            }
+            Columns c = columns(footers, features, ft, id, idType, read, types);
+            if (c == null) {
+                return null;
+            }
+            List<Part> parts = new ArrayList<>();
+            for (ParquetScan.Split s : ParquetScan.splits(footers)) {
+                parts.add(read(conf, s, c));
+            }
+            List<FileFingerprint> files = new ArrayList<>();
+            for (InputFooters.DataFile f : footers.files()) {
+                files.add(f.fingerprint());
+            }
+            return new Prefetched(c, files, parts);
+        });
     }
 
     /**
@@ -181,70 +161,39 @@ final class ParquetRows {
      * the prefetch is dropped.
      */
     static List<Part> take(String path, Columns c, List<FileFingerprint> files) {
-        CompletableFuture<Prefetched> f = PREFETCH.remove(new Key(path, c.features(), c.id()));
-        if (f == null) {
-            return null;
-        }
-        Prefetched p = f.join();
+        Prefetched p = Prefetch.take(new Key(path, c.features(), c.id()), Prefetched.class);
         return p != null && p.columns().equals(c) && p.files().equals(files) ? p.parts() : null;
     }
 
     /** Waits until every prefetch started so far has finished reading (tests). */
     static void awaitPrefetches() {
-        for (CompletableFuture<Prefetched> f : PREFETCH.values()) {
-            f.join();
-        }
+        Prefetch.awaitAll();
     }
 
     /** Drops the prefetches not taken (a run that stopped before reading its sets). */
     static void dropPrefetches() {
-        PREFETCH.clear();
+        Prefetch.drop(Key.class);
     }
 
-    /** Parts taken from a prefetch, by {@link Local} id, until the set that holds them is released. */
-    private static final Map<String, List<Part>> TAKEN = new ConcurrentHashMap<>();
-
-    /**
-     * Prefetched parts as an RDD, one partition per part, that tasks (local mode: in this JVM) read
-     * from memory, so no part is serialized into a task. {@link #release} drops them.
-     */
-    static final class Local extends org.apache.spark.rdd.RDD<Part> {
-        private static final long serialVersionUID = 1L;
-        private final String id;
-        private final int count;
+    /** Prefetched parts as an RDD of one part per partition, served from this JVM's memory ({@link Prefetch.Local}). */
+    static final class Local {
+        private final Prefetch.Local<Part> rdd;
 
         Local(org.apache.spark.SparkContext sc, List<Part> parts) {
-            super(sc, scala.collection.immutable.List$.MODULE$.<org.apache.spark.Dependency<?>>empty(),
-                    scala.reflect.ClassTag$.MODULE$.apply(Part.class));
-            this.id = java.util.UUID.randomUUID().toString();
-            this.count = parts.size();
-            TAKEN.put(id, parts);
-        }
-
-        private record Index(int index) implements org.apache.spark.Partition {
-        }
-
-        @Override
-        public org.apache.spark.Partition[] getPartitions() {
-            org.apache.spark.Partition[] p = new org.apache.spark.Partition[count];
-            for (int i = 0; i < count; i++) {
-                p[i] = new Index(i);
+            List<List<Part>> one = new ArrayList<>();
+            for (Part p : parts) {
+                one.add(List.of(p));
             }
-            return p;
+            this.rdd = new Prefetch.Local<>(sc, one, Part.class);
         }
 
-        @Override
-        public scala.collection.Iterator<Part> compute(org.apache.spark.Partition split, org.apache.spark.TaskContext ctx) {
-            List<Part> parts = TAKEN.get(id);
-            if (parts == null) {
-                throw new IllegalStateException("prefetched rows " + id + " are not in this JVM (released, or a task on an executor)");
-            }
-            return scala.jdk.javaapi.CollectionConverters.asScala(List.of(parts.get(split.index())).iterator());
+        org.apache.spark.api.java.JavaRDD<Part> toJavaRDD() {
+            return rdd.toJavaRDD();
         }
 
         /** Drops the parts (the RDD cannot be computed after this). */
         void release() {
-            TAKEN.remove(id);
+            rdd.release();
         }
     }
 }

@@ -36,22 +36,18 @@ import org.sparkntk.spec.UserError;
 class LabeledDataTest {
 
     static SparkSession spark;
-    static boolean ownSession;
     static Path dir;
 
     @BeforeAll
     static void start() throws Exception {
-        ownSession = SparkSession.getDefaultSession().isEmpty() && SparkSession.getActiveSession().isEmpty();
-        spark = SparkSession.builder().master("local[2]").appName("labeled-data-test")
-                .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1").getOrCreate();
+        RegressTest.start(); // the same local session setup
+        spark = RegressTest.spark;
         dir = Files.createTempDirectory("labeled-data");
     }
 
     @AfterAll
     static void stop() {
-        if (ownSession) {
-            spark.stop();
-        }
+        RegressTest.stop();
     }
 
     /** Writes rows with {@code schema} as {@code files} files of row groups of at most {@code groupRows} rows. */
