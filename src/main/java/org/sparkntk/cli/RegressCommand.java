@@ -52,6 +52,8 @@ final class RegressCommand implements Callable<Integer> {
     /** Rows per block when --block-size is not given. */
     static final int DEFAULT_BLOCK_SIZE = RegressRequest.DEFAULT_BLOCK_SIZE;
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RegressCommand.class);
+
     @Override
     public Integer call() throws Exception {
         solver.validate();
@@ -74,12 +76,14 @@ final class RegressCommand implements Callable<Integer> {
                 blockSize, overwrite, solver.checkpointEvery, solver.maxDriverBytes(), Normalize.parse(data.normalize),
                 solver.cachePrecision(), solver.nystrom());
         if (spark.localMaster()) {
-            // on the core the SparkContext start-up leaves idle: read the sets, compile the tile kernels
+            // read the sets beside the SparkContext start-up (no tile warm-up as gram has: at 10000 x 2000
+            // a third thread slowed the session's start more than it sped up the tiles)
             RegressJob.prefetch(req);
-            org.sparkntk.gram.GramJob.startWarmUp(new KernelConfig(
-                    org.sparkntk.spec.KernelSpec.of(spec, req.kind()), blockSize));
         }
+        long up0 = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
         try (SparkOptions.Session s = spark.session("spark-ntk regress")) {
+            long up1 = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+            LOG.info(String.format(java.util.Locale.ROOT, "JVM started in %.2f s, Spark session in %.2f s", up0 / 1e3, (up1 - up0) / 1e3));
             RegressJob.run(s.spark(), req);
         } finally {
             RegressJob.dropPrefetches();

@@ -29,6 +29,16 @@ public final class Prefetch {
         return !"false".equals(System.getProperty("ntk.prefetch"));
     }
 
+    /** A path that names the local file system: a file: URI, or no scheme with Hadoop's default file system (file:) unchanged. */
+    private static boolean local(String path) {
+        try {
+            String scheme = new java.net.URI(path.replace(" ", "%20")).getScheme();
+            return scheme == null || scheme.equals("file") || scheme.length() == 1; // "C:" is a Windows drive
+        } catch (java.net.URISyntaxException e) {
+            return true; // decided by the file system lookup in the thread
+        }
+    }
+
     /** Prefetches by key (the reader's own record type, so different readers never share a key). */
     private static final Map<Object, CompletableFuture<Object>> STARTED = new ConcurrentHashMap<>();
 
@@ -40,19 +50,14 @@ public final class Prefetch {
      * @return the running read (tests wait for it), or null when nothing was started
      */
     public static CompletableFuture<?> start(Configuration conf, String path, Object key, Callable<?> read) {
-        if (!enabled()) {
-            return null;
-        }
-        try {
-            if (!(new Path(path).getFileSystem(conf) instanceof LocalFileSystem)) {
-                return null;
-            }
-        } catch (IOException | RuntimeException e) {
+        if (!enabled() || !local(path)) {
             return null;
         }
         CompletableFuture<Object> f = CompletableFuture.supplyAsync(() -> {
             try {
-                return read.call();
+                // the file system is looked up here, not by the caller: loading Hadoop's file systems
+                // takes a few hundred ms of the thread that goes on to start Spark
+                return new Path(path).getFileSystem(conf) instanceof LocalFileSystem ? read.call() : null;
             } catch (Exception e) {
                 return null;
             }
