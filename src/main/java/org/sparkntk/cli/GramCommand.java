@@ -45,7 +45,7 @@ final class GramCommand implements Callable<Integer> {
         KernelConfig k = kernel.toConfig();
         NtkKernels api = NtkKernels.of(NtkSpec.of(k, in)).output(output, overwrite, resume); // checked before Spark starts
         if (spark.localMaster()) {
-            // on the core the SparkContext start-up leaves idle (docs/design.md): read the input, compile the tile kernels
+            // beside the SparkContext start-up (docs/design.md, "Reading without Spark SQL"): read the input, compile the tile kernels
             GramJob.prefetch(in);
             GramJob.startWarmUp(k);
         }

@@ -51,7 +51,7 @@ final class RunCommand implements Callable<Integer> {
             b.config("spark.jars", jar); // executors need spark-ntk's classes
         }
         if (master.startsWith("local")) {
-            // as 'ntk gram' does: read the input and compile the tile kernels on the core the SparkContext start-up leaves idle
+            // as 'ntk gram' does: read the input and compile the tile kernels beside the SparkContext start-up
             org.sparkntk.gram.GramJob.prefetch(spec.input());
             org.sparkntk.gram.GramJob.startWarmUp(spec.kernel());
         }

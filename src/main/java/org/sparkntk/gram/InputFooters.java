@@ -78,7 +78,7 @@ public final class InputFooters {
     }
 
     /** Fingerprints sorted by path, as {@link InputTable#fingerprint} gives them. */
-    List<FileFingerprint> fingerprints() {
+    public List<FileFingerprint> fingerprints() {
         List<FileFingerprint> out = new ArrayList<>();
         for (DataFile f : files) {
             out.add(f.fingerprint());
@@ -98,10 +98,10 @@ public final class InputFooters {
     /**
      * Opens {@code path} as {@code spark.read().parquet(path)} would, but for a plain file or folder
      * with the schema and per-file row counts from the footers (no schema inference job, no counting
-     * pass). Spark's exceptions for unreadable inputs pass through unchanged.
+     * pass). Spark's exceptions for unreadable inputs pass through unchanged. {@code footers} is what
+     * {@link #read} gave for {@code path} (null: Spark opens it as it is).
      */
-    public static Opened open(SparkSession spark, String path) {
-        InputFooters footers = read(SessionStateHelper$.MODULE$.getHadoopConf(spark), path);
+    public static Opened open(SparkSession spark, String path, InputFooters footers) {
         if (footers == null) {
             return new Opened(spark.read().parquet(path), null);
         }

@@ -87,15 +87,13 @@ final class InputScan {
      * The indexed rows, one partition per row group (each one run of consecutive indexes): the
      * prefetched ones served from this JVM's memory when a prefetch of exactly these files and
      * columns was started, else read by tasks and persisted.
-     *
-     * @return the rows, the RDD to unpersist, what drops the prefetched rows (or null), and the route
      */
     static Read rows(SparkSession spark, String path, InputFooters footers, Columns c) {
-        List<List<InputRow>> prefetched = take(path, c, fingerprints(footers));
+        List<List<InputRow>> prefetched = take(path, c, footers.fingerprints());
         if (prefetched != null) {
             Prefetch.Local<InputRow> local = new Prefetch.Local<>(spark.sparkContext(), prefetched, InputRow.class);
             JavaRDD<InputRow> rows = local.toJavaRDD();
-            return new Read(rows, rows, local::release, PREFETCHED);
+            return new Read(rows, local::release, PREFETCHED);
         }
         List<ParquetScan.Split> splits = ParquetScan.splits(footers);
         HadoopConf conf = new HadoopConf(SessionStateHelper$.MODULE$.getHadoopConf(spark));
@@ -103,19 +101,11 @@ final class InputScan {
                 .parallelize(splits, Math.max(1, splits.size()))
                 .flatMap(sp -> read(conf.get(), sp, c).iterator())
                 .persist(StorageLevel.MEMORY_AND_DISK());
-        return new Read(rows, rows, null, TASKS);
+        return new Read(rows, null, TASKS);
     }
 
-    /** What {@link #rows} gives. */
-    record Read(JavaRDD<InputRow> rows, JavaRDD<?> cached, Runnable drop, String route) {
-    }
-
-    private static List<FileFingerprint> fingerprints(InputFooters footers) {
-        List<FileFingerprint> files = new ArrayList<>();
-        for (InputFooters.DataFile f : footers.files()) {
-            files.add(f.fingerprint());
-        }
-        return files;
+    /** What {@link #rows} gives: the rows (persisted when read by tasks), what drops prefetched rows (or null), the route. */
+    record Read(JavaRDD<InputRow> rows, Runnable drop, String route) {
     }
 
     // ---- local mode: the driver reads an input while Spark starts ----
@@ -155,7 +145,7 @@ final class InputScan {
             for (ParquetScan.Split s : ParquetScan.splits(footers)) {
                 parts.add(read(conf, s, c));
             }
-            return new Prefetched(c, fingerprints(footers), parts);
+            return new Prefetched(c, footers.fingerprints(), parts);
         });
     }
 

@@ -44,19 +44,17 @@ public final class InputTable {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InputTable.class);
 
-    /** The indexed, validated rows (a map over {@link #cached}; call {@link #release()} when done). */
+    /** The indexed, validated rows (call {@link #release()} when done). */
     private final JavaRDD<InputRow> rows;
     private final double maxSq;
     private final String maxName;
-    /** The persisted scan the rows are computed from. */
-    private final JavaRDD<?> cached;
+    /** The persisted scan the rows are computed from, and any prefetched rows they are served from. */
+    private final Indexed indexed;
     private final long n;
     private final int d;
     private final DataType idType;
     private final InputInfo info;
     private final long runs;
-    /** Drops the driver's prefetched rows the rows are served from (null when there are none). */
-    private Runnable drop;
     /** How the rows were read ({@link InputScan#SPARK}, {@link InputScan#TASKS}, {@link InputScan#PREFETCHED}). */
     private final String route;
 
@@ -65,8 +63,7 @@ public final class InputTable {
         this.maxSq = maxSq;
         this.maxName = maxName;
         this.rows = indexed.rows();
-        this.cached = indexed.cached();
-        this.drop = indexed.drop();
+        this.indexed = indexed;
         this.route = route;
         this.n = n;
         this.d = d;
@@ -126,11 +123,7 @@ public final class InputTable {
 
     /** Unpersists the cached rows (and drops the prefetched rows they are served from, if any). */
     public void release() {
-        cached.unpersist(false);
-        if (drop != null) {
-            drop.run();
-            drop = null;
-        }
+        indexed.release();
     }
 
     /**
@@ -164,7 +157,7 @@ public final class InputTable {
         String route;
         if (scan != null) {
             InputScan.Read read = InputScan.rows(spark, path, footers, scan);
-            indexed = new Indexed(read.rows(), read.cached(), read.drop());
+            indexed = new Indexed(read.rows(), read.rows(), read.drop());
             route = read.route();
         } else {
             JavaRDD<Tuple2<String, InputRow>> located = locate(df, features, idCol, idType);
@@ -192,7 +185,7 @@ public final class InputTable {
 
     /**
      * Local mode, before the SparkSession exists: starts reading {@code path} with {@code cfg}'s
-     * array features and id column on this JVM's spare core ({@link InputScan#prefetch}); the next
+     * array features and id column on a thread beside Spark's start-up ({@link InputScan#prefetch}); the next
      * {@link #load} of {@code path} takes the rows when its files and column types are the ones read.
      */
     static java.util.concurrent.CompletableFuture<?> prefetch(Configuration conf, String path, InputConfig cfg) {
@@ -344,7 +337,7 @@ public final class InputTable {
      */
     private record Indexed(JavaRDD<InputRow> rows, JavaRDD<?> cached, Runnable drop) {
 
-        /** Unpersists the cache and drops the prefetched rows. */
+        /** Unpersists the cache and drops the prefetched rows (again: a no-op). */
         void release() {
             cached.unpersist(false);
             if (drop != null) {

@@ -12,8 +12,8 @@ import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Local mode: an input read by the driver on a daemon thread while the SparkSession starts (its
- * start-up keeps about one core busy), then served to tasks of this JVM from memory
+ * Local mode: an input read by the driver on a daemon thread while the SparkSession starts (the
+ * start-up does not keep both cores busy all the time; the read costs it less than it saves later), then served to tasks of this JVM from memory
  * (docs/design.md, "Reading without Spark SQL"). The readers ({@code InputScan} for gram,
  * {@code regress.ParquetRows}) decide what a prefetch reads and check, when they take it, that it
  * was read from the files and with the columns they would read; this class only runs, hands over

@@ -69,8 +69,8 @@ public final class SparkOptions {
             return new Session(active, false);
         }
         // the classic (in-process) builder directly: SparkSession.builder() finds it through Scala
-        // runtime reflection, about a second of a cold JVM's start-up (docs/benchmarks.md, "Stop 21:
-        // the 10000 x 2000 regression without Spark SQL")
+        // runtime reflection, where a profile of a cold start found the main thread for about 1.5 s
+        // (docs/benchmarks.md, "Stop 21: the 10000 x 2000 regression without Spark SQL")
         org.apache.spark.sql.classic.SparkSession.Builder b = org.apache.spark.sql.classic.SparkSession.builder().appName(appName);
         SparkConf existing = new SparkConf();
         if (master != null) {

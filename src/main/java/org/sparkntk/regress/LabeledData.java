@@ -150,8 +150,8 @@ public final class LabeledData {
      */
     public static LabeledData load(SparkSession spark, String path, String role, String featuresCol, String idCol,
                                    List<String> labelCols, boolean labelsRequired, int blockSize, Normalizer fixed) {
+        InputFooters footers = InputFooters.read(SessionStateHelper$.MODULE$.getHadoopConf(spark), path);
         if (org.sparkntk.gram.ParquetScan.enabled()) {
-            InputFooters footers = InputFooters.read(SessionStateHelper$.MODULE$.getHadoopConf(spark), path);
             if (footers != null) {
                 StructType schema = InputTable.footerSchema(spark, footers);
                 Columns cols = Columns.check(schema, path, role, featuresCol, idCol, labelCols, labelsRequired);
@@ -162,7 +162,7 @@ public final class LabeledData {
                 }
             }
         }
-        InputFooters.Opened opened = open(spark, path, role);
+        InputFooters.Opened opened = open(spark, path, footers, role);
         Dataset<Row> df = opened.frame();
         Columns cols = Columns.check(df.schema(), path, role, featuresCol, idCol, labelCols, labelsRequired);
         // input order, as gram numbers rows: by (file path, row index in file). A row's index is the
@@ -211,17 +211,13 @@ public final class LabeledData {
     private static LabeledData direct(SparkSession spark, String path, String role, InputFooters footers, Columns cols,
                                       ParquetRows.Columns pc, int blockSize, Normalizer fixed) {
         List<org.sparkntk.gram.ParquetScan.Split> splits = org.sparkntk.gram.ParquetScan.splits(footers);
-        List<org.sparkntk.io.KernelManifest.FileFingerprint> files = new ArrayList<>();
-        for (InputFooters.DataFile f : footers.files()) {
-            files.add(f.fingerprint());
-        }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        List<ParquetRows.Part> prefetched = ParquetRows.take(path, pc, files);
+        List<ParquetRows.Part> prefetched = ParquetRows.take(path, pc, footers.fingerprints());
         JavaRDD<ParquetRows.Part> parts;
         List<ParquetRows.Part> metas;
-        ParquetRows.Local local = null;
+        org.sparkntk.gram.Prefetch.Local<ParquetRows.Part> local = null;
         if (prefetched != null) {
-            local = new ParquetRows.Local(spark.sparkContext(), prefetched);
+            local = ParquetRows.serve(spark.sparkContext(), prefetched);
             parts = local.toJavaRDD();
             metas = prefetched;
         } else {
@@ -280,9 +276,9 @@ public final class LabeledData {
     }
 
     /** A plain Parquet file or folder opened as gram opens its input: schema and per-file row counts from the footers. */
-    private static InputFooters.Opened open(SparkSession spark, String path, String role) {
+    private static InputFooters.Opened open(SparkSession spark, String path, InputFooters footers, String role) {
         try {
-            return InputFooters.open(spark, path);
+            return InputFooters.open(spark, path, footers);
         } catch (Exception e) {
             if (e.getClass().getSimpleName().contains("AnalysisException")) {
                 throw new UserError(role + " '" + path + "' cannot be read as Parquet: " + firstLine(e.getMessage()), e);

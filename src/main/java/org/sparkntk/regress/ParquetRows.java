@@ -111,7 +111,7 @@ final class ParquetRows {
 
     /**
      * Starts reading {@code path} on a daemon thread of this JVM (local mode, before the
-     * SparkSession exists: its start-up keeps about one core busy; {@link Prefetch}). Labels are
+     * SparkSession exists, beside its start-up; {@link Prefetch}). Labels are
      * read when all {@code labels} columns are there. Only a path on the local file system is
      * prefetched. Any failure leaves nothing, and the set is then read as usual, with the usual messages.
      */
@@ -147,11 +147,7 @@ final class ParquetRows {
             for (ParquetScan.Split s : ParquetScan.splits(footers)) {
                 parts.add(read(conf, s, c));
             }
-            List<FileFingerprint> files = new ArrayList<>();
-            for (InputFooters.DataFile f : footers.files()) {
-                files.add(f.fingerprint());
-            }
-            return new Prefetched(c, files, parts);
+            return new Prefetched(c, footers.fingerprints(), parts);
         });
     }
 
@@ -175,25 +171,12 @@ final class ParquetRows {
         Prefetch.drop(Key.class);
     }
 
-    /** Prefetched parts as an RDD of one part per partition, served from this JVM's memory ({@link Prefetch.Local}). */
-    static final class Local {
-        private final Prefetch.Local<Part> rdd;
-
-        Local(org.apache.spark.SparkContext sc, List<Part> parts) {
-            List<List<Part>> one = new ArrayList<>();
-            for (Part p : parts) {
-                one.add(List.of(p));
-            }
-            this.rdd = new Prefetch.Local<>(sc, one, Part.class);
+    /** Prefetched parts as an RDD of one part per partition, served from this JVM's memory until released. */
+    static Prefetch.Local<Part> serve(org.apache.spark.SparkContext sc, List<Part> parts) {
+        List<List<Part>> one = new ArrayList<>();
+        for (Part p : parts) {
+            one.add(List.of(p));
         }
-
-        org.apache.spark.api.java.JavaRDD<Part> toJavaRDD() {
-            return rdd.toJavaRDD();
-        }
-
-        /** Drops the parts (the RDD cannot be computed after this). */
-        void release() {
-            rdd.release();
-        }
+        return new Prefetch.Local<>(sc, one, Part.class);
     }
 }

@@ -167,8 +167,8 @@ public final class RegressJob {
     }
 
     /**
-     * Local mode, before the SparkSession exists: starts reading --train and --test on this JVM's
-     * spare core (Spark's start-up keeps about one busy). {@link #readTrain} and {@link #readTest}
+     * Local mode, before the SparkSession exists: starts reading --train and --test on a thread
+     * beside Spark's start-up. {@link #readTrain} and {@link #readTest}
      * take what was read when the files and columns are the ones they would read.
      */
     public static void prefetch(RegressRequest req) {
