@@ -76,7 +76,7 @@ public final class ModelStore {
         Path tmp = new Path(dir, "_coefficients.tmp");
         FileSystem fs = coef.getFileSystem(conf);
         fs.delete(tmp, true);
-        spark.createDataFrame(rows, schema).coalesce(Math.max(1, Math.min(8, n / 100_000 + 1))).write().parquet(tmp.toString());
+        Outputs.writeRows(spark, tmp, schema, rows, Math.max(1, Math.min(8, n / 100_000 + 1)));
         fs.delete(coef, true);
         if (!fs.rename(tmp, coef)) {
             throw new IOException("could not rename " + tmp + " to " + coef);
@@ -145,7 +145,7 @@ public final class ModelStore {
         Path tmp = new Path(dir, "_centers.tmp");
         FileSystem fs = cdir.getFileSystem(conf);
         fs.delete(tmp, true);
-        spark.createDataFrame(rows, schema).coalesce(1).write().parquet(tmp.toString());
+        Outputs.writeRows(spark, tmp, schema, rows, 1);
         fs.delete(cdir, true);
         if (!fs.rename(tmp, cdir)) {
             throw new IOException("could not rename " + tmp + " to " + cdir);

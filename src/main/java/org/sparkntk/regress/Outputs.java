@@ -17,6 +17,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.sparkntk.io.RowParquet;
 import org.sparkntk.solve.Metrics;
 import org.sparkntk.solve.Targets;
 
@@ -145,13 +146,24 @@ public final class Outputs {
         Path tmp = new Path(out, "_predictions.tmp");
         FileSystem fs = dst.getFileSystem(spark.sparkContext().hadoopConfiguration());
         fs.delete(tmp, true);
-        int slices = Math.max(1, Math.min(8, n / 50_000 + 1));
-        spark.createDataFrame(rows, schema).coalesce(slices).write().parquet(tmp.toString());
+        writeRows(spark, tmp, schema, rows, Math.max(1, Math.min(8, n / 50_000 + 1)));
         fs.delete(dst, true);
         if (!fs.rename(tmp, dst)) {
             throw new IOException("could not rename " + tmp + " to " + dst);
         }
         return metrics;
+    }
+
+    /**
+     * Writes rows held on the driver as a Parquet directory of {@code files} part files: one file of
+     * column types {@link RowParquet} covers without a Spark SQL query, anything else with Spark SQL.
+     */
+    static void writeRows(SparkSession spark, Path dir, StructType schema, List<Row> rows, int files) throws IOException {
+        if (files == 1 && RowParquet.covers(schema)) {
+            RowParquet.write(spark.sparkContext().hadoopConfiguration(), dir, schema, rows);
+        } else {
+            spark.createDataFrame(rows, schema).coalesce(files).write().parquet(dir.toString());
+        }
     }
 
     static List<Double> toList(double[] a) {
