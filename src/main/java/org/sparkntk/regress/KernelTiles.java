@@ -13,6 +13,7 @@ import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.spec.KernelKind;
 import org.sparkntk.spec.KernelSpec;
 import org.sparkntk.tile.Rows;
+import org.sparkntk.tile.TileKernels;
 import org.sparkntk.tile.Tiles;
 import scala.Tuple2;
 
@@ -22,13 +23,39 @@ public final class KernelTiles {
     private KernelTiles() {
     }
 
-    /** One kernel tile between two blocks. */
+    /**
+     * Per thread, the Gram product's scratch tile and a transient output tile, each kept while
+     * tiles of one shape follow: a fresh 8 MB tile (block size 1000) is fresh memory, whose first
+     * touch is the costly part here (docs/benchmarks.md, "First touch of fresh memory").
+     */
+    private static final ThreadLocal<double[]> GRAM = new ThreadLocal<>();
+    private static final ThreadLocal<double[]> TRANSIENT = new ThreadLocal<>();
+
+    /** One kernel tile between two blocks, in a new array. */
     static double[] tile(KernelSpec k, FeatureBlock a, FeatureBlock b, boolean symmetric) {
-        double[] out = new double[a.rows() * b.rows()];
+        return tileInto(k, a, b, symmetric, new double[a.rows() * b.rows()]);
+    }
+
+    /** As {@link #tile}, in this thread's transient array: valid until the thread's next call. */
+    static double[] transientTile(KernelSpec k, FeatureBlock a, FeatureBlock b, boolean symmetric) {
+        return tileInto(k, a, b, symmetric, scratch(TRANSIENT, a.rows() * b.rows()));
+    }
+
+    private static double[] tileInto(KernelSpec k, FeatureBlock a, FeatureBlock b, boolean symmetric, double[] out) {
         double[][] target = {out};
         Tiles.compute(k, new Rows(a.x(), a.rows(), a.d()), new Rows(b.x(), b.rows(), b.d()), symmetric,
-                k.has(KernelKind.NTK) ? target : null, k.has(KernelKind.NNGP) ? target : null);
+                k.has(KernelKind.NTK) ? target : null, k.has(KernelKind.NNGP) ? target : null,
+                TileKernels.gemm(), TileKernels.recursion(), scratch(GRAM, a.rows() * b.rows()));
         return out;
+    }
+
+    private static double[] scratch(ThreadLocal<double[]> holder, int size) {
+        double[] s = holder.get();
+        if (s == null || s.length != size) {
+            s = new double[size];
+            holder.set(s);
+        }
+        return s;
     }
 
     /** The diagonal of K(X, X) (length N) from the diagonal recursion row by row: no tile pass. */
@@ -80,7 +107,7 @@ public final class KernelTiles {
             FeatureBlock a = p[0];
             FeatureBlock b = p[1];
             boolean sym = a.index() == b.index();
-            double[] v = tile(k, a, b, sym);
+            double[] v = transientTile(k, a, b, sym); // both TileBlock forms copy it into their panels
             return f32 ? TileBlock.float32(a.index(), b.index(), a.start(), b.start(), a.rows(), b.rows(), v)
                     : new TileBlock(a.index(), b.index(), a.start(), b.start(), a.rows(), b.rows(), v);
         });
@@ -96,7 +123,7 @@ public final class KernelTiles {
         double[] y = new double[test.rows() * k];
         BLAS blas = BLAS.getInstance();
         for (FeatureBlock x : basis) {
-            double[] kt = tile(spec, test, x, false);
+            double[] kt = transientTile(spec, test, x, false);
             blas.dgemm("N", "N", k, test.rows(), x.rows(), 1.0, c, (int) (x.start() * k), k, kt, 0, x.rows(), 1.0, y, 0, k);
         }
         return y;
@@ -298,7 +325,7 @@ public final class KernelTiles {
                     Tuple2<FeatureBlock, FeatureBlock> p = it.next();
                     FeatureBlock t = p._1();
                     FeatureBlock x = p._2();
-                    double[] kt = tile(spec, t, x, false);
+                    double[] kt = transientTile(spec, t, x, false);
                     double[] y = acc.computeIfAbsent(t.index(), b -> new double[t.rows() * k]);
                     // y^T (k x m) += alpha_J^T (k x n) K^T
                     blas.dgemm("N", "N", k, t.rows(), x.rows(), 1.0, a, (int) (x.start() * k), k, kt, 0, x.rows(),

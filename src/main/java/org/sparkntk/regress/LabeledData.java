@@ -446,6 +446,8 @@ public final class LabeledData {
     /** Builds segments row by row. */
     static final class SegmentBuilder {
         private final List<Segment> out = new ArrayList<>();
+        /** Rows expected in the first segment (0: unknown): its array is sized once, not grown by doubling. */
+        private final int expectRows;
         private long start = -1;
         private int rows;
         private int d = -1;
@@ -454,6 +456,14 @@ public final class LabeledData {
         private String problem;
         private long otherIndex = -1;
         private int otherD;
+
+        SegmentBuilder() {
+            this(0);
+        }
+
+        SegmentBuilder(int expectRows) {
+            this.expectRows = expectRows;
+        }
 
         /** Adds row {@code index} (the next one unless a new segment starts); null x with a problem. */
         void add(long index, double[] v, int len, String rowProblem) {
@@ -472,6 +482,9 @@ public final class LabeledData {
             }
             if ((long) (rows + 1) * d > x.length) {
                 long want = Math.max(1024, Math.max((long) (rows + 1) * d, 2L * x.length));
+                if (out.isEmpty() && x.length == 0 && expectRows > rows) {
+                    want = Math.max((long) (rows + 1) * d, (long) expectRows * d);
+                }
                 if (want > Integer.MAX_VALUE - 8) {
                     throw new IllegalStateException("a partition holds more than 2^31 feature values");
                 }
@@ -490,7 +503,11 @@ public final class LabeledData {
 
         private void flush() {
             if (rows > 0) {
-                out.add(new Segment(start, rows, d, Arrays.copyOf(x, rows * d), problemIndex, problem, otherIndex, otherD));
+                double[] values = x.length == rows * d ? x : Arrays.copyOf(x, rows * d);
+                if (values == x) {
+                    x = new double[0]; // handed over whole: no second copy of a presized segment
+                }
+                out.add(new Segment(start, rows, d, values, problemIndex, problem, otherIndex, otherD));
             }
             start = -1;
             rows = 0;

@@ -144,7 +144,7 @@ public final class NystromOperator implements RectangularOperator {
         try {
             List<Tuple2<Long, double[]>> parts = test.map(t -> {
                 FeatureBlock c = bc.value();
-                double[] kt = KernelTiles.tile(ks, t, c, false);
+                double[] kt = KernelTiles.transientTile(ks, t, c, false);
                 double[] y = new double[t.rows() * k];
                 // y^T (k x rows) = beta^T (k x M) K^T
                 BLAS.getInstance().dgemm("N", "N", k, t.rows(), c.rows(), 1.0, bb.value(), k, kt, c.rows(), 0.0, y, k);

@@ -86,7 +86,7 @@ final class ParquetRows {
         for (int j = 0; j < nl; j++) {
             g.flat(c.labels().get(j), c.labelTypes().get(j), meta, 2 + j);
         }
-        LabeledData.SegmentBuilder sb = new LabeledData.SegmentBuilder();
+        LabeledData.SegmentBuilder sb = new LabeledData.SegmentBuilder(rows);
         String col = c.features();
         g.array(col, c.f32(), (index, x, len, firstNull) -> {
             if (x == null) {
