@@ -106,6 +106,18 @@ public final class BlockedCholesky {
      * grows with N is what {@link DenseMethod} extrapolates a small timed run by.
      */
     public int factor(double[] a, int n, long[] phases) {
+        return factor(a, n, phases, null);
+    }
+
+    /** What {@link #factor(double[], int, long[], java.util.function.IntPredicate)} returns when its check stopped it. */
+    public static final int STOPPED = -1;
+
+    /**
+     * As {@link #factor(double[], int, long[])}, asking {@code stop} (when not null) after each
+     * block column with the number of rows factored so far; when it answers true the
+     * factorization ends there and returns {@link #STOPPED}, the lower triangle partly overwritten.
+     */
+    public int factor(double[] a, int n, long[] phases, java.util.function.IntPredicate stop) {
         if (a.length < (long) n * n) {
             throw new IllegalArgumentException("cholesky: the array has " + a.length + " values, not " + n + " x " + n);
         }
@@ -169,6 +181,9 @@ public final class BlockedCholesky {
             });
             if (phases != null) {
                 phases[2] += System.nanoTime() - t2;
+            }
+            if (stop != null && stop.test(r0)) {
+                return STOPPED;
             }
         }
         return 0;

@@ -31,16 +31,35 @@ public final class CholeskySolver {
     /** System property that forces the method: auto (default), lapack or blocked. */
     public static final String METHOD_PROPERTY = "ntk.cholesky";
 
+    /**
+     * The Vector API factorization is given up for a native method when, after at least
+     * {@code SLOW_AFTER_SECONDS}, it projects to more than {@code SLOW_FACTOR} times its timed
+     * duration at this N. In about one run in five of a 10000 x 2000 regression the JIT compiled
+     * the GEMM kernel with its vectors left as heap objects (190 young collections in 30 s): the
+     * factorization then ran at 4-10 GFLOP/s instead of ~110, 30-90 s instead of 3 s
+     * (docs/benchmarks.md, "Stop 22").
+     */
+    static final double SLOW_AFTER_SECONDS = 2.0;
+    /** See {@link #SLOW_AFTER_SECONDS}. */
+    static final double SLOW_FACTOR = 4.0;
+
     private final long maxBytes;
     private final Consumer<String> log;
+    private final double slowAfterSeconds;
 
     /**
      * @param maxBytes refuse when the estimate ({@link #bytesNeeded}) is above this
-     * @param log      receives one line per jitter retry
+     * @param log      receives one line per jitter retry, and the switch when the method is given up
      */
     public CholeskySolver(long maxBytes, Consumer<String> log) {
+        this(maxBytes, log, SLOW_AFTER_SECONDS);
+    }
+
+    /** As {@link #CholeskySolver(long, Consumer)} with the slowness check from {@code slowAfterSeconds} on (tests). */
+    CholeskySolver(long maxBytes, Consumer<String> log, double slowAfterSeconds) {
         this.maxBytes = maxBytes;
         this.log = log == null ? s -> { } : log;
+        this.slowAfterSeconds = slowAfterSeconds;
     }
 
     /**
@@ -263,12 +282,34 @@ public final class CholeskySolver {
         double jitter = 0;
         int retry = 0;
         boolean restored = false;
+        // the check only where a native method can take over; the method's timing says what to expect
+        boolean guarded = chol.javaGemm() && DenseMethod.nativeLapack();
+        double expected = (double) n * n * n / 3 / method.flopsAt(n);
         try {
             while (true) {
                 for (int i = 0; i < n; i++) {
                     k[i * n + i] = diag[i] + lambda + jitter;
                 }
-                int info = chol.factor(k, n);
+                long t0 = System.nanoTime();
+                int[] rows = {0};
+                java.util.function.IntPredicate stop = !guarded || !(expected > 0) ? null : done -> {
+                    rows[0] = done;
+                    return tooSlow((System.nanoTime() - t0) / 1e9, done, n, expected);
+                };
+                int info = chol.factor(k, n, null, stop);
+                if (info == BlockedCholesky.STOPPED) {
+                    restoreLower(k, n, diag);
+                    restored = true;
+                    DenseMethod fallback = nativeFallback(n);
+                    double s = (System.nanoTime() - t0) / 1e9;
+                    double done = 1 - Math.pow(1 - (double) rows[0] / n, 3);
+                    String w = String.format(java.util.Locale.ROOT, "cholesky: %s ran at %.1f GFLOP/s for %.1f s against the %.1f GFLOP/s"
+                            + " timed on this machine (the JIT compiled its kernel badly); finishing with %s", method.name(),
+                            done * n * (double) n * n / 3 / s / 1e9, s, method.flopsAt(n) / 1e9, fallback.name());
+                    log.accept(w);
+                    org.apache.logging.log4j.LogManager.getLogger(CholeskySolver.class).warn(w);
+                    return solve(k, n, lambda, y, nrhs, fallback);
+                }
                 if (info == 0) {
                     break;
                 }
@@ -286,6 +327,34 @@ public final class CholeskySolver {
                 restoreLower(k, n, diag);
             }
         }
+    }
+
+    /**
+     * True when a factorization {@code seconds} in, {@code done} rows of N factored, projects to
+     * more than {@link #SLOW_FACTOR} times the {@code expected} seconds (the work done is the share of
+     * N^3 / 3 flops of the first rows, 1 - (1 - done / N)^3).
+     */
+    boolean tooSlow(double seconds, int done, int n, double expected) {
+        if (seconds < slowAfterSeconds || done >= n) {
+            return false;
+        }
+        double share = 1 - Math.pow(1 - (double) done / n, 3);
+        return seconds > SLOW_FACTOR * expected * share;
+    }
+
+    /**
+     * The fastest timed method at N that does not run on the Vector API GEMM (native LAPACK, or
+     * the blocked method on native dgemm); LAPACK untimed when none was timed. Only with native LAPACK.
+     */
+    static DenseMethod nativeFallback(int n) {
+        DenseMethod best = null;
+        for (DenseMethod m : MethodHolder.TIMED) {
+            boolean nativeOne = m.blocked() == null || !m.blocked().javaGemm();
+            if (nativeOne && (best == null || m.flopsAt(n) > best.flopsAt(n))) {
+                best = m;
+            }
+        }
+        return best == null ? DenseMethod.lapack() : best;
     }
 
     private static Solution solution(double[] x, int n, int nrhs, double[] res, double jitter, DenseMethod method) {

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ludovic.netlib.lapack.LAPACK;
 import java.util.ArrayList;
@@ -227,6 +229,52 @@ class BlockedCholeskyTest {
         assertTrue(s.result().maxResidual() < 1e-13, s.result().toString());
         assertTrue(s.result().solver().startsWith("cholesky (blocked java cholesky ("), s.result().solver());
         assertEquals(0.0, s.result().jitter());
+    }
+
+    /**
+     * A Vector API factorization far slower than its timing on this machine is given up for a
+     * native method (the JIT's occasional bad compile of the GEMM kernel): K comes back bit for
+     * bit, the answer is the textbook one, and the log and the result name the method that finished.
+     */
+    @Test
+    void aFactorizationFarSlowerThanItsTimingIsFinishedByANativeMethod() {
+        assumeTrue(DenseMethod.nativeLapack(), "the switch needs native LAPACK (.ci/run installs OpenBLAS)");
+        int n = 1031;
+        Problem p = problem(n);
+        double lambda = 0.5;
+        double[] shifted = p.a().clone();
+        for (int i = 0; i < n; i++) {
+            shifted[i * n + i] += lambda;
+        }
+        double[] want = textbook(shifted, n, p.y(), NRHS);
+        // "timed" at 1e18 flop/s: every real run projects to far more than 4x that; checked from the first block on
+        double[] k = p.a().clone();
+        List<String> log = new ArrayList<>();
+        Solution s = new CholeskySolver(Long.MAX_VALUE, log::add, 0.0).solve(k, n, lambda, p.y(), NRHS,
+                new DenseMethod("vector test", kernel("vector", 2).withBlock(16), 1e18, "test"));
+        assertArrayEquals(p.a(), k, "K is restored bit for bit");
+        assertTrue(log.stream().anyMatch(l -> l.contains("vector test ran at") && l.contains("finishing with")), log.toString());
+        assertFalse(s.result().solver().contains("vector"), s.result().solver());
+        assertClose(want, s.x(), TOL, "X from the native method");
+        // timed at 1 flop/s it is never given up
+        k = p.a().clone();
+        log.clear();
+        s = new CholeskySolver(Long.MAX_VALUE, log::add, 0.0).solve(k, n, lambda, p.y(), NRHS,
+                new DenseMethod("vector test", kernel("vector", 2).withBlock(16), 1.0, "test"));
+        assertTrue(log.isEmpty(), log.toString());
+        assertTrue(s.result().solver().contains("vector test"), s.result().solver());
+        assertClose(want, s.x(), TOL, "X from the Vector API method");
+        assertArrayEquals(p.a(), k);
+    }
+
+    @Test
+    void theSlownessCheckProjectsTheWorkDone() {
+        CholeskySolver c = new CholeskySolver(Long.MAX_VALUE, null);
+        // 10000 rows expected in 3 s: a tenth of the rows is 27% of the work, 0.81 s expected
+        assertFalse(c.tooSlow(1.9, 1000, 10000, 3.0), "not before SLOW_AFTER_SECONDS");
+        assertFalse(c.tooSlow(3.2, 1000, 10000, 3.0), "3.2 s < 4 x 0.81 s");
+        assertTrue(c.tooSlow(3.3, 1000, 10000, 3.0), "3.3 s > 4 x 0.81 s");
+        assertFalse(c.tooSlow(100, 10000, 10000, 3.0), "never once the last rows are done");
     }
 
     static Stream<String> kernels() {
