@@ -335,10 +335,15 @@ public final class KernelTiles {
                 acc.forEach((b, v) -> out.add(new Tuple2<>(b, v)));
                 return out.iterator();
             });
-            Map<Integer, double[]> sums = parts.reduceByKey(TileOperator::addInto).collectAsMap();
+            // each task's partial scores per test block (a test block's rows x k doubles) are summed
+            // on the driver in partition order: no shuffle stage for a few MB
             double[] scores = new double[(int) (nTest * k)];
-            for (Map.Entry<Integer, double[]> e : sums.entrySet()) {
-                System.arraycopy(e.getValue(), 0, scores, e.getKey() * testBlockSize * k, e.getValue().length);
+            for (Tuple2<Integer, double[]> p : parts.collect()) {
+                double[] v = p._2();
+                int off = p._1() * testBlockSize * k;
+                for (int i = 0; i < v.length; i++) {
+                    scores[off + i] += v[i];
+                }
             }
             return scores;
         } finally {
