@@ -42,24 +42,31 @@ public final class CholeskySolver {
     static final double SLOW_AFTER_SECONDS = 2.0;
     /** See {@link #SLOW_AFTER_SECONDS}. */
     static final double SLOW_FACTOR = 4.0;
+    /** Factorizations expected to take less than this are not checked (the JIT warm-up's, small ones). */
+    static final double GUARD_FROM_SECONDS = 0.5;
 
     private final long maxBytes;
     private final Consumer<String> log;
     private final double slowAfterSeconds;
+    private final double guardFromSeconds;
 
     /**
      * @param maxBytes refuse when the estimate ({@link #bytesNeeded}) is above this
      * @param log      receives one line per jitter retry, and the switch when the method is given up
      */
     public CholeskySolver(long maxBytes, Consumer<String> log) {
-        this(maxBytes, log, SLOW_AFTER_SECONDS);
+        this(maxBytes, log, SLOW_AFTER_SECONDS, GUARD_FROM_SECONDS);
     }
 
-    /** As {@link #CholeskySolver(long, Consumer)} with the slowness check from {@code slowAfterSeconds} on (tests). */
-    CholeskySolver(long maxBytes, Consumer<String> log, double slowAfterSeconds) {
+    /**
+     * As {@link #CholeskySolver(long, Consumer)} with the slowness check from {@code slowAfterSeconds}
+     * on, for factorizations expected to take {@code guardFromSeconds} or more (tests).
+     */
+    CholeskySolver(long maxBytes, Consumer<String> log, double slowAfterSeconds, double guardFromSeconds) {
         this.maxBytes = maxBytes;
         this.log = log == null ? s -> { } : log;
         this.slowAfterSeconds = slowAfterSeconds;
+        this.guardFromSeconds = guardFromSeconds;
     }
 
     /**
@@ -282,9 +289,11 @@ public final class CholeskySolver {
         double jitter = 0;
         int retry = 0;
         boolean restored = false;
-        // the check only where a native method can take over; the method's timing says what to expect
-        boolean guarded = chol.javaGemm() && DenseMethod.nativeLapack();
+        // the check only where a native method can take over, and a solve that is expected to take
+        // seconds (not the warm-up's small one, slow by design while the JIT compiles it); the
+        // method's timing says what to expect
         double expected = (double) n * n * n / 3 / method.flopsAt(n);
+        boolean guarded = chol.javaGemm() && expected >= guardFromSeconds && DenseMethod.nativeLapack();
         try {
             while (true) {
                 for (int i = 0; i < n; i++) {

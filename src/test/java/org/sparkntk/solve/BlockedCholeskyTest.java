@@ -250,7 +250,7 @@ class BlockedCholeskyTest {
         // "timed" at 1e18 flop/s: every real run projects to far more than 4x that; checked from the first block on
         double[] k = p.a().clone();
         List<String> log = new ArrayList<>();
-        Solution s = new CholeskySolver(Long.MAX_VALUE, log::add, 0.0).solve(k, n, lambda, p.y(), NRHS,
+        Solution s = new CholeskySolver(Long.MAX_VALUE, log::add, 0.0, 0.0).solve(k, n, lambda, p.y(), NRHS,
                 new DenseMethod("vector test", kernel("vector", 2).withBlock(16), 1e18, "test"));
         assertArrayEquals(p.a(), k, "K is restored bit for bit");
         assertTrue(log.stream().anyMatch(l -> l.contains("vector test ran at") && l.contains("finishing with")), log.toString());
@@ -259,7 +259,7 @@ class BlockedCholeskyTest {
         // timed at 1 flop/s it is never given up
         k = p.a().clone();
         log.clear();
-        s = new CholeskySolver(Long.MAX_VALUE, log::add, 0.0).solve(k, n, lambda, p.y(), NRHS,
+        s = new CholeskySolver(Long.MAX_VALUE, log::add, 0.0, 0.0).solve(k, n, lambda, p.y(), NRHS,
                 new DenseMethod("vector test", kernel("vector", 2).withBlock(16), 1.0, "test"));
         assertTrue(log.isEmpty(), log.toString());
         assertTrue(s.result().solver().contains("vector test"), s.result().solver());
@@ -275,6 +275,16 @@ class BlockedCholeskyTest {
         assertFalse(c.tooSlow(3.2, 1000, 10000, 3.0), "3.2 s < 4 x 0.81 s");
         assertTrue(c.tooSlow(3.3, 1000, 10000, 3.0), "3.3 s > 4 x 0.81 s");
         assertFalse(c.tooSlow(100, 10000, 10000, 3.0), "never once the last rows are done");
+        // with the default rules, a factorization expected to take milliseconds (the JIT warm-up's)
+        // is never given up, however slow it runs
+        java.util.List<String> log = new ArrayList<>();
+        int n = 257;
+        Problem p = problem(n);
+        double[] k = p.a().clone();
+        Solution s = new CholeskySolver(Long.MAX_VALUE, log::add, 0.0, CholeskySolver.GUARD_FROM_SECONDS).solve(k, n, 0.5,
+                p.y(), NRHS, new DenseMethod("vector test", kernel("vector", 2).withBlock(16), 1e18, "test"));
+        assertTrue(log.isEmpty(), log.toString());
+        assertTrue(s.result().solver().contains("vector test"), s.result().solver());
     }
 
     static Stream<String> kernels() {
