@@ -34,10 +34,9 @@ public final class CholeskySolver {
     /**
      * The Vector API factorization is given up for a native method when, after at least
      * {@code SLOW_AFTER_SECONDS}, it projects to more than {@code SLOW_FACTOR} times its timed
-     * duration at this N. In about one run in five of a 10000 x 2000 regression the JIT compiled
+     * duration at this N. In about one run in 10-25 of a 10000 x 2000 regression the JIT compiled
      * the GEMM kernel with its vectors left as heap objects (190 young collections in 30 s): the
-     * factorization then ran at 4-10 GFLOP/s instead of ~110, 30-90 s instead of 3 s
-     * (docs/benchmarks.md, "Stop 22").
+     * factorization then took 25-99 s instead of 3-4 s (docs/benchmarks.md, "Stop 22").
      */
     static final double SLOW_AFTER_SECONDS = 2.0;
     /** See {@link #SLOW_AFTER_SECONDS}. */
