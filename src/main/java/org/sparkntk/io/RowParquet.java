@@ -58,16 +58,18 @@ public final class RowParquet {
 
     /** True when {@link #enabled} and every column of {@code schema} has a type this writer writes. */
     public static boolean covers(StructType schema) {
-        if (!enabled()) {
-            return false;
-        }
+        return enabled() && unsupported(schema) == null;
+    }
+
+    /** The first column whose type this writer does not write, or null. */
+    private static StructField unsupported(StructType schema) {
         for (StructField f : schema.fields()) {
             DataType t = f.dataType();
             if (t instanceof ArrayType a ? !flat(a.elementType()) : !flat(t)) {
-                return false;
+                return f;
             }
         }
-        return true;
+        return null;
     }
 
     private static boolean flat(DataType t) {
@@ -78,16 +80,14 @@ public final class RowParquet {
 
     /**
      * Writes {@code rows} (values as Spark's {@code createDataFrame} takes them; an array as a
-     * Java primitive array or a List) into the new directory {@code dir}, which must not exist.
+     * double[], an Object[] or a List) into the new directory {@code dir}, which must not exist.
      * Refuses a schema {@link #covers} does not cover.
      */
     public static void write(Configuration conf, Path dir, StructType schema, List<Row> rows) throws IOException {
-        for (StructField f : schema.fields()) {
-            DataType t = f.dataType();
-            if (t instanceof ArrayType a ? !flat(a.elementType()) : !flat(t)) {
-                throw new IllegalArgumentException("column '" + f.name() + "' of type " + t.simpleString()
-                        + " is not written by RowParquet; use Spark SQL");
-            }
+        StructField bad = unsupported(schema);
+        if (bad != null) {
+            throw new IllegalArgumentException("column '" + bad.name() + "' of type " + bad.dataType().simpleString()
+                    + " is not written by RowParquet; use Spark SQL");
         }
         FileSystem fs = dir.getFileSystem(conf);
         if (fs.exists(dir)) {
@@ -228,8 +228,28 @@ public final class RowParquet {
         }
 
         private void writeList(ArrayType a, Object v, String name) {
-            List<?> items = asList(v, name);
             out.startGroup();
+            if (v instanceof double[] d && a.elementType().equals(DataTypes.DoubleType)) {
+                // the common case (scores, coefficients, features): no boxing
+                if (d.length > 0) {
+                    out.startField("list", 0);
+                    for (double x : d) {
+                        out.startGroup();
+                        out.startField("element", 0);
+                        out.addDouble(x);
+                        out.endField("element", 0);
+                        out.endGroup();
+                    }
+                    out.endField("list", 0);
+                }
+                out.endGroup();
+                return;
+            }
+            List<?> items = v instanceof Object[] o ? java.util.Arrays.asList(o) : v instanceof List<?> l ? l : null;
+            if (items == null) {
+                throw new IllegalArgumentException("column '" + name + "' holds a " + v.getClass().getName()
+                        + ", not a double[], Object[] or List of " + a.elementType().simpleString());
+            }
             if (!items.isEmpty()) {
                 out.startField("list", 0);
                 for (Object item : items) {
@@ -246,27 +266,6 @@ public final class RowParquet {
                 out.endField("list", 0);
             }
             out.endGroup();
-        }
-
-        private static List<?> asList(Object v, String name) {
-            if (v instanceof double[] d) {
-                return java.util.Arrays.stream(d).boxed().toList();
-            } else if (v instanceof float[] f) {
-                Float[] boxed = new Float[f.length];
-                for (int i = 0; i < f.length; i++) {
-                    boxed[i] = f[i];
-                }
-                return java.util.Arrays.asList(boxed);
-            } else if (v instanceof long[] l) {
-                return java.util.Arrays.stream(l).boxed().toList();
-            } else if (v instanceof int[] n) {
-                return java.util.Arrays.stream(n).boxed().toList();
-            } else if (v instanceof Object[] o) {
-                return java.util.Arrays.asList(o);
-            } else if (v instanceof List<?> l) {
-                return l;
-            }
-            throw new IllegalArgumentException("column '" + name + "' holds a " + v.getClass().getName() + ", not an array");
         }
 
         /** One value; its Java class must be the one Spark SQL takes for the type (no silent narrowing). */

@@ -292,7 +292,7 @@ public final class CholeskySolver {
         // seconds (not the warm-up's small one, slow by design while the JIT compiles it); the
         // method's timing says what to expect
         double expected = (double) n * n * n / 3 / method.flopsAt(n);
-        boolean guarded = chol.javaGemm() && expected >= guardFromSeconds && DenseMethod.nativeLapack();
+        boolean guarded = chol.javaGemm() && expected > 0 && expected >= guardFromSeconds && DenseMethod.nativeLapack();
         try {
             while (true) {
                 for (int i = 0; i < n; i++) {
@@ -300,7 +300,7 @@ public final class CholeskySolver {
                 }
                 long t0 = System.nanoTime();
                 int[] rows = {0};
-                java.util.function.IntPredicate stop = !guarded || !(expected > 0) ? null : done -> {
+                java.util.function.IntPredicate stop = !guarded ? null : done -> {
                     rows[0] = done;
                     return tooSlow((System.nanoTime() - t0) / 1e9, done, n, expected);
                 };

@@ -55,13 +55,13 @@ class RowParquetTest {
     private static List<Row> rows() {
         List<Row> rows = new ArrayList<>();
         rows.add(RowFactory.create(0L, "a", 1, (short) 2, (byte) 3, 1.5, 2.5f, true, new double[] {1, -2, 3.25},
-                new Double[] {1.0, null, 3.0}, new long[] {Long.MIN_VALUE, Long.MAX_VALUE}, new String[] {"x", null, "ünï"}));
+                new Double[] {1.0, null, 3.0}, new Long[] {Long.MIN_VALUE, Long.MAX_VALUE}, new String[] {"x", null, "ünï"}));
         rows.add(RowFactory.create(1L, null, null, null, null, null, null, null, new double[0], null, null, null));
         rows.add(RowFactory.create(2L, "ç-日本", Integer.MIN_VALUE, Short.MIN_VALUE, Byte.MIN_VALUE, Double.NaN,
                 Float.NEGATIVE_INFINITY, false, new double[] {-0.0, Double.POSITIVE_INFINITY, Double.MIN_VALUE},
-                new Double[0], new long[0], new String[0]));
+                new Double[0], new Long[0], new String[0]));
         rows.add(RowFactory.create(Long.MAX_VALUE, "", Integer.MAX_VALUE, Short.MAX_VALUE, Byte.MAX_VALUE, -0.0, 1e-30f, true,
-                new double[] {Double.MAX_VALUE}, new Double[] {null}, new long[] {0}, new String[] {""}));
+                new double[] {Double.MAX_VALUE}, new Double[] {null}, new Long[] {0L}, new String[] {""}));
         return rows;
     }
 
