@@ -118,56 +118,91 @@ public final class Fitter {
 
     /**
      * @param tiles   upper-triangle tiles (cached or recomputed per pass)
-     * @param diag    the diagonal of K (from the diagonal recursion, no tile pass)
+     * @param diag    the diagonal of K (from the diagonal recursion, no tile pass); null only for the dense solve
      * @param y       row-major N x k targets
      */
     public static Fit fit(JavaSparkContext jsc, JavaRDD<TileBlock> tiles, int n, int blockSize, double[] diag,
                           double[] y, int k, Options opt, Consumer<String> log) {
-        double trace = 0;
-        for (double v : diag) {
-            trace += v;
-        }
-        double lambda = opt.ridge().lambda(trace, n);
         SolverChoice choice = SolverChoice.resolve(opt.solver(), n, k, opt.maxDriverBytes());
-        return fit(jsc, tiles, n, blockSize, diag, y, k, opt, choice, lambda, trace, log);
+        return fit(jsc, tiles, n, blockSize, diag, y, k, opt, choice, log);
     }
 
-    /** As {@link #fit(JavaSparkContext, JavaRDD, int, int, double[], double[], int, Options, Consumer)} with the solver already chosen. */
+    /**
+     * As {@link #fit(JavaSparkContext, JavaRDD, int, int, double[], double[], int, Options, Consumer)} with the solver already chosen.
+     * {@code diag} may be null for the dense solve: the trace then comes from the assembled K's
+     * diagonal, and the caller saves the diagonal's job.
+     */
     public static Fit fit(JavaSparkContext jsc, JavaRDD<TileBlock> tiles, int n, int blockSize, double[] diag,
                           double[] y, int k, Options opt, SolverChoice choice, Consumer<String> log) {
-        double trace = 0;
-        for (double v : diag) {
-            trace += v;
+        if (choice.kind() == SolverChoice.Kind.CHOLESKY) {
+            return dense(jsc, tiles, n, diag, y, k, opt, choice, log);
         }
-        return fit(jsc, tiles, n, blockSize, diag, y, k, opt, choice, opt.ridge().lambda(trace, n), trace, log);
+        if (diag == null) {
+            throw new IllegalArgumentException("PCG needs the diagonal of K");
+        }
+        double trace = trace(diag, n, 1);
+        return pcg(jsc, tiles, n, blockSize, diag, y, k, opt, choice, opt.ridge().lambda(trace, n), trace, log);
     }
 
-    private static Fit fit(JavaSparkContext jsc, JavaRDD<TileBlock> tiles, int n, int blockSize, double[] diag,
-                           double[] y, int k, Options opt, SolverChoice choice, double lambda, double trace,
-                           Consumer<String> log) {
+    /** The sum of {@code n} values {@code stride} apart: the trace of K from its diagonal, or from row-major K itself (stride n + 1). */
+    static double trace(double[] a, int n, int stride) {
+        double t = 0;
+        for (int i = 0; i < n; i++) {
+            t += a[(int) ((long) i * stride)];
+        }
+        return t;
+    }
+
+    private static void logRidge(Options opt, SolverChoice choice, double lambda, double trace, int n, Consumer<String> log) {
         log.accept(String.format(Locale.ROOT, "ridge: %s (%s) -> lambda = %.6g (trace(K)/N = %.6g)", opt.ridge().value(),
                 opt.ridge().scale(), lambda, trace / n));
         log.accept("solver: " + choice.kind() + " (" + choice.reason() + ")");
-        Map<String, Double> timings = new LinkedHashMap<>();
-        if (choice.kind() == SolverChoice.Kind.CHOLESKY) {
-            CholeskySolver chol = new CholeskySolver(opt.maxDriverBytes(), log);
-            chol.checkFits(n, k);
-            long t0 = System.nanoTime();
-            Thread warm = CholeskySolver.warmUp(n); // beside the assembly, whose tasks wait on the driver at times
-            KernelTiles.Assembled assembled;
-            try (Progress p = Progress.start(jsc, "assemble K", log)) {
-                assembled = JobLabel.call(jsc.sc(), "cholesky: assemble K on the driver", () -> assemble(jsc, tiles, n));
-            }
-            double[] dense = assembled.k();
-            timings.put("assemble_seconds", seconds(t0));
-            log.accept(String.format(Locale.ROOT, "cholesky: K assembled in %.1f s: %s", seconds(t0), assembled.route()));
-            join(warm);
-            long t1 = System.nanoTime();
-            Solution s = chol.solve(dense, n, lambda, y, k);
-            timings.put("solve_seconds", seconds(t1));
-            log.accept("cholesky: " + s.result());
-            return new Fit(s.x(), n, k, lambda, trace, s.result(), choice, "none", timings, 1);
+    }
+
+    /** The dense solve: K assembled on the driver, then Cholesky; lambda from {@code diag}, or from K's diagonal when null. */
+    private static Fit dense(JavaSparkContext jsc, JavaRDD<TileBlock> tiles, int n, double[] diag, double[] y, int k,
+                             Options opt, SolverChoice choice, Consumer<String> log) {
+        double lambda = Double.NaN;
+        double trace = Double.NaN;
+        if (diag != null) {
+            trace = trace(diag, n, 1);
+            lambda = opt.ridge().lambda(trace, n);
+            logRidge(opt, choice, lambda, trace, n, log);
+        } else {
+            log.accept("solver: " + choice.kind() + " (" + choice.reason() + ")");
         }
+        Map<String, Double> timings = new LinkedHashMap<>();
+        CholeskySolver chol = new CholeskySolver(opt.maxDriverBytes(), log);
+        chol.checkFits(n, k);
+        long t0 = System.nanoTime();
+        Thread warm = CholeskySolver.warmUp(n); // beside the assembly, whose tasks wait on the driver at times
+        KernelTiles.Assembled assembled;
+        try (Progress p = Progress.start(jsc, "assemble K", log)) {
+            assembled = JobLabel.call(jsc.sc(), "cholesky: assemble K on the driver", () -> assemble(jsc, tiles, n));
+        }
+        double[] dense = assembled.k();
+        timings.put("assemble_seconds", seconds(t0));
+        log.accept(String.format(Locale.ROOT, "cholesky: K assembled in %.1f s: %s", seconds(t0), assembled.route()));
+        if (diag == null) {
+            trace = trace(dense, n, n + 1);
+            lambda = opt.ridge().lambda(trace, n);
+            log.accept(String.format(Locale.ROOT, "ridge: %s (%s) -> lambda = %.6g (trace(K)/N = %.6g, from K's diagonal)",
+                    opt.ridge().value(), opt.ridge().scale(), lambda, trace / n));
+        }
+        join(warm);
+        long t1 = System.nanoTime();
+        Solution s = chol.solve(dense, n, lambda, y, k);
+        timings.put("solve_seconds", seconds(t1));
+        log.accept("cholesky: " + s.result());
+        return new Fit(s.x(), n, k, lambda, trace, s.result(), choice, "none", timings, 1);
+    }
+
+    /** Distributed PCG over the tiles. */
+    private static Fit pcg(JavaSparkContext jsc, JavaRDD<TileBlock> tiles, int n, int blockSize, double[] diag,
+                           double[] y, int k, Options opt, SolverChoice choice, double lambda, double trace,
+                           Consumer<String> log) {
+        Map<String, Double> timings = new LinkedHashMap<>();
+        logRidge(opt, choice, lambda, trace, n, log);
         TileOperator op = new TileOperator(jsc, tiles, n, blockSize, "PCG");
         Preconditioner m = Preconditioner.NONE;
         long t0 = System.nanoTime();

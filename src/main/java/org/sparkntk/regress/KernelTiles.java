@@ -158,10 +158,11 @@ public final class KernelTiles {
     }
 
     /**
-     * K as a dense row-major N x N array on the driver from its upper-triangle float64 tiles, then
-     * one cache-blocked mirror onto the lower triangle. A task in the driver's JVM (a local master,
-     * unless {@link #ASSEMBLE_PROPERTY} is {@code packed}) copies its tiles' rows straight into K and
-     * returns nothing: no result serialization, no second copy on the driver. A task elsewhere
+     * K as a dense row-major N x N array on the driver from its upper-triangle float64 tiles, each
+     * copied to its place and mirrored onto the lower triangle. A task in the driver's JVM (a local master,
+     * unless {@link #ASSEMBLE_PROPERTY} is {@code packed}) copies and mirrors its tiles straight into K and
+     * returns nothing: no result serialization, no second copy on the driver, and K's pages are
+     * written by every core rather than by one pass on the driver after. A task elsewhere
      * sends its partition's tiles as one byte array of raw little-endian doubles ({@link #pack}),
      * copied into K as it arrives. Packed results go in one job unless their bytes exceed half of
      * {@code spark.driver.maxResultSize} (1 GB by default, the upper triangle at N ~ 16000): then
@@ -232,7 +233,6 @@ public final class KernelTiles {
                 IN_PROCESS.remove(id);
             }
         }
-        org.sparkntk.tile.Gemm.mirrorUpper(dense, n);
         return new Assembled(dense, counts[0], counts[1]);
     }
 
@@ -240,13 +240,24 @@ public final class KernelTiles {
     private record PartResult(int inPlace, byte[] packed) implements java.io.Serializable {
     }
 
-    /** Copies a float64 tile's rows into the dense row-major N x N array at its place. */
+    /**
+     * Copies a float64 upper tile's rows into the dense row-major N x N array at its place, and an
+     * off-diagonal one onto its mirror place too (a diagonal tile holds both triangles already).
+     */
     private static void copyInto(TileBlock t, double[] dense, int n) {
         if (t.precision() != org.sparkntk.spec.Precision.FLOAT64) {
             throw new IllegalArgumentException("the dense solve assembles float64 tiles only");
         }
         for (int i = 0; i < t.numRows(); i++) {
             t.copyRow(i, dense, (int) ((t.rowStart() + i) * n + t.colStart()));
+        }
+        mirror(dense, n, (int) t.rowStart(), (int) t.colStart(), t.numRows(), t.numCols());
+    }
+
+    /** The lower-triangle copy of an upper tile already in K (none for a diagonal tile). */
+    private static void mirror(double[] dense, int n, int r0, int c0, int rows, int cols) {
+        if (r0 != c0) {
+            org.sparkntk.tile.Gemm.mirrorBlock(dense, n, r0, c0, rows, cols);
         }
     }
 
@@ -287,7 +298,7 @@ public final class KernelTiles {
         return bb.array();
     }
 
-    /** Copies the tiles of {@link #pack} into the dense row-major N x N array (the upper triangle). */
+    /** Copies the tiles of {@link #pack} into the dense row-major N x N array, each onto its mirror place too. */
     static int unpack(byte[] packed, double[] dense, int n) {
         java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(packed).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         int tiles = 0;
@@ -301,6 +312,7 @@ public final class KernelTiles {
             for (int i = 0; i < rows; i++) {
                 db.get(dense, (r0 + i) * n + c0, cols);
             }
+            mirror(dense, n, r0, c0, rows, cols);
             bb.position(bb.position() + 8 * rows * cols);
         }
         return tiles;

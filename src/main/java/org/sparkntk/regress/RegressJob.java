@@ -258,7 +258,8 @@ public final class RegressJob {
         int partitions = Math.max(jsc.defaultParallelism(), Math.min(nb * (nb + 1) / 2, 16 * jsc.defaultParallelism()));
         JavaRDD<TileBlock> tiles = null;
         try {
-            double[] diag = JobLabel.call(jsc.sc(), "regress: kernel diagonal",
+            // the dense solve takes the trace from K's own diagonal once assembled: no job for it
+            double[] diag = dense ? null : JobLabel.call(jsc.sc(), "regress: kernel diagonal",
                     () -> KernelTiles.diagonal(train.blocks(), req.spec(), req.kind(), n));
             JavaRDD<FeatureBlock[]> pairs = KernelTiles.blockPairs(train.blocks(), partitions);
             tiles = KernelTiles.tiles(pairs, req.spec(), req.kind(), plan.cachePrecision() == null

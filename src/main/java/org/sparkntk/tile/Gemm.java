@@ -102,6 +102,27 @@ public abstract class Gemm {
         }
     }
 
+    /**
+     * Copies the rows x cols block at (r0, c0) of the row-major n x n matrix c onto its transpose
+     * at (c0, r0), in the cache-sized blocks of {@link #mirrorUpper}: the dense assembly mirrors
+     * each upper tile as it lands, in the task that copied it, instead of one pass over K after.
+     */
+    public static void mirrorBlock(double[] c, int n, int r0, int c0, int rows, int cols) {
+        final int bs = 16;
+        for (int i0 = 0; i0 < rows; i0 += bs) {
+            int i1 = Math.min(rows, i0 + bs);
+            for (int j0 = 0; j0 < cols; j0 += bs) {
+                int j1 = Math.min(cols, j0 + bs);
+                for (int j = j0; j < j1; j++) {
+                    int dst = (c0 + j) * n + r0;
+                    for (int i = i0; i < i1; i++) {
+                        c[dst + i] = c[(r0 + i) * n + c0 + j];
+                    }
+                }
+            }
+        }
+    }
+
     /** The kernel of {@link #gemmABt}: no checks, arguments valid and m, n, d >= 1. */
     protected abstract void gemmABtK(double[] a, int m, double[] b, int n, int d, double[] c);
 
