@@ -114,6 +114,22 @@ public final class KernelTiles {
     }
 
     /**
+     * The upper-triangle float64 tiles of K(X, X) as {@link TileBlock#view views} of each task
+     * thread's transient tile: a tile is valid only until the next one of its partition is
+     * computed. For the dense assembly, which copies each tile into K as it comes and so skips a
+     * copy of 8 MB per tile into fresh panels; never persist these.
+     */
+    public static JavaRDD<TileBlock> tileViews(JavaRDD<FeatureBlock[]> pairs, NetworkSpec netSpec, KernelKind kind) {
+        KernelSpec k = KernelSpec.of(netSpec, kind);
+        return pairs.map(p -> {
+            FeatureBlock a = p[0];
+            FeatureBlock b = p[1];
+            double[] v = transientTile(k, a, b, a.index() == b.index());
+            return TileBlock.view(a.index(), b.index(), a.start(), b.start(), a.rows(), b.rows(), v);
+        });
+    }
+
+    /**
      * Scores K(T, B) c of one test block T against the coefficient rows B held in memory (the
      * training blocks, or the centres, in row order; each block's start is its first row of c,
      * row-major rows x k), one tile at a time: the executor side of the Spark ML models'
@@ -197,11 +213,12 @@ public final class KernelTiles {
                         & java.io.Serializable) (ctx, it) -> {
                     double[] target = id == null ? null : IN_PROCESS.get(id);
                     if (target == null) {
-                        List<TileBlock> l = new ArrayList<>();
+                        // one tile at a time: a view is overwritten by the next tile
+                        List<byte[]> l = new ArrayList<>();
                         while (it.hasNext()) {
-                            l.add(it.next());
+                            l.add(pack(List.of(it.next())));
                         }
-                        return new PartResult(0, pack(l));
+                        return new PartResult(0, concat(l));
                     }
                     int copied = 0;
                     while (it.hasNext()) {
@@ -296,6 +313,26 @@ public final class KernelTiles {
             bb.position(bb.position() + 8 * t.numRows() * cols);
         }
         return bb.array();
+    }
+
+    private static byte[] concat(List<byte[]> parts) {
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        long bytes = 0;
+        for (byte[] p : parts) {
+            bytes += p.length;
+        }
+        if (bytes > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("a partition's tiles (" + bytes + " bytes) do not fit one array");
+        }
+        byte[] out = new byte[(int) bytes];
+        int off = 0;
+        for (byte[] p : parts) {
+            System.arraycopy(p, 0, out, off, p.length);
+            off += p.length;
+        }
+        return out;
     }
 
     /** Copies the tiles of {@link #pack} into the dense row-major N x N array, each onto its mirror place too. */

@@ -262,7 +262,9 @@ public final class RegressJob {
             double[] diag = dense ? null : JobLabel.call(jsc.sc(), "regress: kernel diagonal",
                     () -> KernelTiles.diagonal(train.blocks(), req.spec(), req.kind(), n));
             JavaRDD<FeatureBlock[]> pairs = KernelTiles.blockPairs(train.blocks(), partitions);
-            tiles = KernelTiles.tiles(pairs, req.spec(), req.kind(), plan.cachePrecision() == null
+            // the dense solve copies each tile into K at once: views of the tasks' transient tiles
+            tiles = dense ? KernelTiles.tileViews(pairs, req.spec(), req.kind())
+                    : KernelTiles.tiles(pairs, req.spec(), req.kind(), plan.cachePrecision() == null
                     ? org.sparkntk.spec.Precision.FLOAT64 : plan.cachePrecision());
             if (dense) {
                 // the dense solve copies each tile into K on the driver as it is computed: no cache

@@ -46,7 +46,26 @@ public final class TileBlock implements Serializable {
         this(blockRow, blockCol, rowStart, colStart, numRows, numCols, split(values, numRows, numCols), null);
     }
 
+    /**
+     * A float64 tile over row-major values without copying them: one panel, the caller's array.
+     * For a tile used once and at once (the dense assembly copies it into K); never cache one.
+     */
+    public static TileBlock view(int blockRow, int blockCol, long rowStart, long colStart, int numRows, int numCols,
+                                 double[] values) {
+        if (values.length != (long) numRows * numCols) {
+            throw new IllegalArgumentException("a " + numRows + " x " + numCols + " tile needs " + (long) numRows * numCols
+                    + " values, got " + values.length);
+        }
+        return new TileBlock(blockRow, blockCol, rowStart, colStart, numRows, numCols, Math.max(1, numRows),
+                new double[][] {values}, null);
+    }
+
     private TileBlock(int blockRow, int blockCol, long rowStart, long colStart, int numRows, int numCols,
+                      double[][] doubles, float[][] floats) {
+        this(blockRow, blockCol, rowStart, colStart, numRows, numCols, panelRowsFor(numCols), doubles, floats);
+    }
+
+    private TileBlock(int blockRow, int blockCol, long rowStart, long colStart, int numRows, int numCols, int pr,
                       double[][] doubles, float[][] floats) {
         if ((doubles == null) == (floats == null)) {
             throw new IllegalArgumentException("a tile holds either float64 or float32 values");
@@ -57,7 +76,7 @@ public final class TileBlock implements Serializable {
         this.colStart = colStart;
         this.numRows = numRows;
         this.numCols = numCols;
-        this.pr = panelRowsFor(numCols);
+        this.pr = pr;
         this.doubles = doubles;
         this.floats = floats;
     }
@@ -162,7 +181,7 @@ public final class TileBlock implements Serializable {
 
     /** Stored panels: panel q holds rows [q {@link #panelRows}, min((q + 1) panelRows, numRows)). */
     public int panelCount() {
-        return panels(numRows, numCols);
+        return (numRows + pr - 1) / pr;
     }
 
     /**
@@ -199,7 +218,10 @@ public final class TileBlock implements Serializable {
         if (p == precision()) {
             return this;
         }
-        int np = panels(numRows, numCols);
+        if (pr != panelRowsFor(numCols)) { // a float64 view: one row-major panel
+            return float32(blockRow, blockCol, rowStart, colStart, numRows, numCols, doubles[0]);
+        }
+        int np = panelCount();
         if (p == Precision.FLOAT32) {
             float[][] f = new float[np][];
             for (int q = 0; q < np; q++) {

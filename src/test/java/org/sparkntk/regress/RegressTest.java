@@ -616,8 +616,41 @@ class RegressTest {
             }
         }
         assertTrue(java.util.Arrays.equals(a, KernelTiles.assemble(jsc, jsc.parallelize(tiles, 3), n)));
+        // views of one array per partition, overwritten by each next tile (as KernelTiles.tileViews makes them)
+        int bb = b;
+        JavaRDD<TileBlock> views = jsc.parallelize(tiles, 4).mapPartitions(it -> new SharedViews(it, bb * bb));
+        for (boolean inProcess : new boolean[] {true, false}) {
+            assertTrue(java.util.Arrays.equals(a, KernelTiles.assemble(jsc, views, n, inProcess).k()), "views, in place " + inProcess);
+        }
         List<TileBlock> f32 = List.of(tiles.get(0).withPrecision(org.sparkntk.spec.Precision.FLOAT32));
         assertThrowsMessage("the dense solve assembles float64 tiles only", () -> KernelTiles.pack(f32));
+    }
+
+    /** Tiles as views of one array, each overwritten by the next: what {@link KernelTiles#tileViews} hands on. */
+    private static final class SharedViews implements java.util.Iterator<TileBlock> {
+        private final java.util.Iterator<TileBlock> it;
+        private final double[] shared;
+
+        SharedViews(java.util.Iterator<TileBlock> it, int size) {
+            this.it = it;
+            this.shared = new double[size];
+        }
+
+        @Override
+        public boolean hasNext() {
+            return it.hasNext();
+        }
+
+        @Override
+        public TileBlock next() {
+            TileBlock t = it.next();
+            int size = t.numRows() * t.numCols();
+            double[] v = size == shared.length ? shared : new double[size];
+            for (int i = 0; i < t.numRows(); i++) {
+                t.copyRow(i, v, i * t.numCols());
+            }
+            return TileBlock.view(t.blockRow(), t.blockCol(), t.rowStart(), t.colStart(), t.numRows(), t.numCols(), v);
+        }
     }
 
     static void assertThrowsMessage(String message, org.junit.jupiter.api.function.Executable e) {
