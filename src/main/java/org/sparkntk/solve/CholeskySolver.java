@@ -299,10 +299,12 @@ public final class CholeskySolver {
                     k[i * n + i] = diag[i] + lambda + jitter;
                 }
                 long t0 = System.nanoTime();
-                int[] rows = {0};
-                java.util.function.IntPredicate stop = !guarded ? null : done -> {
-                    rows[0] = done;
-                    return tooSlow((System.nanoTime() - t0) / 1e9, done, n, expected);
+                double[] share = {0};
+                java.util.function.DoublePredicate stop = !guarded ? null : done -> {
+                    synchronized (share) {
+                        share[0] = done;
+                        return tooSlow((System.nanoTime() - t0) / 1e9, done, expected);
+                    }
                 };
                 int info = chol.factor(k, n, null, stop);
                 if (info == BlockedCholesky.STOPPED) {
@@ -310,7 +312,10 @@ public final class CholeskySolver {
                     restored = true;
                     DenseMethod fallback = nativeFallback(n);
                     double s = (System.nanoTime() - t0) / 1e9;
-                    double done = 1 - Math.pow(1 - (double) rows[0] / n, 3);
+                    double done;
+                    synchronized (share) {
+                        done = share[0];
+                    }
                     String w = String.format(java.util.Locale.ROOT, "cholesky: %s ran at %.1f GFLOP/s for %.1f s against the %.1f GFLOP/s"
                             + " timed on this machine (the JIT compiled its kernel badly); finishing with %s", method.name(),
                             done * n * (double) n * n / 3 / s / 1e9, s, method.flopsAt(n) / 1e9, fallback.name());
@@ -338,16 +343,15 @@ public final class CholeskySolver {
     }
 
     /**
-     * True when a factorization {@code seconds} in, {@code done} rows of N factored, projects to
-     * more than {@link #SLOW_FACTOR} times the {@code expected} seconds (the work done is the share of
-     * N^3 / 3 flops of the first rows, 1 - (1 - done / N)^3).
+     * True when a factorization {@code seconds} in, with the share {@code done} of its N^3 / 3 flops
+     * done (after r of N rows, 1 - (1 - r / N)^3), projects to more than {@link #SLOW_FACTOR} times
+     * the {@code expected} seconds.
      */
-    boolean tooSlow(double seconds, int done, int n, double expected) {
-        if (seconds < slowAfterSeconds || done >= n) {
+    boolean tooSlow(double seconds, double done, double expected) {
+        if (seconds < slowAfterSeconds || done >= 1) {
             return false;
         }
-        double share = 1 - Math.pow(1 - (double) done / n, 3);
-        return seconds > SLOW_FACTOR * expected * share;
+        return seconds > SLOW_FACTOR * expected * done;
     }
 
     /**

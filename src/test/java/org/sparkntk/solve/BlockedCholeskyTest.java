@@ -268,13 +268,48 @@ class BlockedCholeskyTest {
     }
 
     @Test
+    void theCheckIsAskedWithinATrailingUpdateNotOnlyAfterIt() {
+        int n = 1031;
+        Problem p = problem(n);
+        BlockedCholesky chol = kernel("vector", 2).withBlock(16);
+        double firstColumn = 1 - Math.pow(1 - 16.0 / n, 3);
+        List<Double> asked = java.util.Collections.synchronizedList(new ArrayList<>());
+        // asked between every two tasks (no time limit): a stop answered at once ends the first update
+        double[] a = p.a().clone();
+        assertEquals(BlockedCholesky.STOPPED, chol.factor(a, n, null, d -> {
+            asked.add(d);
+            return true;
+        }, 0L));
+        assertEquals(1, asked.size(), "no task asks after the stop: " + asked);
+        assertTrue(asked.get(0) > 0 && asked.get(0) < firstColumn, asked.get(0) + " within the first column's " + firstColumn);
+        // never stopped: the factor is LAPACK's, and the shares asked run up to all of the work
+        asked.clear();
+        a = p.a().clone();
+        assertEquals(0, chol.factor(a, n, null, d -> {
+            asked.add(d);
+            return false;
+        }, 0L));
+        double[] l = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(a, i * n, l, i * n, i + 1);
+        }
+        assertClose(p.lapackFactor(), l, TOL, "L against dpotrf");
+        // the last ask is after the last update, with only the last diagonal block left
+        double last = 1 - Math.pow(1 - (double) (n - n % 16) / n, 3);
+        assertEquals(last, asked.stream().mapToDouble(Double::doubleValue).max().orElse(0), 1e-12);
+        assertTrue(asked.stream().allMatch(d -> d > 0 && d <= 1), asked.toString());
+        assertTrue(asked.size() > n / 16, "asked within the updates too: " + asked.size());
+    }
+
+    @Test
     void theSlownessCheckProjectsTheWorkDone() {
         CholeskySolver c = new CholeskySolver(Long.MAX_VALUE, null);
         // 10000 rows expected in 3 s: a tenth of the rows is 27% of the work, 0.81 s expected
-        assertFalse(c.tooSlow(1.9, 1000, 10000, 3.0), "not before SLOW_AFTER_SECONDS");
-        assertFalse(c.tooSlow(3.2, 1000, 10000, 3.0), "3.2 s < 4 x 0.81 s");
-        assertTrue(c.tooSlow(3.3, 1000, 10000, 3.0), "3.3 s > 4 x 0.81 s");
-        assertFalse(c.tooSlow(100, 10000, 10000, 3.0), "never once the last rows are done");
+        double tenth = 1 - Math.pow(0.9, 3); // the first 1000 rows of 10000: 27.1 % of the flops
+        assertFalse(c.tooSlow(1.9, tenth, 3.0), "not before SLOW_AFTER_SECONDS");
+        assertFalse(c.tooSlow(3.2, tenth, 3.0), "3.2 s < 4 x 0.81 s");
+        assertTrue(c.tooSlow(3.3, tenth, 3.0), "3.3 s > 4 x 0.81 s");
+        assertFalse(c.tooSlow(100, 1.0, 3.0), "never once the last rows are done");
         // with the default rules, a factorization expected to take milliseconds (the JIT warm-up's)
         // is never given up, however slow it runs
         java.util.List<String> log = new ArrayList<>();
