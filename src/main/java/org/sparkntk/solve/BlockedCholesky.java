@@ -119,7 +119,7 @@ public final class BlockedCholesky {
      * As {@link #factor(double[], int, long[])}, asking {@code stop} (when not null) with the share
      * of the N^3 / 3 flops done so far: after each block column, and within a trailing update
      * between its tasks at most every {@value #CHECK_EVERY_NANOS} ns (a slow first update is most
-     * of the work: 15 % of it at N = 10000). When it answers true the factorization ends there
+     * of the work: 7.5 % of it at N = 10000, block 256). When it answers true the factorization ends there
      * and returns {@link #STOPPED}, the lower triangle partly overwritten. {@code stop} may be
      * asked from several threads, one at a time.
      */
