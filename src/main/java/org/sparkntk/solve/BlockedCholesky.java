@@ -127,7 +127,10 @@ public final class BlockedCholesky {
         return factor(a, n, phases, stop, CHECK_EVERY_NANOS);
     }
 
-    /** As {@link #factor(double[], int, long[], java.util.function.DoublePredicate)}, asking at most every {@code checkEveryNanos} (tests). */
+    /**
+     * As {@link #factor(double[], int, long[], java.util.function.DoublePredicate)}, asking at most
+     * every {@code checkEveryNanos} (tests).
+     */
     int factor(double[] a, int n, long[] phases, java.util.function.DoublePredicate stop, long checkEveryNanos) {
         if (a.length < (long) n * n) {
             throw new IllegalArgumentException("cholesky: the array has " + a.length + " values, not " + n + " x " + n);
@@ -202,7 +205,7 @@ public final class BlockedCholesky {
                 int f = finished.incrementAndGet();
                 long now = System.nanoTime();
                 long due = nextCheck.get();
-                if (stop != null && now >= due && nextCheck.compareAndSet(due, now + checkEveryNanos)
+                if (stop != null && now >= due && !stopped.get() && nextCheck.compareAndSet(due, now + checkEveryNanos)
                         && stop.test(before + (after - before) * f / tasks)) {
                     stopped.set(true);
                 }

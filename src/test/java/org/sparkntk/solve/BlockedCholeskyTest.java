@@ -280,8 +280,11 @@ class BlockedCholeskyTest {
             asked.add(d);
             return true;
         }, 0L));
-        assertEquals(1, asked.size(), "no task asks after the stop: " + asked);
-        assertTrue(asked.get(0) > 0 && asked.get(0) < firstColumn, asked.get(0) + " within the first column's " + firstColumn);
+        // no task starts after the stop; one in flight on the other thread may still ask once
+        assertTrue(asked.size() <= 2, "asked after the stop: " + asked);
+        for (double d : asked) {
+            assertTrue(d > 0 && d < firstColumn, d + " within the first column's " + firstColumn);
+        }
         // never stopped: the factor is LAPACK's, and the shares asked run up to all of the work
         asked.clear();
         a = p.a().clone();
