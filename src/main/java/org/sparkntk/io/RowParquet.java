@@ -231,17 +231,7 @@ public final class RowParquet {
             out.startGroup();
             if (v instanceof double[] d && a.elementType().equals(DataTypes.DoubleType)) {
                 // the common case (scores, coefficients, features): no boxing
-                if (d.length > 0) {
-                    out.startField("list", 0);
-                    for (double x : d) {
-                        out.startGroup();
-                        out.startField("element", 0);
-                        out.addDouble(x);
-                        out.endField("element", 0);
-                        out.endGroup();
-                    }
-                    out.endField("list", 0);
-                }
+                SyntheticParquet.listElements(out, d);
                 out.endGroup();
                 return;
             }

@@ -115,6 +115,26 @@ public final class SyntheticParquet {
     }
 
     /** Writes row numbers as records: each record is generated on the fly, nothing is buffered. */
+    /**
+     * The repeated "list" group of a 3-level LIST of doubles (Spark SQL's array layout), inside
+     * its already started outer group; nothing for an empty array. {@link RowParquet} writes its
+     * double[] columns with it too.
+     */
+    static void listElements(RecordConsumer rc, double[] v) {
+        if (v.length == 0) {
+            return;
+        }
+        rc.startField("list", 0);
+        for (double e : v) {
+            rc.startGroup();
+            rc.startField("element", 0);
+            rc.addDouble(e);
+            rc.endField("element", 0);
+            rc.endGroup();
+        }
+        rc.endField("list", 0);
+    }
+
     private static final class Support extends WriteSupport<Long> {
         private final Synthetic gen;
         private final Format format;
@@ -187,15 +207,7 @@ public final class SyntheticParquet {
 
         /** The repeated "list" group of a LIST, inside its already started outer group; x is never empty. */
         private void writeList(double[] v) {
-            rc.startField("list", 0);
-            for (double e : v) {
-                rc.startGroup();
-                rc.startField("element", 0);
-                rc.addDouble(e);
-                rc.endField("element", 0);
-                rc.endGroup();
-            }
-            rc.endField("list", 0);
+            listElements(rc, v);
         }
     }
 

@@ -218,14 +218,14 @@ public final class KernelTiles {
                         while (it.hasNext()) {
                             l.add(pack(List.of(it.next())));
                         }
-                        return new PartResult(0, concat(l));
+                        return new PartResult(0, l.toArray(new byte[0][]));
                     }
                     int copied = 0;
                     while (it.hasNext()) {
                         copyInto(it.next(), target, n);
                         copied++;
                     }
-                    return new PartResult(copied, new byte[0]);
+                    return new PartResult(copied, new byte[0][]);
                 };
         if (id != null) {
             IN_PROCESS.put(id, dense);
@@ -241,7 +241,9 @@ public final class KernelTiles {
                         scala.jdk.javaapi.CollectionConverters.asScala(ids).toSeq();
                 jsc.sc().runJob(tiles.rdd(), part, seq, (Object index, PartResult r) -> {
                     counts[0] += r.inPlace();
-                    counts[1] += unpack(r.packed(), dense, n);
+                    for (byte[] tile : r.packed()) {
+                        counts[1] += unpack(tile, dense, n);
+                    }
                     return scala.runtime.BoxedUnit.UNIT;
                 }, scala.reflect.ClassTag$.MODULE$.apply(PartResult.class));
             }
@@ -253,8 +255,8 @@ public final class KernelTiles {
         return new Assembled(dense, counts[0], counts[1]);
     }
 
-    /** A partition's share of {@link #assemble}: the count of tiles copied in place, or its tiles {@link #pack}ed. */
-    private record PartResult(int inPlace, byte[] packed) implements java.io.Serializable {
+    /** A partition's share of {@link #assemble}: the count of tiles copied in place, or its tiles each {@link #pack}ed. */
+    private record PartResult(int inPlace, byte[][] packed) implements java.io.Serializable {
     }
 
     /**
@@ -313,26 +315,6 @@ public final class KernelTiles {
             bb.position(bb.position() + 8 * t.numRows() * cols);
         }
         return bb.array();
-    }
-
-    private static byte[] concat(List<byte[]> parts) {
-        if (parts.size() == 1) {
-            return parts.get(0);
-        }
-        long bytes = 0;
-        for (byte[] p : parts) {
-            bytes += p.length;
-        }
-        if (bytes > Integer.MAX_VALUE - 8) {
-            throw new IllegalStateException("a partition's tiles (" + bytes + " bytes) do not fit one array");
-        }
-        byte[] out = new byte[(int) bytes];
-        int off = 0;
-        for (byte[] p : parts) {
-            System.arraycopy(p, 0, out, off, p.length);
-            off += p.length;
-        }
-        return out;
     }
 
     /** Copies the tiles of {@link #pack} into the dense row-major N x N array, each onto its mirror place too. */
