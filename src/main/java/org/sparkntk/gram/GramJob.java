@@ -618,10 +618,9 @@ public final class GramJob {
                 List<BlockPair> batch = batches.get(bi);
                 int from = presentBefore + doneTiles + 1;
                 int to = presentBefore + doneTiles + batch.size();
-                int perTask = Math.max(1, Math.min(4, batch.size() / (4 * parallelism)));
-                int slices = (batch.size() + perTask - 1) / perTask;
+                List<List<BlockPair>> tasks = GramPlan.tasks(batch, parallelism);
                 reports.addAll(JobLabel.call(sc, String.format(Locale.ROOT, "NTK tiles %d-%d/%d (batch %d/%d)", from, to, total,
-                        bi + 1, batches.size()), () -> jsc.parallelize(batch, slices).mapPartitions(task).collect()));
+                        bi + 1, batches.size()), () -> jsc.parallelize(tasks, tasks.size()).mapPartitions(task).collect()));
                 doneTiles += batch.size();
                 progress(doneTiles, entriesOf(reports), todo.size(), allEntries, presentBefore, total, start);
             }

@@ -126,20 +126,42 @@ public record GramPlan(long n, long n2, int blockSize, boolean symmetric) {
                 && (!symmetric || p.row() <= p.col());
     }
 
+    /** Tiles per batch and slot: each batch is a Spark job, whose end waits for its slowest task. */
+    static final int TILES_PER_SLOT = 64;
+
     /**
-     * Splits the tiles into a few labelled Spark jobs: about {@code 16 * parallelism} tiles each,
-     * between 1 and {@code maxBatches} batches, contiguous so row blocks stay shared.
+     * Splits the tiles into a few labelled Spark jobs: at most {@code 64 * parallelism} tiles each,
+     * between 1 and {@code maxBatches} batches, contiguous so row blocks stay shared. Each batch
+     * ends with a tail where some slots idle, so batches are few and large.
      */
     public static List<List<BlockPair>> batches(List<BlockPair> todo, int parallelism, int maxBatches) {
         List<List<BlockPair>> out = new ArrayList<>();
         if (todo.isEmpty()) {
             return out;
         }
-        long per = 16L * Math.max(1, parallelism);
+        long per = (long) TILES_PER_SLOT * Math.max(1, parallelism);
         int count = (int) Math.max(1, Math.min(maxBatches, (todo.size() + per - 1) / per));
         int size = (todo.size() + count - 1) / count;
         for (int from = 0; from < todo.size(); from += size) {
             out.add(new ArrayList<>(todo.subList(from, Math.min(todo.size(), from + size))));
+        }
+        return out;
+    }
+
+    /**
+     * The tasks of one batch, in the order Spark starts them (row-major, so the last to start are
+     * the last row block's, the cheapest: a diagonal tile of a symmetric Gram computes half of an
+     * off-diagonal one, and the last block may be ragged). A task takes one tile, so a slot that
+     * frees takes the next tile and the batch's end waits for at most one tile per slot; with 32
+     * or more tiles per slot it takes 2-4 consecutive tiles (4 from 128 per slot, in a batch
+     * capped by {@code maxBatches}), which share their row block: fewer tasks to schedule and fewer
+     * block reads on a cluster.
+     */
+    public static List<List<BlockPair>> tasks(List<BlockPair> batch, int parallelism) {
+        int perTask = (int) Math.max(1, Math.min(4, batch.size() / (32L * Math.max(1, parallelism))));
+        List<List<BlockPair>> out = new ArrayList<>();
+        for (int from = 0; from < batch.size(); from += perTask) {
+            out.add(new ArrayList<>(batch.subList(from, Math.min(batch.size(), from + perTask))));
         }
         return out;
     }

@@ -24,11 +24,11 @@ import org.sparkntk.tile.TileKernels;
 import org.sparkntk.tile.Tiles;
 
 /**
- * The executor side of the tile jobs: for each block pair of a partition, read the two staged
+ * The executor side of the tile jobs: for each block pair of a task ({@link GramPlan#tasks}), read the two staged
  * blocks (cached per JVM), compute every kernel and depth in one pass ({@link Tiles#compute}) and
  * write the tile file ({@link TileFiles#write}). Serializable; holds only small settings.
  */
-final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>, Serializable {
+final class TileTask implements FlatMapFunction<Iterator<List<BlockPair>>, TileReport>, Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -56,12 +56,14 @@ final class TileTask implements FlatMapFunction<Iterator<BlockPair>, TileReport>
     }
 
     @Override
-    public Iterator<TileReport> call(Iterator<BlockPair> pairs) throws IOException {
+    public Iterator<TileReport> call(Iterator<List<BlockPair>> tasks) throws IOException {
         Configuration c = conf.get();
         Recursion rec = TileKernels.recursion();
         List<TileReport> out = new ArrayList<>();
-        while (pairs.hasNext()) {
-            out.add(compute(c, rec, pairs.next()));
+        while (tasks.hasNext()) {
+            for (BlockPair p : tasks.next()) {
+                out.add(compute(c, rec, p));
+            }
         }
         return out.iterator();
     }

@@ -55,7 +55,7 @@ class GramPlanTest {
         List<List<BlockPair>> one = GramPlan.batches(todo, 2, 16);
         assertEquals(1, one.size());
         List<BlockPair> many = new ArrayList<>();
-        for (int i = 0; i < 1000; i++) {
+        for (int i = 0; i < 5000; i++) {
             many.add(new BlockPair(i, i));
         }
         List<List<BlockPair>> b = GramPlan.batches(many, 2, 16);
@@ -64,9 +64,54 @@ class GramPlanTest {
         for (List<BlockPair> l : b) {
             sum += l.size();
         }
-        assertEquals(1000, sum);
+        assertEquals(5000, sum);
+        // 36 tiles on 2 slots (N = 32768, B = 4096): one job, not two that each end with a tail
+        assertEquals(1, GramPlan.batches(many.subList(0, 36), 2, 16).size());
+        assertEquals(2, GramPlan.batches(many.subList(0, 129), 2, 16).size());
         assertEquals(new BlockPair(0, 0), b.get(0).get(0));
         assertEquals(0, GramPlan.batches(List.of(), 2, 16).size());
+    }
+
+    @Test
+    void aTaskTakesOneTileUnlessABatchHasManyPerSlot() {
+        GramPlan p = new GramPlan(10, 10, 3, true); // 4 blocks, 10 tiles
+        List<List<BlockPair>> t = GramPlan.tasks(p.pairs(), 2);
+        assertEquals(10, t.size());
+        for (int i = 0; i < t.size(); i++) {
+            assertEquals(List.of(p.pairs().get(i)), t.get(i), "row-major, one tile each");
+        }
+        // from 32 tiles per slot a task takes 2-4 consecutive tiles, all kept in order
+        GramPlan big = new GramPlan(300, 300, 4, true); // 75 blocks, 2850 tiles
+        assertEquals(2850, GramPlan.tasks(big.pairs(), 90).size());   // 31.7 tiles per slot
+        List<List<BlockPair>> grouped = GramPlan.tasks(big.pairs(), 40);   // 71 tiles per slot
+        assertEquals(1425, grouped.size());
+        assertEquals(big.pairs(), grouped.stream().flatMap(List::stream).toList());
+        assertEquals(4, GramPlan.tasks(big.pairs(), 2).get(0).size());
+    }
+
+    @Test
+    void batchesAndTasksLeaveAtMostOneTilePerSlotIdle() {
+        // N = 32768, B = 4096 on 2 slots: 36 tiles, 28 off-diagonal and 8 diagonal (half the
+        // compute, a full write: about 2/3 of an off-diagonal tile), list-scheduled like Spark's
+        // free slots take the next task. The best split is 33.33 / 2 = 16.67 tiles per slot; the
+        // earlier plan (two jobs of 18 tiles in tasks of 2) took 18.
+        GramPlan p = new GramPlan(32768, 32768, 4096, true);
+        double total = 0;
+        double makespan = 0;
+        for (List<BlockPair> batch : GramPlan.batches(p.pairs(), 2, 16)) {
+            double[] free = new double[2];
+            for (List<BlockPair> task : GramPlan.tasks(batch, 2)) {
+                int s = free[0] <= free[1] ? 0 : 1;
+                for (BlockPair b : task) {
+                    double c = b.row() == b.col() ? 2.0 / 3 : 1;
+                    free[s] += c;
+                    total += c;
+                }
+            }
+            makespan += Math.max(free[0], free[1]);
+        }
+        assertEquals(33.33, total, 0.01);
+        assertEquals(16.67, makespan, 0.01);
     }
 
     @Test
