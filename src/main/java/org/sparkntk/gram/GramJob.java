@@ -618,7 +618,7 @@ public final class GramJob {
                 List<BlockPair> batch = batches.get(bi);
                 int from = presentBefore + doneTiles + 1;
                 int to = presentBefore + doneTiles + batch.size();
-                List<List<BlockPair>> tasks = GramPlan.tasks(batch, parallelism);
+                List<List<BlockPair>> tasks = plan.tasks(batch, parallelism, rows.d());
                 reports.addAll(JobLabel.call(sc, String.format(Locale.ROOT, "NTK tiles %d-%d/%d (batch %d/%d)", from, to, total,
                         bi + 1, batches.size()), () -> jsc.parallelize(tasks, tasks.size()).mapPartitions(task).collect()));
                 doneTiles += batch.size();

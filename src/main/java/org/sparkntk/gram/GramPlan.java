@@ -149,16 +149,28 @@ public record GramPlan(long n, long n2, int blockSize, boolean symmetric) {
     }
 
     /**
+     * GEMM flops of a full tile below which a tile is cheap (about 50 ms of one core's native
+     * GEMM): a task's own cost, tens of milliseconds on a cluster, then matters, so tasks take
+     * several tiles.
+     */
+    static final double CHEAP_TILE_FLOPS = 2.5e9;
+
+    /**
      * The tasks of one batch, in the order Spark starts them (row-major, so the last to start are
      * the last row block's, the cheapest: a diagonal tile of a symmetric Gram computes half of an
      * off-diagonal one, and the last block may be ragged). A task takes one tile, so a slot that
      * frees takes the next tile and the batch's end waits for at most one tile per slot; with 32
      * or more tiles per slot it takes 2-4 consecutive tiles (4 from 128 per slot, in a batch
      * capped by {@code maxBatches}), which share their row block: fewer tasks to schedule and fewer
-     * block reads on a cluster.
+     * block reads on a cluster. Cheap tiles ({@link #CHEAP_TILE_FLOPS}) go 2-4 to a task from 8
+     * tiles per slot.
+     *
+     * @param d the feature dimension (with the block size, what a tile's GEMM costs)
      */
-    public static List<List<BlockPair>> tasks(List<BlockPair> batch, int parallelism) {
-        int perTask = (int) Math.max(1, Math.min(4, batch.size() / (32L * Math.max(1, parallelism))));
+    public List<List<BlockPair>> tasks(List<BlockPair> batch, int parallelism, int d) {
+        boolean cheap = 2.0 * blockSize * blockSize * d < CHEAP_TILE_FLOPS;
+        long perSlotForTwo = cheap ? 4 : 32; // tiles per slot from which a task takes two
+        int perTask = (int) Math.max(1, Math.min(4, batch.size() / (perSlotForTwo * Math.max(1, parallelism))));
         List<List<BlockPair>> out = new ArrayList<>();
         for (int from = 0; from < batch.size(); from += perTask) {
             out.add(new ArrayList<>(batch.subList(from, Math.min(batch.size(), from + perTask))));

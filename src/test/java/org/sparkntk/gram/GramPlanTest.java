@@ -73,20 +73,32 @@ class GramPlanTest {
     }
 
     @Test
-    void aTaskTakesOneTileUnlessABatchHasManyPerSlot() {
-        GramPlan p = new GramPlan(10, 10, 3, true); // 4 blocks, 10 tiles
-        List<List<BlockPair>> t = GramPlan.tasks(p.pairs(), 2);
-        assertEquals(10, t.size());
+    void aTaskTakesOneTileUnlessABatchHasManyPerSlotOrTheTilesAreCheap() {
+        // N = 32768, B = 4096, d = 784: 36 tiles of 26 GFLOP, one per task, row-major
+        GramPlan p = new GramPlan(32768, 32768, 4096, true);
+        List<List<BlockPair>> t = p.tasks(p.pairs(), 2, 784);
+        assertEquals(36, t.size());
         for (int i = 0; i < t.size(); i++) {
             assertEquals(List.of(p.pairs().get(i)), t.get(i), "row-major, one tile each");
         }
-        // from 32 tiles per slot a task takes 2-4 consecutive tiles, all kept in order
-        GramPlan big = new GramPlan(300, 300, 4, true); // 75 blocks, 2850 tiles
-        assertEquals(2850, GramPlan.tasks(big.pairs(), 90).size());   // 31.7 tiles per slot
-        List<List<BlockPair>> grouped = GramPlan.tasks(big.pairs(), 40);   // 71 tiles per slot
-        assertEquals(1425, grouped.size());
-        assertEquals(big.pairs(), grouped.stream().flatMap(List::stream).toList());
-        assertEquals(4, GramPlan.tasks(big.pairs(), 2).get(0).size());
+        // N = 10^6: 245 blocks, 30135 tiles; from 32 tiles per slot a task takes 2-4 consecutive tiles
+        GramPlan big = new GramPlan(1_000_000, 1_000_000, 4096, true);
+        List<BlockPair> all = big.pairs();
+        assertEquals(30135, all.size());
+        assertEquals(30135, big.tasks(all, 1000, 784).size());   // 30.1 tiles per slot
+        List<List<BlockPair>> grouped = big.tasks(all, 400, 784);   // 75 tiles per slot
+        assertEquals(15068, grouped.size());
+        assertEquals(all, grouped.stream().flatMap(List::stream).toList(), "every tile once, in order");
+        assertEquals(4, big.tasks(all, 2, 784).get(0).size());
+        // cheap tiles (B = 20, d = 10: 8 kFLOP each) go 2-4 to a task from 8 tiles per slot
+        GramPlan small = new GramPlan(1000, 1000, 20, true); // 50 blocks, 1275 tiles
+        assertEquals(4, small.tasks(small.pairs(), 4, 10).get(0).size());
+        assertEquals(1, small.tasks(small.pairs().subList(0, 15), 4, 10).get(0).size());
+        assertEquals(2, small.tasks(small.pairs().subList(0, 40), 4, 10).get(0).size());
+        // the boundary: a tile of exactly CHEAP_TILE_FLOPS is not cheap
+        int d = (int) Math.round(GramPlan.CHEAP_TILE_FLOPS / (2.0 * 20 * 20));
+        assertEquals(1, small.tasks(small.pairs().subList(0, 40), 4, d).get(0).size());
+        assertEquals(2, small.tasks(small.pairs().subList(0, 40), 4, d - 1).get(0).size());
     }
 
     @Test
@@ -100,7 +112,7 @@ class GramPlanTest {
         double makespan = 0;
         for (List<BlockPair> batch : GramPlan.batches(p.pairs(), 2, 16)) {
             double[] free = new double[2];
-            for (List<BlockPair> task : GramPlan.tasks(batch, 2)) {
+            for (List<BlockPair> task : p.tasks(batch, 2, 784)) {
                 int s = free[0] <= free[1] ? 0 : 1;
                 for (BlockPair b : task) {
                     double c = b.row() == b.col() ? 2.0 / 3 : 1;
