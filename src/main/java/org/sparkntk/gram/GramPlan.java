@@ -131,8 +131,8 @@ public record GramPlan(long n, long n2, int blockSize, boolean symmetric) {
 
     /**
      * Splits the tiles into a few labelled Spark jobs: at most {@code 64 * parallelism} tiles each,
-     * between 1 and {@code maxBatches} batches, contiguous so row blocks stay shared. Each batch
-     * ends with a tail where some slots idle, so batches are few and large.
+     * or more where {@code maxBatches} batches would not hold them; contiguous, so row blocks stay
+     * shared. Each batch ends with a tail where some slots idle, so batches are few and large.
      */
     public static List<List<BlockPair>> batches(List<BlockPair> todo, int parallelism, int maxBatches) {
         List<List<BlockPair>> out = new ArrayList<>();
