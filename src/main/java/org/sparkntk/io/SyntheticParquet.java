@@ -114,7 +114,6 @@ public final class SyntheticParquet {
         return b.named("spark_schema");
     }
 
-    /** Writes row numbers as records: each record is generated on the fly, nothing is buffered. */
     /**
      * The repeated "list" group of a 3-level LIST of doubles (Spark SQL's array layout), inside
      * its already started outer group; nothing for an empty array. {@link RowParquet} writes its
@@ -135,6 +134,7 @@ public final class SyntheticParquet {
         rc.endField("list", 0);
     }
 
+    /** Writes row numbers as records: each record is generated on the fly, nothing is buffered. */
     private static final class Support extends WriteSupport<Long> {
         private final Synthetic gen;
         private final Format format;
@@ -181,14 +181,14 @@ public final class SyntheticParquet {
             rc.startField("features", 1);
             rc.startGroup();
             if (format == Format.ARRAY) {
-                writeList(x);
+                listElements(rc, x);
             } else {
                 rc.startField("type", 0);
                 rc.addInteger(1); // 1 = dense
                 rc.endField("type", 0);
                 rc.startField("values", 3);
                 rc.startGroup();
-                writeList(x);
+                listElements(rc, x);
                 rc.endGroup();
                 rc.endField("values", 3);
             }
@@ -203,11 +203,6 @@ public final class SyntheticParquet {
                 rc.endField("y", 3);
             }
             rc.endMessage();
-        }
-
-        /** The repeated "list" group of a LIST, inside its already started outer group; x is never empty. */
-        private void writeList(double[] v) {
-            listElements(rc, v);
         }
     }
 
