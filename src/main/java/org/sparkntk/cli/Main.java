@@ -109,6 +109,15 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         routeJavaLogging();
+        try {
+            String jit = DriverJit.apply();
+            if (jit != null) {
+                org.slf4j.LoggerFactory.getLogger(Main.class).debug("frameworks' code left to C1: {}", jit);
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(EXIT_USAGE);
+        }
         int code = run(args);
         if (code == 0 && inYarnClusterDriver()) {
             // the driver is a thread of YARN's ApplicationMaster, which reports any System.exit from
