@@ -14,6 +14,8 @@
 #   recursion: entries of the stored tiles x (L-1) layers x the C yardstick's ns/entry-layer
 #              (/work/shared/bench/run-ref.sh 2048 L, OMP_NUM_THREADS=C)
 #   write:     bytes of the tile files / dd MB/s (a file of that size, conv=fdatasync, same FS)
+# bound = floor + an empty Spark job (`ntk bench spark-start`, process wall) + the input decoded by
+#   parquet-hadoop alone (`ntk bench scan`, one thread) / C: no run of the job can be faster
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ntk="$root/scripts/ntk"
@@ -107,14 +109,27 @@ for prec in $precisions; do
   echo "   disk write ($prec, $bytes bytes): ${DD[$prec]} MB/s (dd conv=fdatasync, median of 3: ${rates[*]})"
 done
 
+# fixed-cost yardsticks: an empty Spark job started as the job is (process wall), and the input
+# decoded by parquet-hadoop alone on one thread; no job can go below floor + empty job + scan / cores
+"$ntk" bench spark-start --master "local[$cores]" > /dev/null 2>&1   # untimed: page cache, archive
+t0=$(now)
+"$ntk" bench spark-start --master "local[$cores]" > "$work/spark-start.txt" 2>/dev/null
+t1=$(now)
+empty=$(python3 -c "print(f'{$t1 - $t0:.2f}')")
+echo "   empty Spark job: $empty s process wall ($(cat "$work/spark-start.txt"))"
+"$ntk" bench scan --input "$data" > "$work/scan.txt" 2>/dev/null
+scan=$(python3 -c "import re,sys; print(re.search(r' in ([0-9.]+) s,', open(sys.argv[1]).read()).group(1))" "$work/scan.txt")
+echo "   input scan: $(cat "$work/scan.txt")"
+
 # --- table -------------------------------------------------------------------------------------
 echo
 echo "== result (load now $(load))"
 for prec in $precisions; do
-  python3 - "${JOBJSON[$prec]}" "${WALL[$prec]}" "$gf" "$refns" "${DD[$prec]}" "$prec" "$L" <<'EOF'
+  python3 - "${JOBJSON[$prec]}" "${WALL[$prec]}" "$gf" "$refns" "${DD[$prec]}" "$prec" "$L" "$empty" "$scan" "$cores" <<'EOF'
 import json, sys
 k = json.load(open(sys.argv[1])); wall = float(sys.argv[2]); gf = float(sys.argv[3])
 ns = float(sys.argv[4]); mbs = float(sys.argv[5]); prec = sys.argv[6]; L = int(sys.argv[7])
+empty = float(sys.argv[8]); scan = float(sys.argv[9]); cores = int(sys.argv[10])
 n, d, b = k["n"], k["d"], k["blockSize"]
 sizes = [min(b, n - s) for s in range(0, n, b)]
 entries = sum(sizes[i] * sizes[j] for i in range(len(sizes)) for j in range(i, len(sizes)))
@@ -132,5 +147,8 @@ print(f"  floor {floor:.1f} s = GEMM {gemm:.1f} + recursion {rec:.1f} + write {w
 print(f"  ratio wall / floor = {wall / floor:.2f} (job total / floor = {t['total'] / floor:.2f}, "
       f"tile phase / floor = {t['tiles'] / floor:.2f}); outside the tiles: start-up and shutdown "
       f"{wall - t['total']:.1f} s, read + stage {t['read'] + t['stage']:.1f} s")
+bound = floor + empty + scan / cores
+print(f"  bound {bound:.1f} s = floor + empty Spark job {empty:.1f} + scan {scan:.1f} / {cores} cores: "
+      f"wall / bound = {wall / bound:.2f}; the lowest wall / floor a run can reach here is {bound / floor:.2f}")
 EOF
 done

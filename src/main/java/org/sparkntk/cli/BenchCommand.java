@@ -20,10 +20,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code ntk bench tile}: times the tile kernel's steps on this machine (GEMM and the layer recursion). */
+/** {@code ntk bench tile|cholesky|spark-start|scan}: the kernels' and the solve's rates, and the fixed-cost yardsticks, on this machine. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Micro-benchmarks of the tile kernel and the dense solve on this machine.",
-        subcommands = {BenchCommand.Tile.class, BenchCommand.Cholesky.class})
+        description = "Micro-benchmarks of the tile kernel and the dense solve, and the fixed-cost yardsticks (Spark's start, a Parquet scan), on this machine.",
+        subcommands = {BenchCommand.Tile.class, BenchCommand.Cholesky.class, BenchFixedCost.SparkStart.class, BenchFixedCost.Scan.class})
 final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

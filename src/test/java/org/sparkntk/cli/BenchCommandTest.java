@@ -9,8 +9,16 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code ntk bench tile --json} prints the one JSON line scripts/bench-recursion.sh parses (the
@@ -80,5 +88,47 @@ class BenchCommandTest {
         assertTrue(r[1].contains("'n' is 0 but must be in 1..46340"), r[1]);
         r = run(2, "bench", "cholesky", "--methods", "lapack,fast");
         assertTrue(r[1].contains("'methods' has 'fast' but must be lapack, vector or netlib"), r[1]);
+    }
+
+    /**
+     * {@code bench scan} decodes every value: its count and sum against DuckDB's reading of the same
+     * file; a missing input exits 2.
+     */
+    @Test
+    void scanDecodesEveryValueOfTheInput(@TempDir Path tmp) throws Exception {
+        String f = tmp.resolve("in.parquet").toString();
+        assertEquals(0, Main.run("generate", "--rows", "37", "--dim", "5", "--classes", "3", "--seed", "4", "--output", f));
+        String[] r = run(0, "bench", "scan", "--input", f);
+        Matcher m = Pattern.compile("scan: [0-9.]+ MB, (\\d+) values in [0-9.]+ s, [0-9]+ MB/s, one thread \\(checksum ([-0-9.eE+]+)\\)")
+                .matcher(r[0].strip());
+        assertTrue(m.matches(), r[0]);
+        double sum;
+        long values;
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT sum(id) + sum(label) + sum(list_sum(features)), 2 * count(*) + sum(len(features))"
+                     + " FROM read_parquet('" + f + "')")) {
+            assertTrue(rs.next());
+            sum = rs.getDouble(1);
+            values = rs.getLong(2);
+        }
+        assertEquals(37 * (2 + 5), values);
+        assertEquals(values, Long.parseLong(m.group(1)), r[0]);
+        assertEquals(sum, Double.parseDouble(m.group(2)), 1e-5 * Math.abs(sum), r[0]);
+        r = run(2, "bench", "scan", "--input", tmp.resolve("none.parquet").toString());
+        assertTrue(r[1].contains("error: 'input' " + tmp.resolve("none.parquet") + " does not exist"), r[1]);
+    }
+
+    /** {@code bench spark-start} runs its job on the session the commands use and prints the four times. */
+    @Test
+    void sparkStartRunsOneJobOfOneElementPerCore() {
+        org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().master("local[2]")
+                .config("spark.ui.enabled", "false").getOrCreate();
+        String[] r = run(0, "bench", "spark-start");
+        String line = r[0].strip();
+        Matcher m = Pattern.compile("spark-start: JVM to command [0-9.]+ s, session [0-9.]+ s, job of (\\d+) tasks? [0-9.]+ s, stop [0-9.]+ s")
+                .matcher(line);
+        assertTrue(m.matches(), line);
+        assertEquals(spark.sparkContext().defaultParallelism(), Integer.parseInt(m.group(1)), line);
+        assertTrue(!spark.sparkContext().isStopped(), "the shared session is not stopped");
     }
 }
