@@ -25,11 +25,17 @@ final class DoctorCommand implements Callable<Integer> {
     public Integer call() {
         System.out.println("java:           " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ", " + System.getProperty("java.home") + ")");
         System.out.println("cores:          " + Runtime.getRuntime().availableProcessors());
+        System.out.println("jit:            " + DriverJit.state());
         System.out.println("vector species: " + TileKernels.vectorSpecies());
         Recursion rec = TileKernels.recursion();
         Gemm gemm = TileKernels.gemm();
         System.out.println("recursion:      " + rec.name());
         System.out.println("gemm:           " + gemm.name() + (TileKernels.nativeBlas() ? "" : "  (no native BLAS: apt-get install libopenblas0-pthread)"));
+        if (TileKernels.nativeBlas()) {
+            String core = System.getenv("OPENBLAS_CORETYPE");
+            System.out.println("openblas core:  " + (core == null ? "detected by OpenBLAS (OPENBLAS_CORETYPE unset; an OpenBLAS"
+                    + " older than the CPU falls back to a slow generic kernel, see scripts/ntk)" : core + " (OPENBLAS_CORETYPE)"));
+        }
         System.out.println("panel product:  " + TileKernels.panelProduct(org.sparkntk.spec.Precision.FLOAT64).name()
                 + " (PCG / Nystrom passes over the cached kernel)");
         System.out.println("dense timings:  " + org.sparkntk.solve.DenseTimings.status(org.sparkntk.solve.CholeskySolver.wanted()));

@@ -73,7 +73,7 @@ public final class DenseTimings {
         return f + String.format(Locale.ROOT, " (picks %s at N = 10000, %.1f GFLOP/s)", at10k.name(), at10k.flops() / 1e9);
     }
 
-    /** What the rates depend on, one line: CPU, cores, JVM, BLAS, LAPACK, vector width, the candidates and N. */
+    /** What the rates depend on, one line: CPU, cores, JVM, BLAS, LAPACK (and OpenBLAS's kernel choice), vector width, the candidates and N. */
     static String key(List<DenseMethod> candidates, int probeN) {
         StringBuilder k = new StringBuilder();
         k.append("cpu=").append(cpuModel())
@@ -81,6 +81,8 @@ public final class DenseTimings {
                 .append("; jvm=").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.vm.version"))
                 .append("; blas=").append(dev.ludovic.netlib.blas.BLAS.getInstance().getClass().getName())
                 .append("; lapack=").append(dev.ludovic.netlib.lapack.LAPACK.getInstance().getClass().getName())
+                // OpenBLAS's kernels for this CPU: scripts/ntk names them, and its generic fallback is 5x slower
+                .append("; openblas-core=").append(System.getenv().getOrDefault("OPENBLAS_CORETYPE", "detected"))
                 .append("; vector=").append(org.sparkntk.tile.TileKernels.vectorUnavailableReason() == null
                         ? org.sparkntk.tile.panama.PanamaSupport.gemm().name() : "none")
                 .append("; probe=").append(probeN)

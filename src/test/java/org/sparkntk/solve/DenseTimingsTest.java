@@ -75,6 +75,8 @@ class DenseTimingsTest {
         assertEquals(2, timings.get());
         String key = DenseTimings.key(candidates, PROBE);
         assertNotEquals(DenseTimings.file(dir, key), DenseTimings.file(dir, DenseTimings.key(candidates, PROBE + 1)));
+        // OpenBLAS's kernel choice is part of the key: its generic fallback runs dpotrf several times slower
+        assertTrue(key.contains("; openblas-core=" + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "detected") + ";"), key);
 
         // the same file name holding another key (a hash collision) is not used
         Path f = DenseTimings.file(dir, key);
