@@ -15,11 +15,10 @@ import javax.management.ObjectName;
  * CLI's own JVM; C2 still compiles spark-ntk and the JDK.
  *
  * <p>Why: a command run in local mode is short and CPU-bound on every core, and C2 compiling
- * Spark's scheduler, Java serialization, ASM and the Scala library took a quarter of its CPU in a
- * 10000 x 2000 regression (8.1 of 30 core-s), for code that runs a few seconds. With these
- * packages left at C1 (compiled at once, without profiling), C2's time fell to 6.0 s and the run
- * was faster in 9 of 11 alternating pairs (docs/benchmarks.md, "Stop 25"). spark-ntk's kernels
- * and the JDK, where the long runs spend their time, keep C2.
+ * Spark's scheduler, Java serialization, ASM and the Scala library took about a quarter of the
+ * CPU of a 10000 x 2000 regression, for code that runs a few seconds. Left to C1 (compiled at
+ * once, at level 1, without profiling), that code costs C2 nothing (docs/benchmarks.md, "Stop
+ * 25"). spark-ntk's kernels and the JDK, where the long runs spend their time, keep C2.
  *
  * <p>Added as a compiler directive through the JVM's diagnostic command at {@link Main#main}
  * start, so that nothing is printed ({@code -XX:CompilerDirectivesFile} prints a line on stdout)
