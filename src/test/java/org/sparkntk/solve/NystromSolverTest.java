@@ -296,7 +296,13 @@ class NystromSolverTest {
         Solution resumed = NystromSolver.solve(new DenseRectangular(knm, n, m), kmm.clone(), lambda, y, k, opt, "t", null, saved[0],
                 null);
         assertTrue(resumed.result().allConverged(), resumed.result().toString());
-        assertEquals(whole.result().iterations(), resumed.result().iterations());
-        assertTrue(relDiff(resumed.x(), whole.x()) < 1e-12, "resumed differs by " + relDiff(resumed.x(), whole.x()));
+        // The same solve run twice in one JVM can differ in its last bits: on a Sapphire Rapids VM
+        // two runs of "whole" in a row, with the same dense method (LAPACK), took 50 and 51
+        // iterations and differed by 3e-12, and again after the JIT had compiled more of the path.
+        // So one iteration either way; a resume that drops the saved vectors but keeps the count
+        // (4 iterations more) still fails.
+        assertTrue(Math.abs(whole.result().iterations() - resumed.result().iterations()) <= 1,
+                "whole " + whole.result().iterations() + " iterations, resumed " + resumed.result().iterations());
+        assertTrue(relDiff(resumed.x(), whole.x()) < 1e-9, "resumed differs by " + relDiff(resumed.x(), whole.x()));
     }
 }
