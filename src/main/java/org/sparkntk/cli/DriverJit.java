@@ -16,8 +16,8 @@ import javax.management.ObjectName;
  *
  * <p>Why: a command run in local mode is short and CPU-bound on every core, and C2 compiling
  * Spark's scheduler, Java serialization, ASM and the Scala library took about a quarter of the
- * CPU of a 10000 x 2000 regression, for code that runs a few seconds. Left to C1 (compiled at
- * once, at level 1, without profiling), that code costs C2 nothing (docs/benchmarks.md, "Stop
+ * CPU of a 10000 x 2000 regression, for code that runs a few seconds. Left to C1 (compiled
+ * at level 1, without profiling), that code costs C2 nothing (docs/benchmarks.md, "Stop
  * 25"). spark-ntk's kernels and the JDK, where the long runs spend their time, keep C2.
  *
  * <p>Added as a compiler directive through the JVM's diagnostic command at {@link Main#main}
