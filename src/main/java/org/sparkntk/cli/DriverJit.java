@@ -56,15 +56,14 @@ final class DriverJit {
     }
 
     /**
-     * Adds the directive unless {@value #PROPERTY} says {@code full}; returns what was done, for the
-     * log, or null when nothing was asked. A JVM without the diagnostic command (no
-     * {@code jdk.management} module) keeps its policy.
+     * Adds the directive unless {@value #PROPERTY} says {@code full}; {@link #state} says what was
+     * done. A JVM without the diagnostic command (no {@code jdk.management} module) keeps its policy.
      */
-    static String apply() {
+    static void apply() {
         String mode = System.getProperty(PROPERTY, "lean").trim().toLowerCase(Locale.ROOT);
         if (mode.equals("full")) {
             state = "full: the JVM's own policy (-D" + PROPERTY + "=full)";
-            return null;
+            return;
         }
         if (!mode.equals("lean")) {
             throw new IllegalArgumentException("-D" + PROPERTY + "=" + mode + " but must be lean or full");
@@ -76,13 +75,10 @@ final class DriverJit {
             Object out = ManagementFactory.getPlatformMBeanServer().invoke(
                     new ObjectName("com.sun.management:type=DiagnosticCommand"), "compilerDirectivesAdd",
                     new Object[] {new String[] {file.toString()}}, new String[] {String[].class.getName()});
-            String added = String.valueOf(out).trim();
-            state = "lean: C2 leaves " + C1_ONLY.size() + " frameworks' packages to C1 (" + added
+            state = "lean: C2 leaves " + C1_ONLY.size() + " frameworks' packages to C1 (" + String.valueOf(out).trim()
                     + "; -D" + PROPERTY + "=full keeps the JVM's policy)";
-            return added;
         } catch (Exception | LinkageError e) {
             state = "the JVM's own policy: the directive was not added (" + e + ")";
-            return "not added (" + e + ")";
         } finally {
             if (file != null) {
                 try {

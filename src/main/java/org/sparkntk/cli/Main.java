@@ -110,10 +110,8 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         routeJavaLogging();
         try {
-            String jit = DriverJit.apply();
-            if (jit != null) {
-                org.slf4j.LoggerFactory.getLogger(Main.class).debug("frameworks' code left to C1: {}", jit);
-            }
+            DriverJit.apply();
+            org.slf4j.LoggerFactory.getLogger(Main.class).debug("jit: {}", DriverJit.state());
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(EXIT_USAGE);

@@ -159,7 +159,7 @@ public record GramPlan(long n, long n2, int blockSize, boolean symmetric) {
      * The tasks of one batch, in the order Spark starts them (row-major, so the last to start are
      * the last row block's, the cheapest: a diagonal tile of a symmetric Gram computes half of an
      * off-diagonal one, and the last block may be ragged). A task takes one tile, so a slot that
-     * frees takes the next tile and the batch's end waits for at most one tile per slot; with 32
+     * frees takes the next tile and the batch's end waits for at most one tile per slot; with 64
      * or more tiles per slot it takes 2-4 consecutive tiles (4 from 128 per slot, in a batch
      * capped by {@code maxBatches}), which share their row block: fewer tasks to schedule and fewer
      * block reads on a cluster. Cheap tiles ({@link #CHEAP_TILE_FLOPS}) go 2-4 to a task from 8
@@ -169,8 +169,8 @@ public record GramPlan(long n, long n2, int blockSize, boolean symmetric) {
      */
     public List<List<BlockPair>> tasks(List<BlockPair> batch, int parallelism, int d) {
         boolean cheap = 2.0 * blockSize * blockSize * d < CHEAP_TILE_FLOPS;
-        long perSlotForTwo = cheap ? 4 : 32; // tiles per slot from which a task takes two
-        int perTask = (int) Math.max(1, Math.min(4, batch.size() / (perSlotForTwo * Math.max(1, parallelism))));
+        long perSlotPerTile = cheap ? 4 : 32; // a task takes a tile per this many tiles per slot, 1-4
+        int perTask = (int) Math.max(1, Math.min(4, batch.size() / (perSlotPerTile * Math.max(1, parallelism))));
         List<List<BlockPair>> out = new ArrayList<>();
         for (int from = 0; from < batch.size(); from += perTask) {
             out.add(new ArrayList<>(batch.subList(from, Math.min(batch.size(), from + perTask))));

@@ -81,11 +81,13 @@ class GramPlanTest {
         for (int i = 0; i < t.size(); i++) {
             assertEquals(List.of(p.pairs().get(i)), t.get(i), "row-major, one tile each");
         }
-        // N = 10^6: 245 blocks, 30135 tiles; from 32 tiles per slot a task takes 2-4 consecutive tiles
+        // N = 10^6: 245 blocks, 30135 tiles; from 64 tiles per slot a task takes 2-4 consecutive tiles
         GramPlan big = new GramPlan(1_000_000, 1_000_000, 4096, true);
         List<BlockPair> all = big.pairs();
         assertEquals(30135, all.size());
         assertEquals(30135, big.tasks(all, 1000, 784).size());   // 30.1 tiles per slot
+        assertEquals(30135, big.tasks(all, 471, 784).size());    // 63.98 tiles per slot
+        assertEquals(2, big.tasks(all, 470, 784).get(0).size()); // 64.1 tiles per slot
         List<List<BlockPair>> grouped = big.tasks(all, 400, 784);   // 75 tiles per slot
         assertEquals(15068, grouped.size());
         assertEquals(all, grouped.stream().flatMap(List::stream).toList(), "every tile once, in order");
