@@ -259,7 +259,11 @@ public final class TileFiles {
     /**
      * A little-endian buffer of exactly {@code size} bytes over this thread's reusable page array: a
      * page is written before the next is encoded, so one array per thread serves every page and a
-     * task does not allocate (and page-fault) a fresh tile-sized array per output.
+     * task does not allocate (and page-fault) a fresh tile-sized array per output. Streaming the
+     * page in small freshly allocated parts instead (parquet's only lazy {@code BytesInput})
+     * made the Gram job's writes slower: each young collection then waits for the other task's
+     * native GEMM to leave its JNI critical region, and the allocating writer waits with it
+     * (docs/benchmarks.md, "Stop 26").
      */
     private static ByteBuffer pageBuffer(int size) {
         byte[] a = PAGE.get();

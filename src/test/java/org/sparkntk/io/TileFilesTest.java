@@ -104,6 +104,35 @@ class TileFilesTest {
     }
 
     @Test
+    void theFooterCarriesEachValuesPagesMinimumAndMaximum() throws Exception {
+        Configuration conf = new Configuration();
+        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.toString(), "stats");
+        Tile a = tile(0, 1, 200, 97, 7);
+        Tile b = tile(0, 1, 200, 97, 8);
+        for (Precision p : Precision.values()) {
+            TileFiles.write(conf, dir, 0, 1, List.of(new KernelTile(KernelKind.NTK, 2, a), new KernelTile(KernelKind.NNGP, 2, b)), p);
+            double lo = Double.POSITIVE_INFINITY;
+            double hi = Double.NEGATIVE_INFINITY;
+            for (double[] v : List.of(a.values(), b.values())) {
+                for (double x : v) {
+                    double y = p == Precision.FLOAT32 ? (float) x : x;
+                    lo = Math.min(lo, y);
+                    hi = Math.max(hi, y);
+                }
+            }
+            org.apache.hadoop.fs.Path f = new org.apache.hadoop.fs.Path(dir, TileFiles.fileName(0, 1));
+            try (org.apache.parquet.hadoop.ParquetFileReader r = org.apache.parquet.hadoop.ParquetFileReader.open(
+                    org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(f, conf))) {
+                var chunk = r.getFooter().getBlocks().get(0).getColumns().get(8);
+                var st = chunk.getStatistics();
+                assertEquals(lo, ((Number) st.genericGetMin()).doubleValue(), 0.0, p.toString());
+                assertEquals(hi, ((Number) st.genericGetMax()).doubleValue(), 0.0, p.toString());
+                assertEquals(2L * 200 * 97, chunk.getValueCount());
+            }
+        }
+    }
+
+    @Test
     void levelEncoding() throws Exception {
         // ULEB128(3 << 1) = 0x06 value 0; ULEB128(200 << 1) = 0x90 0x03 value 1
         byte[] b = TileFiles.levels(new int[] {3, 200}, new int[] {0, 1}).toByteArray();
