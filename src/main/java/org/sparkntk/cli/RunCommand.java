@@ -55,7 +55,7 @@ final class RunCommand implements Callable<Integer> {
             org.sparkntk.gram.GramJob.prefetch(spec.input());
             org.sparkntk.gram.GramJob.startWarmUp(spec.kernel());
         }
-        SparkSession spark = b.getOrCreate();
+        SparkSession spark = SparkOptions.withoutMllibSessionExtension(b::getOrCreate);
         try {
             IncrementalRun.Outcome o = IncrementalRun.run(spark, spec, overwrite);
             System.out.println(o.message());

@@ -85,7 +85,72 @@ public final class SparkOptions {
         for (Map.Entry<String, String> e : conf.entrySet()) {
             b.config(e.getKey(), e.getValue());
         }
-        return new Session(b.getOrCreate(), true);
+        return new Session(withoutMllibSessionExtension(b::getOrCreate), true);
+    }
+
+    /** The service file through which Spark finds session extensions on the class path. */
+    static final String EXTENSIONS_SERVICE = "META-INF/services/org.apache.spark.sql.SparkSessionExtensionsProvider";
+
+    /** spark-mllib's session extension, the one provider {@link #withoutMllibSessionExtension} hides. */
+    static final String MLLIB_EXTENSION = "org.apache.spark.sql.ml.InternalFunctionRegistration";
+
+    /**
+     * Runs {@code build} (a session builder's {@code getOrCreate}) with spark-mllib's session
+     * extension hidden from it. Building a session, Spark runs every session-extension provider
+     * the context class loader lists; spark-mllib's registers the SQL functions behind ML's
+     * DataFrame helpers (e.g. {@code vector_to_array}, which no command calls) and starts Scala's
+     * runtime reflection for their type tags: 0.7-1.4 s of every command's start, 3660 classes
+     * (docs/benchmarks.md, "Stop 26"). Other providers, and the extensions named by
+     * {@code spark.sql.extensions}, load as before; a session the caller builds itself (the
+     * Java API, notebooks) is not touched.
+     */
+    public static <T> T withoutMllibSessionExtension(java.util.function.Supplier<T> build) {
+        Thread t = Thread.currentThread();
+        ClassLoader before = t.getContextClassLoader();
+        // threads Spark starts meanwhile inherit this loader; it delegates everything else unchanged
+        t.setContextClassLoader(new HideMllibExtension(before != null ? before : SparkOptions.class.getClassLoader()));
+        try {
+            return build.get();
+        } finally {
+            t.setContextClassLoader(before);
+        }
+    }
+
+    /** A class loader that is its parent, except that it leaves spark-mllib's file out of {@link #EXTENSIONS_SERVICE}. */
+    private static final class HideMllibExtension extends ClassLoader {
+        HideMllibExtension(ClassLoader parent) {
+            super(parent);
+        }
+
+        @Override
+        public java.util.Enumeration<java.net.URL> getResources(String name) throws java.io.IOException {
+            java.util.Enumeration<java.net.URL> all = super.getResources(name);
+            if (!EXTENSIONS_SERVICE.equals(name)) {
+                return all;
+            }
+            java.util.List<java.net.URL> kept = new java.util.ArrayList<>();
+            while (all.hasMoreElements()) {
+                java.net.URL u = all.nextElement();
+                if (!providers(u).equals(java.util.List.of(MLLIB_EXTENSION))) {
+                    kept.add(u);
+                }
+            }
+            return java.util.Collections.enumeration(kept);
+        }
+
+        /** The provider class names a service file lists (comments and blank lines left out). */
+        private static java.util.List<String> providers(java.net.URL u) throws java.io.IOException {
+            try (java.io.InputStream in = u.openStream()) {
+                java.util.List<String> out = new java.util.ArrayList<>();
+                for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\\R")) {
+                    String l = line.replaceFirst("#.*", "").trim();
+                    if (!l.isEmpty()) {
+                        out.add(l);
+                    }
+                }
+                return out;
+            }
+        }
     }
 
     /** Task results up to this size go straight to the driver in local mode (see {@link #localDefaults}). */
