@@ -22,7 +22,6 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.internal.SessionStateHelper$;
 import org.sparkntk.io.KernelManifest.FileFingerprint;
 
 /**

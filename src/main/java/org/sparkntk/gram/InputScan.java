@@ -10,7 +10,6 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.internal.SessionStateHelper$;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -96,7 +95,7 @@ final class InputScan {
             return new Read(rows, local::release, PREFETCHED);
         }
         List<ParquetScan.Split> splits = ParquetScan.splits(footers);
-        HadoopConf conf = new HadoopConf(SessionStateHelper$.MODULE$.getHadoopConf(spark));
+        HadoopConf conf = new HadoopConf(SessionConfs.hadoop(spark));
         JavaRDD<InputRow> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .parallelize(splits, Math.max(1, splits.size()))
                 .flatMap(sp -> read(conf.get(), sp, c).iterator())

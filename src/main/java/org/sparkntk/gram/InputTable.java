@@ -25,7 +25,6 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat$;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetToSparkSchemaConverter;
-import org.apache.spark.sql.internal.SessionStateHelper$;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkntk.io.JobLabel;
 import org.sparkntk.io.KernelManifest.FileFingerprint;
@@ -137,7 +136,7 @@ public final class InputTable {
         String what = label + " '" + path + "'";
         // a plain file or folder: schema and row counts from the footers, read here, instead of
         // Spark's schema inference job and a counting pass over the scan (InputFooters)
-        InputFooters footers = InputFooters.read(SessionStateHelper$.MODULE$.getHadoopConf(spark), path);
+        InputFooters footers = InputFooters.read(SessionConfs.hadoop(spark), path);
         // with footers and ParquetScan on, the columns are checked on the footers' schema and a
         // covered array input is read without Spark SQL (InputScan); anything else is scanned by Spark SQL
         boolean direct = footers != null && ParquetScan.enabled();
@@ -459,7 +458,7 @@ public final class InputTable {
     /** The schema Spark's inference would take from the first file's footer, by Spark's own converter. */
     public static StructType footerSchema(SparkSession spark, InputFooters footers) {
         return ParquetFileFormat$.MODULE$.readSchemaFromFooter(new Footer(footers.firstPath(), footers.firstFooter()),
-                new ParquetToSparkSchemaConverter(SessionStateHelper$.MODULE$.getSqlConf(spark)));
+                new ParquetToSparkSchemaConverter(SessionConfs.sql(spark)));
     }
 
     private static final int ARRAY = 0;

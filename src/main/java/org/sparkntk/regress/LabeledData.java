@@ -18,7 +18,6 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.sql.internal.SessionStateHelper$;
 import org.sparkntk.gram.InputTable;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkntk.gram.InputFooters;
@@ -150,7 +149,7 @@ public final class LabeledData {
      */
     public static LabeledData load(SparkSession spark, String path, String role, String featuresCol, String idCol,
                                    List<String> labelCols, boolean labelsRequired, int blockSize, Normalizer fixed) {
-        InputFooters footers = InputFooters.read(SessionStateHelper$.MODULE$.getHadoopConf(spark), path);
+        InputFooters footers = InputFooters.read(org.sparkntk.gram.SessionConfs.hadoop(spark), path);
         if (org.sparkntk.gram.ParquetScan.enabled()) {
             if (footers != null) {
                 StructType schema = InputTable.footerSchema(spark, footers);
@@ -221,7 +220,7 @@ public final class LabeledData {
             parts = local.toJavaRDD();
             metas = prefetched;
         } else {
-            org.sparkntk.io.HadoopConf conf = new org.sparkntk.io.HadoopConf(SessionStateHelper$.MODULE$.getHadoopConf(spark));
+            org.sparkntk.io.HadoopConf conf = new org.sparkntk.io.HadoopConf(org.sparkntk.gram.SessionConfs.hadoop(spark));
             parts = jsc.parallelize(splits, Math.max(1, splits.size())).map(sp -> ParquetRows.read(conf.get(), sp, pc));
             parts = parts.persist(StorageLevel.MEMORY_AND_DISK());
             metas = parts.map(ParquetRows.Part::withoutFeatures).collect();
