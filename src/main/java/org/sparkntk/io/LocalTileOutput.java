@@ -36,6 +36,9 @@ public final class LocalTileOutput implements OutputFile {
 
     private static final byte[] CRC_MAGIC = {'c', 'r', 'c', 0};
 
+    /** Bytes copied into the buffer per step, checksummed right after while they are in cache. */
+    private static final int STEP = 64 << 10;
+
     private final Path file;
     private final int bytesPerSum;
     private final int chunk;
@@ -179,6 +182,9 @@ public final class LocalTileOutput implements OutputFile {
         private final ByteBuffer buf;
         private final CRC32 crc = new CRC32();
         private ByteBuffer sums;
+        /** A second view of {@code buf} for the checksums, and how far into {@code buf} they reach. */
+        private final ByteBuffer crcView;
+        private int summed;
         private int inChunk;
         private long pos;
         private boolean closed;
@@ -189,6 +195,7 @@ public final class LocalTileOutput implements OutputFile {
                     : FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING,
                             ExtendedOpenOption.DIRECT);
             buf = takeBuffer();
+            crcView = buf.duplicate();
             if (bytesPerSum > 0) {
                 sums = ByteBuffer.allocate(4096).order(ByteOrder.BIG_ENDIAN);
                 sums.put(CRC_MAGIC).putInt(bytesPerSum);
@@ -215,8 +222,11 @@ public final class LocalTileOutput implements OutputFile {
                 if (!buf.hasRemaining()) {
                     drain();
                 }
-                int n = Math.min(len, buf.remaining());
+                int n = Math.min(Math.min(len, buf.remaining()), STEP);
                 buf.put(b, off, n);
+                if (sums != null) { // while the bytes are in cache, not in a second pass over the buffer
+                    checksum(summed, buf.position());
+                }
                 off += n;
                 len -= n;
                 pos += n;
@@ -231,8 +241,9 @@ public final class LocalTileOutput implements OutputFile {
         private void drain() throws IOException {
             buf.flip();
             if (sums != null) {
-                checksum(buf.duplicate());
+                checksum(summed, buf.limit());
             }
+            summed = 0;
             if (align != 0) {
                 int end = buf.limit();
                 int padded = (end + align - 1) & -align;
@@ -247,7 +258,10 @@ public final class LocalTileOutput implements OutputFile {
             buf.clear();
         }
 
-        private void checksum(ByteBuffer data) {
+        /** Adds buffer bytes [from, to) to the checksums; {@code summed} becomes {@code to}. */
+        private void checksum(int from, int to) {
+            ByteBuffer data = crcView.limit(to).position(from);
+            summed = to;
             while (data.hasRemaining()) {
                 int n = Math.min(data.remaining(), bytesPerSum - inChunk);
                 int lim = data.limit();

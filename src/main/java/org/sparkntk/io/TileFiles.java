@@ -215,37 +215,10 @@ public final class TileFiles {
                 st.setNumNulls(0);
             } else {
                 count = v.length;
-                ByteBuffer vals = pageBuffer(v.length * (f32 ? 4 : 8));
-                double min = Double.POSITIVE_INFINITY;
-                double max = Double.NEGATIVE_INFINITY;
-                if (f32) {
-                    java.nio.FloatBuffer fb = vals.asFloatBuffer();
-                    for (double x : v) {
-                        float f = (float) x;
-                        fb.put(f);
-                        min = f < min ? f : min;
-                        max = f > max ? f : max;
-                    }
-                } else {
-                    vals.asDoubleBuffer().put(v);
-                    for (double x : v) {
-                        min = x < min ? x : min;
-                        max = x > max ? x : max;
-                    }
-                }
-                if (min <= max) {
-                    if (f32) {
-                        st.updateStats((float) min);
-                        st.updateStats((float) max);
-                    } else {
-                        st.updateStats(min);
-                        st.updateStats(max);
-                    }
-                }
                 BytesInput rl = v.length == 1 ? levels(new int[] {1}, new int[] {0})
                         : levels(new int[] {1, v.length - 1}, new int[] {0, 1});
                 BytesInput dl = levels(new int[] {v.length}, new int[] {maxDef});
-                page = BytesInput.concat(rl, dl, BytesInput.from(vals.array(), 0, vals.capacity()));
+                page = BytesInput.concat(rl, dl, BytesInput.from(new ValuesPage(v, f32, st)));
             }
             file.writeDataPage(count, (int) page.size(), page, st, 1, Encoding.RLE, Encoding.RLE, Encoding.PLAIN);
         }
@@ -256,25 +229,109 @@ public final class TileFiles {
         file.end(meta);
     }
 
-    /**
-     * A little-endian buffer of exactly {@code size} bytes over this thread's reusable page array: a
-     * page is written before the next is encoded, so one array per thread serves every page and a
-     * task does not allocate (and page-fault) a fresh tile-sized array per output. Streaming the
-     * page in small freshly allocated parts instead (parquet's only lazy {@code BytesInput})
-     * made the Gram job's writes slower: each young collection then waits for the other task's
-     * native GEMM to leave its JNI critical region, and the allocating writer waits with it
-     * (docs/benchmarks.md, "Stop 26").
-     */
-    private static ByteBuffer pageBuffer(int size) {
-        byte[] a = PAGE.get();
-        if (a.length < size) {
-            a = new byte[size];
-            PAGE.set(a);
-        }
-        return ByteBuffer.wrap(a, 0, size).slice().order(ByteOrder.LITTLE_ENDIAN);
-    }
+    /** Values per conversion block: 32 KiB of float64, small enough to stay in L1 with its source. */
+    private static final int BLOCK = 4096;
 
-    private static final ThreadLocal<byte[]> PAGE = ThreadLocal.withInitial(() -> new byte[0]);
+    /** This thread's conversion block (8 bytes per value), reused from page to page. */
+    private static final ThreadLocal<byte[]> CHUNK = ThreadLocal.withInitial(() -> new byte[BLOCK * 8]);
+
+    /**
+     * The PLAIN bytes of one values page, produced while they are written: blocks of {@link #BLOCK}
+     * values are converted into this thread's small reused array, which goes to the stream while
+     * it is in cache, and the page's minimum and maximum are taken from the same block, so the tile
+     * array is read from memory once and no page-sized copy exists. (A page-sized array cost a
+     * copy and a separate min / max pass over memory; streaming it in freshly allocated parts made
+     * the Gram job's writes slower, because each young collection then waits for the other task's
+     * native GEMM to leave its JNI critical region: docs/benchmarks.md, "Stop 26".)
+     *
+     * <p>The minimum and maximum reach {@code st} when the bytes have been written: parquet-hadoop's
+     * {@code writeDataPage} writes the page and then merges its statistics into the column's (a v1
+     * page header carries none), which TileFilesTest checks against the footer.
+     */
+    private static final class ValuesPage extends java.io.ByteArrayOutputStream {
+        private final double[] v;
+        private final boolean f32;
+        private final Statistics<?> st;
+
+        ValuesPage(double[] v, boolean f32, Statistics<?> st) {
+            super(0);
+            this.v = v;
+            this.f32 = f32;
+            this.st = st;
+        }
+
+        @Override
+        public int size() {
+            return Math.multiplyExact(v.length, f32 ? 4 : 8);
+        }
+
+        @Override
+        public void writeTo(java.io.OutputStream out) throws IOException {
+            byte[] chunk = CHUNK.get();
+            ByteBuffer bytes = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN);
+            java.nio.DoubleBuffer doubles = bytes.asDoubleBuffer();
+            java.nio.FloatBuffer floats = bytes.asFloatBuffer();
+            double min = Double.POSITIVE_INFINITY;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int off = 0; off < v.length; off += BLOCK) {
+                int n = Math.min(BLOCK, v.length - off);
+                if (f32) {
+                    for (int i = 0; i < n; i++) {
+                        float f = (float) v[off + i];
+                        floats.put(i, f);
+                        min = f < min ? f : min;
+                        max = f > max ? f : max;
+                    }
+                    out.write(chunk, 0, n * 4);
+                } else {
+                    doubles.put(0, v, off, n);
+                    // four chains each: one chain is bound by the compare's latency, not by the cache
+                    double a0 = min, a1 = min, a2 = min, a3 = min;
+                    double b0 = max, b1 = max, b2 = max, b3 = max;
+                    int i = off;
+                    int end = off + n;
+                    for (; i + 3 < end; i += 4) {
+                        double x0 = v[i], x1 = v[i + 1], x2 = v[i + 2], x3 = v[i + 3];
+                        a0 = x0 < a0 ? x0 : a0;
+                        a1 = x1 < a1 ? x1 : a1;
+                        a2 = x2 < a2 ? x2 : a2;
+                        a3 = x3 < a3 ? x3 : a3;
+                        b0 = x0 > b0 ? x0 : b0;
+                        b1 = x1 > b1 ? x1 : b1;
+                        b2 = x2 > b2 ? x2 : b2;
+                        b3 = x3 > b3 ? x3 : b3;
+                    }
+                    for (; i < end; i++) {
+                        a0 = v[i] < a0 ? v[i] : a0;
+                        b0 = v[i] > b0 ? v[i] : b0;
+                    }
+                    min = Math.min(Math.min(a0, a1), Math.min(a2, a3));
+                    max = Math.max(Math.max(b0, b1), Math.max(b2, b3));
+                    out.write(chunk, 0, n * 8);
+                }
+            }
+            if (min <= max) { // only NaNs: no minimum or maximum to record
+                if (f32) {
+                    st.updateStats((float) min);
+                    st.updateStats((float) max);
+                } else {
+                    st.updateStats(min);
+                    st.updateStats(max);
+                }
+            }
+        }
+
+        @Override
+        public byte[] toByteArray() {
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream(size());
+            try {
+                writeTo(all);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return all.toByteArray();
+        }
+    }
 
     private static long scalar(int column, KernelTile r) {
         Tile t = r.tile();

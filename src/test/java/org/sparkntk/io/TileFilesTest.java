@@ -133,6 +133,45 @@ class TileFilesTest {
     }
 
     @Test
+    void eachPagesMinimumAndMaximumWhereverTheyLie() throws Exception {
+        // the writer takes a page's extremes block by block, in four interleaved chains: plant them
+        // in each chain, in a later block and in the tail, and read every page's back from the
+        // column index (19303 values: blocks of 4096, the last one not a multiple of four)
+        Configuration conf = new Configuration();
+        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.toString(), "pages");
+        int m = 199;
+        int n = 97;
+        for (int at : new int[] {0, 1, 2, 3, 4097, 4098, m * n - 3, m * n - 1}) {
+            Tile a = tile(0, 1, m, n, at);
+            Tile b = tile(0, 1, m, n, at + 1);
+            a.values()[at] = -7.25;
+            a.values()[(at + 5) % (m * n)] = 6.5;
+            b.values()[(at + 2) % (m * n)] = 5.75;
+            b.values()[(at + 9) % (m * n)] = -8.5;
+            for (Precision p : Precision.values()) {
+                TileFiles.write(conf, dir, 0, 1, List.of(new KernelTile(KernelKind.NTK, 2, a), new KernelTile(KernelKind.NNGP, 2, b)), p);
+                org.apache.hadoop.fs.Path f = new org.apache.hadoop.fs.Path(dir, TileFiles.fileName(0, 1));
+                try (org.apache.parquet.hadoop.ParquetFileReader r = org.apache.parquet.hadoop.ParquetFileReader.open(
+                        org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(f, conf))) {
+                    var index = r.readColumnIndex(r.getFooter().getBlocks().get(0).getColumns().get(8));
+                    String what = p + ", extremes at " + at;
+                    assertEquals(List.of(-7.25, -8.5), decode(index.getMinValues(), p), what);
+                    assertEquals(List.of(6.5, 5.75), decode(index.getMaxValues(), p), what);
+                }
+            }
+        }
+    }
+
+    private static List<Double> decode(List<java.nio.ByteBuffer> values, Precision p) {
+        List<Double> out = new java.util.ArrayList<>();
+        for (java.nio.ByteBuffer v : values) {
+            java.nio.ByteBuffer le = v.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            out.add(p == Precision.FLOAT32 ? (double) le.getFloat(0) : le.getDouble(0));
+        }
+        return out;
+    }
+
+    @Test
     void levelEncoding() throws Exception {
         // ULEB128(3 << 1) = 0x06 value 0; ULEB128(200 << 1) = 0x90 0x03 value 1
         byte[] b = TileFiles.levels(new int[] {3, 200}, new int[] {0, 1}).toByteArray();
