@@ -16,6 +16,7 @@ import org.apache.parquet.column.Encoding;
 import org.apache.parquet.column.page.DataPage;
 import org.apache.parquet.column.page.DataPageV1;
 import org.apache.parquet.column.page.DataPageV2;
+import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.page.PageReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
@@ -290,15 +291,15 @@ public final class ParquetScan {
             ColumnDescriptor cd = leaves(projection, column).get(0);
             int[] def = arrayLevels(cd);
             if (decodesPages(column)) {
-                plainArray(cd, column, f32, sink, def[0], def[1]);
+                pageArray(cd, column, f32, sink, def[0], def[1]);
             } else {
                 arrayByColumnReader(cd, column, f32, sink, def[0], def[1]);
             }
         }
 
-        /** Whether {@link #array} decodes the column's pages itself: PLAIN values and RLE levels only (no dictionary). */
+        /** Whether {@link #array} decodes the column's pages itself: PLAIN or dictionary values and RLE levels only. */
         boolean decodesPages(String column) {
-            return plain(leaves(projection, column).get(0));
+            return decodable(leaves(projection, column).get(0));
         }
 
         /** {@link #array} through parquet's column reader, whatever the encodings; package-private for tests. */
@@ -373,12 +374,12 @@ public final class ParquetScan {
             return new int[] {defArray, defElement};
         }
 
-        /** Whether the column chunk's pages use only PLAIN values and RLE levels (no dictionary), as {@link #plainArray} reads. */
-        private boolean plain(ColumnDescriptor cd) {
+        /** Whether the column chunk's metadata lists only the encodings {@link #pageArray} reads. */
+        private boolean decodable(ColumnDescriptor cd) {
             for (ColumnChunkMetaData c : block.getColumns()) {
                 if (c.getPath().equals(ColumnPath.get(cd.getPath()))) {
                     for (Encoding e : c.getEncodings()) {
-                        if (e != Encoding.PLAIN && e != Encoding.RLE) {
+                        if (e != Encoding.PLAIN && e != Encoding.RLE && !dictionary(e)) {
                             return false;
                         }
                     }
@@ -388,25 +389,40 @@ public final class ParquetScan {
             return false;
         }
 
+        private static boolean dictionary(Encoding e) {
+            return e == Encoding.PLAIN_DICTIONARY || e == Encoding.RLE_DICTIONARY;
+        }
+
         /**
-         * {@link #array} for a chunk of PLAIN values with RLE levels, decoded page by page: the levels
-         * with parquet's run-length decoder, the values read straight from the page's little-endian
-         * bytes. The same rows as the column reader's loop (which the tests compare with Spark SQL),
-         * at a few ns per value instead of tens: this read is what the Gram job's tiles wait for.
+         * {@link #array} for a chunk of PLAIN or dictionary values with RLE levels, decoded page by
+         * page: the levels into int arrays, then each row's present elements copied in bulk from the
+         * page's little-endian bytes, or looked up in the dictionary page by their decoded indexes.
+         * The same rows as the column reader's loop (which the tests compare with Spark SQL), at a
+         * few ns per value instead of tens: this read is what the Gram job's tiles wait for.
          */
-        private void plainArray(ColumnDescriptor cd, String column, boolean f32, ArraySink sink, int defArray, int defElement) {
+        private void pageArray(ColumnDescriptor cd, String column, boolean f32, ArraySink sink, int defArray, int defElement) {
             int defValue = cd.getMaxDefinitionLevel();
             int rlWidth = BytesUtils.getWidthFromMaxInt(cd.getMaxRepetitionLevel());
             int dlWidth = BytesUtils.getWidthFromMaxInt(defValue);
             PageReader pr = pages.getPageReader(cd);
             int[] rls = new int[0];
             int[] dls = new int[0];
+            int[] ids = new int[0];
+            double[] dict = null;
             double[] x = new double[1024];
             int len = 0;
             int firstNull = -1;
             boolean isNull = false;
             long row = -1;
             try {
+                DictionaryPage dp = pr.readDictionaryPage();
+                if (dp != null) { // PLAIN values, whichever dictionary encoding the chunk names
+                    ByteBuffer b = dp.getBytes().toByteBuffer().slice().order(ByteOrder.LITTLE_ENDIAN);
+                    dict = new double[dp.getDictionarySize()];
+                    for (int i = 0; i < dict.length; i++) {
+                        dict[i] = f32 ? b.getFloat() : b.getDouble();
+                    }
+                }
                 for (DataPage page = pr.readPage(); page != null; page = pr.readPage()) {
                     int count = page.getValueCount();
                     if (rls.length < count) {
@@ -414,9 +430,11 @@ public final class ParquetScan {
                         dls = new int[count];
                     }
                     ByteBuffer values;
+                    Encoding encoding;
                     if (page instanceof DataPageV1 v1) {
+                        encoding = v1.getValueEncoding();
                         if (v1.getRlEncoding() != Encoding.RLE || v1.getDlEncoding() != Encoding.RLE
-                                || v1.getValueEncoding() != Encoding.PLAIN) {
+                                || encoding != Encoding.PLAIN && !dictionary(encoding)) {
                             throw new IllegalStateException("page encodings " + v1.getRlEncoding() + "/" + v1.getDlEncoding()
                                     + "/" + v1.getValueEncoding() + " not listed in the column chunk's metadata");
                         }
@@ -425,7 +443,8 @@ public final class ParquetScan {
                         levels(section(b), dlWidth, count, dls);
                         values = b.slice().order(ByteOrder.LITTLE_ENDIAN);
                     } else if (page instanceof DataPageV2 v2) {
-                        if (v2.getDataEncoding() != Encoding.PLAIN) {
+                        encoding = v2.getDataEncoding();
+                        if (encoding != Encoding.PLAIN && !dictionary(encoding)) {
                             throw new IllegalStateException("page encoding " + v2.getDataEncoding() + " not listed in the column chunk's metadata");
                         }
                         levels(v2.getRepetitionLevels().toByteBuffer(), rlWidth, count, rls);
@@ -433,6 +452,21 @@ public final class ParquetScan {
                         values = v2.getData().toByteBuffer().slice().order(ByteOrder.LITTLE_ENDIAN);
                     } else {
                         throw new IllegalStateException("unknown page type " + page.getClass().getName());
+                    }
+                    boolean indexed = dictionary(encoding);
+                    if (indexed) { // one byte of bit width, then the present values' indexes, RLE / bit-packed
+                        if (dict == null) {
+                            throw new IllegalStateException("a dictionary-encoded page without a dictionary page");
+                        }
+                        int present = 0;
+                        for (int k = 0; k < count; k++) {
+                            present += dls[k] == defValue ? 1 : 0;
+                        }
+                        if (ids.length < present) {
+                            ids = new int[present];
+                        }
+                        int width = values.get() & 0xFF;
+                        levels(values, width, present, ids);
                     }
                     java.nio.DoubleBuffer doubles = values.asDoubleBuffer();
                     java.nio.FloatBuffer floats = values.asFloatBuffer();
@@ -458,7 +492,11 @@ public final class ParquetScan {
                             if (len + n > x.length) {
                                 x = Arrays.copyOf(x, Math.max(2 * x.length, len + n));
                             }
-                            if (f32) {
+                            if (indexed) {
+                                for (int i = 0; i < n; i++) {
+                                    x[len + i] = dict[ids[at + i]];
+                                }
+                            } else if (f32) {
                                 for (int i = 0; i < n; i++) {
                                     x[len + i] = floats.get(at + i);
                                 }

@@ -36,7 +36,7 @@ class ParquetScanTest {
     Path tmp;
 
     /** A row as written: null, or elements (null entries are null elements). */
-    private static List<Double[]> rows(int n, boolean nulls, boolean f32, boolean few, long seed) {
+    private static List<Double[]> rows(int n, boolean nulls, boolean f32, int distinct, long seed) {
         Random r = new Random(seed);
         List<Double[]> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -47,8 +47,10 @@ class ParquetScanTest {
             int len = nulls && i % 13 == 4 ? 0 : 1 + r.nextInt(40);
             Double[] v = new Double[len];
             for (int k = 0; k < len; k++) {
-                // few distinct values keep parquet's dictionary (it falls back to PLAIN when values are all distinct)
-                double g = few ? r.nextInt(8) / 4.0 : r.nextGaussian();
+                // few distinct values keep parquet's dictionary (it falls back to PLAIN when values are
+                // all distinct); distinct < 0: a new value every row, so a small dictionary fills up
+                // after a few pages and the rest of the chunk falls back to PLAIN
+                double g = distinct > 0 ? r.nextInt(distinct) / 4.0 : distinct < 0 ? (r.nextInt(8) + i) / 4.0 : r.nextGaussian();
                 v[k] = nulls && r.nextInt(50) == 0 ? null : f32 ? (double) (float) g : g;
             }
             out.add(v);
@@ -65,16 +67,20 @@ class ParquetScanTest {
         "message m { repeated %s x; }",
     };
 
-    private Path write(String layout, boolean f32, List<Double[]> rows, boolean dictionary, ParquetProperties.WriterVersion version)
+    /** Encodings of the values: all PLAIN, all from a dictionary, or a dictionary that overflows and falls back to PLAIN. */
+    private enum Values { PLAIN, DICTIONARY, FALLBACK }
+
+    private Path write(String layout, boolean f32, List<Double[]> rows, Values values, ParquetProperties.WriterVersion version)
             throws Exception {
         MessageType schema = MessageTypeParser.parseMessageType(String.format(layout, f32 ? "float" : "double"));
         Path file = tmp.resolve("f-" + System.nanoTime() + ".parquet");
         SimpleGroupFactory groups = new SimpleGroupFactory(schema);
         boolean legacy = !layout.contains("LIST");
         try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new org.apache.hadoop.fs.Path(file.toUri()))
-                .withType(schema).withConf(new Configuration()).withDictionaryEncoding(dictionary).withWriterVersion(version)
+                .withType(schema).withConf(new Configuration()).withDictionaryEncoding(values != Values.PLAIN)
+                .withDictionaryPageSize(values == Values.FALLBACK ? 128 : 1 << 20).withWriterVersion(version)
                 .withCompressionCodec(CompressionCodecName.SNAPPY).withRowGroupSize(4L << 10).withPageSize(1024)
-                .withPageRowCountLimit(7).build()) {
+                .withPageRowCountLimit(7).withMinRowCountForPageSizeCheck(4).withMaxRowCountForPageSizeCheck(8).build()) {
             for (Double[] v : rows) {
                 Group g = groups.newGroup();
                 if (v != null) {
@@ -144,22 +150,24 @@ class ParquetScanTest {
     @Test
     void pageDecodingGivesTheColumnReadersRowsAndTheWrittenOnes() throws Exception {
         Configuration conf = new Configuration();
-        int n = 900;
+        int n = 300;
         for (String layout : LAYOUTS) {
             boolean nullable = layout.contains("optional");
             for (boolean f32 : new boolean[] {false, true}) {
                 for (ParquetProperties.WriterVersion version : ParquetProperties.WriterVersion.values()) {
-                    for (boolean dictionary : new boolean[] {false, true}) {
-                        List<Double[]> rows = rows(n, nullable, f32, dictionary, layout.length() + (f32 ? 1 : 0));
+                    for (Values values : Values.values()) {
+                        int distinct = values == Values.PLAIN ? 0 : values == Values.DICTIONARY ? 8 : -1;
+                        List<Double[]> rows = rows(n, nullable, f32, distinct, layout.length() + (f32 ? 1 : 0));
                         if (!layout.contains("LIST")) {
                             rows = rows.stream().map(v -> v == null ? new Double[0] : v).toList(); // a repeated leaf has no null
                         }
-                        String what = layout + " " + (f32 ? "float" : "double") + " " + version + (dictionary ? " dictionary" : " plain");
-                        Path f = write(layout, f32, rows, dictionary, version);
+                        String what = layout + " " + (f32 ? "float" : "double") + " " + version + " " + values;
+                        Path f = write(layout, f32, rows, values, version);
+                        assertEquals(values, pageKinds(conf, f), what + ": the pages written");
                         boolean[] decoded = {false};
                         List<Got> mine = read(conf, f, n, true, f32, decoded);
                         List<Got> theirs = read(conf, f, n, false, f32, new boolean[1]);
-                        assertEquals(!dictionary, decoded[0], what + ": decoded by pages");
+                        assertTrue(decoded[0], what + ": decoded by pages");
                         assertEquals(n, mine.size(), what);
                         for (int i = 0; i < n; i++) {
                             Got a = mine.get(i);
@@ -193,6 +201,21 @@ class ParquetScanTest {
                 }
             }
         }
+    }
+
+    /** What the values column's data pages are, over all row groups (parquet's encoding statistics). */
+    private static Values pageKinds(Configuration conf, Path file) throws Exception {
+        boolean dict = false;
+        boolean plain = false;
+        try (var r = org.apache.parquet.hadoop.ParquetFileReader.open(
+                org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(file.toUri()), conf))) {
+            for (var b : r.getFooter().getBlocks()) {
+                var st = b.getColumns().get(0).getEncodingStats();
+                dict |= st.hasDictionaryEncodedPages();
+                plain |= st.hasNonDictionaryEncodedPages();
+            }
+        }
+        return dict && plain ? Values.FALLBACK : dict ? Values.DICTIONARY : Values.PLAIN;
     }
 
     @Test
