@@ -312,45 +312,80 @@ public final class ParquetScan {
         private void arrayByColumnReader(ColumnDescriptor cd, String column, boolean f32, ArraySink sink, int defArray, int defElement) {
             int defValue = cd.getMaxDefinitionLevel();
             ColumnReader cr = store.getColumnReader(cd);
-            double[] x = new double[1024];
-            int len = 0;
-            int firstNull = -1;
-            boolean isNull = false;
-            long row = -1;
+            RowAssembly rows = new RowAssembly(sink);
             for (long i = 0, total = cr.getTotalValueCount(); i < total; i++) {
                 if (cr.getCurrentRepetitionLevel() == 0) {
-                    if (row >= 0) {
-                        sink.row(split.start() + row, isNull ? null : Arrays.copyOf(x, len), isNull ? 0 : len, firstNull);
-                    }
-                    row++;
-                    len = 0;
-                    firstNull = -1;
-                    isNull = false;
+                    rows.next();
                 }
                 int def = cr.getCurrentDefinitionLevel();
                 if (def < defArray) {
-                    isNull = true;
+                    rows.isNull = true;
+                } else if (def == defValue) {
+                    rows.room(1)[rows.len++] = f32 ? cr.getFloat() : cr.getDouble();
                 } else if (def >= defElement) {
-                    if (len == x.length) {
-                        x = Arrays.copyOf(x, 2 * len);
-                    }
-                    if (def == defValue) {
-                        x[len++] = f32 ? cr.getFloat() : cr.getDouble();
-                    } else {
-                        if (firstNull < 0) {
-                            firstNull = len;
-                        }
-                        x[len++] = 0;
-                    }
+                    rows.nullElement();
                 }
                 cr.consume();
             }
-            if (row >= 0) {
+            rows.finish(column);
+        }
+
+        /**
+         * An array column's rows as both decoders assemble them from the levels: {@link #next} at
+         * repetition level 0 hands the finished row to the sink and starts another.
+         */
+        private final class RowAssembly {
+            private final ArraySink sink;
+            /** The row's elements so far: {@code x[0..len)}. */
+            double[] x = new double[1024];
+            int len;
+            boolean isNull;
+            private int firstNull = -1;
+            private long row = -1;
+
+            RowAssembly(ArraySink sink) {
+                this.sink = sink;
+            }
+
+            void next() {
+                if (row >= 0) {
+                    emit();
+                }
+                row++;
+                len = 0;
+                firstNull = -1;
+                isNull = false;
+            }
+
+            /** {@code x}, with room for {@code n} more elements after {@code len}. */
+            double[] room(int n) {
+                if (len + n > x.length) {
+                    x = Arrays.copyOf(x, Math.max(2 * x.length, len + n));
+                }
+                return x;
+            }
+
+            void nullElement() {
+                room(1);
+                if (firstNull < 0) {
+                    firstNull = len;
+                }
+                x[len++] = 0;
+            }
+
+            private void emit() {
                 sink.row(split.start() + row, isNull ? null : Arrays.copyOf(x, len), isNull ? 0 : len, firstNull);
             }
-            if (row + 1 != split.rows()) {
-                throw new IllegalStateException("row group " + split.group() + " of " + split.file() + ": read " + (row + 1)
-                        + " rows of '" + column + "', expected " + split.rows());
+
+            /** Hands over the last row and checks the row count against the footer's. */
+            void finish(String column) {
+                if (row >= 0) {
+                    emit();
+                }
+                if (row + 1 != split.rows()) {
+                    throw new IllegalStateException("row group " + split.group() + " of " + split.file() + ": read " + (row + 1)
+                            + " rows of '" + column + "', expected " + split.rows());
+                }
             }
         }
 
@@ -409,11 +444,7 @@ public final class ParquetScan {
             int[] dls = new int[0];
             int[] ids = new int[0];
             double[] dict = null;
-            double[] x = new double[1024];
-            int len = 0;
-            int firstNull = -1;
-            boolean isNull = false;
-            long row = -1;
+            RowAssembly rows = new RowAssembly(sink);
             try {
                 DictionaryPage dp = pr.readDictionaryPage();
                 if (dp != null) { // PLAIN values, whichever dictionary encoding the chunk names
@@ -473,13 +504,7 @@ public final class ParquetScan {
                     int at = 0; // the page's next value
                     for (int k = 0; k < count; ) {
                         if (rls[k] == 0) {
-                            if (row >= 0) {
-                                sink.row(split.start() + row, isNull ? null : Arrays.copyOf(x, len), isNull ? 0 : len, firstNull);
-                            }
-                            row++;
-                            len = 0;
-                            firstNull = -1;
-                            isNull = false;
+                            rows.next();
                         }
                         int def = dls[k];
                         if (def == defValue) {
@@ -489,9 +514,8 @@ public final class ParquetScan {
                                 j++;
                             }
                             int n = j - k;
-                            if (len + n > x.length) {
-                                x = Arrays.copyOf(x, Math.max(2 * x.length, len + n));
-                            }
+                            double[] x = rows.room(n);
+                            int len = rows.len;
                             if (indexed) {
                                 for (int i = 0; i < n; i++) {
                                     x[len + i] = dict[ids[at + i]];
@@ -504,20 +528,14 @@ public final class ParquetScan {
                                 doubles.get(at, x, len, n);
                             }
                             at += n;
-                            len += n;
+                            rows.len += n;
                             k = j;
                             continue;
                         }
                         if (def < defArray) {
-                            isNull = true;
-                        } else if (def >= defElement) { // a null element
-                            if (len == x.length) {
-                                x = Arrays.copyOf(x, 2 * len);
-                            }
-                            if (firstNull < 0) {
-                                firstNull = len;
-                            }
-                            x[len++] = 0;
+                            rows.isNull = true;
+                        } else if (def >= defElement) {
+                            rows.nullElement();
                         }
                         k++;
                     }
@@ -526,13 +544,7 @@ public final class ParquetScan {
                 throw new ParquetDecodingException("could not decode a page of '" + column + "' in row group " + split.group()
                         + " of " + split.file(), e);
             }
-            if (row >= 0) {
-                sink.row(split.start() + row, isNull ? null : Arrays.copyOf(x, len), isNull ? 0 : len, firstNull);
-            }
-            if (row + 1 != split.rows()) {
-                throw new IllegalStateException("row group " + split.group() + " of " + split.file() + ": read " + (row + 1)
-                        + " rows of '" + column + "', expected " + split.rows());
-            }
+            rows.finish(column);
         }
 
         /**
