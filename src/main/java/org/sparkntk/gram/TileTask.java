@@ -6,6 +6,10 @@ import java.lang.ref.SoftReference;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -91,24 +95,79 @@ final class TileTask implements FlatMapFunction<Iterator<List<BlockPair>>, TileR
             nngpOut[depths - 1] = arrays[0];
         }
         TimedGemm gemm = new TimedGemm(TileKernels.gemm());
-        long recomputed = Tiles.compute(kernel, new Rows(a.x(), m, a.d()), new Rows(b.x(), n, b.d()), diag, ntkOut, nngpOut, gemm, rec, arrays[0]);
-        long t2 = System.nanoTime();
         List<KernelTile> out = new ArrayList<>();
         add(out, KernelKind.NTK, ntkOut, p, a, b);
         add(out, KernelKind.NNGP, nngpOut, p, a, b);
-        long cpu0 = CPU.getCurrentThreadCpuTime();
         Path dir = new Path(tilesDir);
         // the writer that works here (direct falls back to hadoop where O_DIRECT is refused), for the report
         TileWriter used = writer.resolve(c, new Path(dir, TileFiles.TMP_DIR));
-        long bytes = TileFiles.write(c, dir, p.row(), p.col(), out, kernel.precision(), used);
+        // the file is written on another thread while the recursion runs, each block of values as
+        // soon as its rows are final: the device writes while this core computes (docs/design.md,
+        // "Tile files"); the task returns only once the file is complete and in place
+        TileFiles.Ready ready = new TileFiles.Ready();
+        long[] writeCpu = {0};
+        Future<Long> write = WRITERS.submit(() -> {
+            long cpu0 = CPU.getCurrentThreadCpuTime();
+            try {
+                return TileFiles.write(c, dir, p.row(), p.col(), out, kernel.precision(), used, ready);
+            } finally {
+                writeCpu[0] = CPU.getCurrentThreadCpuTime() - cpu0;
+            }
+        });
+        long recomputed;
+        try {
+            recomputed = Tiles.compute(kernel, new Rows(a.x(), m, a.d()), new Rows(b.x(), n, b.d()), diag, ntkOut, nngpOut, gemm, rec,
+                    arrays[0], ready::rows);
+        } catch (RuntimeException | Error e) {
+            ready.fail(e);
+            try {
+                write.get(); // the writer stops and deletes its temporary file
+            } catch (InterruptedException | ExecutionException ignored) {
+                // the computation's failure is the one to report
+            }
+            throw e;
+        }
+        long t2 = System.nanoTime();
+        long bytes = finish(write, ready);
         long t3 = System.nanoTime();
-        long writeCpu = CPU.getCurrentThreadCpuTime() - cpu0;
         tilesDone.add(1);
         entriesDone.add((long) m * n);
-        return new TileReport(p.row(), p.col(), m, n, a.d(), t1 - t0, gemm.nanos, (t2 - t1) - gemm.nanos, t3 - t2, writeCpu, bytes,
+        return new TileReport(p.row(), p.col(), m, n, a.d(), t1 - t0, gemm.nanos, (t2 - t1) - gemm.nanos, t3 - t2, writeCpu[0], bytes,
                 kernel.compute() == Precision.FLOAT32 ? gemm.floatName() : gemm.name(), rec.name(), TileKernels.vectorSpecies(),
                 recomputed, used.label());
     }
+
+    /** The written file's size, once the writer is done; its failure as this task's. */
+    private static long finish(Future<Long> write, TileFiles.Ready ready) throws IOException {
+        try {
+            return write.get();
+        } catch (InterruptedException e) {
+            ready.fail(e);
+            write.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while the tile file was written");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            } else if (cause instanceof RuntimeException re) {
+                throw re;
+            } else if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(cause);
+        }
+    }
+
+    /**
+     * The threads that write tile files while their tasks compute (one file per task at a time);
+     * daemons, so an executor's JVM can exit.
+     */
+    private static final ExecutorService WRITERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "spark-ntk-tile-writer");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** The thread CPU clock (user + system time of this thread; -1 where the JVM has none). */
     private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();

@@ -100,11 +100,21 @@ public final class TileFiles {
     /** {@link #write(Configuration, Path, int, int, List, Precision)} through the given writer ({@link TileWriter#resolve}). */
     public static long write(Configuration conf, Path tilesDir, int blockRow, int blockCol, List<KernelTile> rows,
                              Precision precision, TileWriter writer) throws IOException {
+        return write(conf, tilesDir, blockRow, blockCol, rows, precision, writer, null);
+    }
+
+    /**
+     * {@link #write(Configuration, Path, int, int, List, Precision, TileWriter)} of rows whose values
+     * are still being computed: each block of values is written once {@code ready} says its tile
+     * rows are final (null: all are).
+     */
+    public static long write(Configuration conf, Path tilesDir, int blockRow, int blockCol, List<KernelTile> rows,
+                             Precision precision, TileWriter writer, Ready ready) throws IOException {
         Path dest = new Path(tilesDir, fileName(blockRow, blockCol));
         Path tmp = new Path(new Path(tilesDir, TMP_DIR), fileName(blockRow, blockCol) + "." + UUID.randomUUID());
         FileSystem fs = dest.getFileSystem(conf);
         try {
-            writeFile(writer.output(conf, tmp), rows, precision);
+            writeFile(writer.output(conf, tmp), rows, precision, ready);
             long size = fs.getFileStatus(tmp).getLen();
             if (!fs.rename(tmp, dest)) {
                 // an earlier attempt won the race (or the FS refuses to replace): keep a complete copy
@@ -140,6 +150,10 @@ public final class TileFiles {
 
     /** {@link #writeFile(Configuration, Path, List, Precision)} to any Parquet output file. */
     public static void writeFile(OutputFile out, List<KernelTile> rows, Precision precision) throws IOException {
+        writeFile(out, rows, precision, null);
+    }
+
+    private static void writeFile(OutputFile out, List<KernelTile> rows, Precision precision, Ready ready) throws IOException {
         MessageType schema = schema(precision);
         boolean f32 = precision == Precision.FLOAT32;
         long bytes = 0;
@@ -218,7 +232,7 @@ public final class TileFiles {
                 BytesInput rl = v.length == 1 ? levels(new int[] {1}, new int[] {0})
                         : levels(new int[] {1, v.length - 1}, new int[] {0, 1});
                 BytesInput dl = levels(new int[] {v.length}, new int[] {maxDef});
-                page = BytesInput.concat(rl, dl, BytesInput.from(new ValuesPage(v, f32, st)));
+                page = BytesInput.concat(rl, dl, BytesInput.from(new ValuesPage(v, r.tile().numCols(), f32, st, ready)));
             }
             file.writeDataPage(count, (int) page.size(), page, st, 1, Encoding.RLE, Encoding.RLE, Encoding.PLAIN);
         }
@@ -250,14 +264,18 @@ public final class TileFiles {
      */
     private static final class ValuesPage extends java.io.ByteArrayOutputStream {
         private final double[] v;
+        private final int cols;
         private final boolean f32;
         private final Statistics<?> st;
+        private final Ready ready;
 
-        ValuesPage(double[] v, boolean f32, Statistics<?> st) {
+        ValuesPage(double[] v, int cols, boolean f32, Statistics<?> st, Ready ready) {
             super(0);
             this.v = v;
+            this.cols = Math.max(1, cols);
             this.f32 = f32;
             this.st = st;
+            this.ready = ready;
         }
 
         @Override
@@ -275,6 +293,9 @@ public final class TileFiles {
             double max = Double.NEGATIVE_INFINITY;
             for (int off = 0; off < v.length; off += BLOCK) {
                 int n = Math.min(BLOCK, v.length - off);
+                if (ready != null) {
+                    ready.await((int) (((long) off + n + cols - 1) / cols));
+                }
                 if (f32) {
                     for (int i = 0; i < n; i++) {
                         float f = (float) v[off + i];
@@ -330,6 +351,42 @@ public final class TileFiles {
                 throw new java.io.UncheckedIOException(e);
             }
             return all.toByteArray();
+        }
+    }
+
+    /**
+     * How many rows of a tile's outputs are final, told by the thread computing them to the thread
+     * writing them ({@link #write(Configuration, Path, int, int, List, Precision, TileWriter, Ready)});
+     * a failed computation ends the write with an IOException (its temporary file is deleted).
+     */
+    public static final class Ready {
+        private int rows;
+        private Throwable failed;
+
+        /** The first {@code rows} rows of every output are final. */
+        public synchronized void rows(int rows) {
+            this.rows = Math.max(this.rows, rows);
+            notifyAll();
+        }
+
+        /** The computation failed: the write stops. */
+        public synchronized void fail(Throwable why) {
+            failed = why;
+            notifyAll();
+        }
+
+        synchronized void await(int want) throws IOException {
+            try {
+                while (rows < want && failed == null) {
+                    wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while waiting for tile rows to be computed");
+            }
+            if (rows < want) {
+                throw new IOException("the tile's computation failed: " + failed, failed);
+            }
         }
     }
 

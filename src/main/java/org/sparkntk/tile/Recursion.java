@@ -1,5 +1,6 @@
 package org.sparkntk.tile;
 
+import java.util.function.IntConsumer;
 import org.sparkntk.kernel.NetworkSpec;
 
 /**
@@ -36,7 +37,26 @@ public abstract class Recursion {
         recurseK(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
     }
 
+    /**
+     * {@link #recurse}, telling {@code rowsDone} each time the first r rows of every output are
+     * final (r increasing, m last), so a caller can write them out while the rest is computed. An
+     * implementation may report only m, at the end (a symmetric tile always does: its lower
+     * triangle is mirrored last).
+     */
+    public final void recurse(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
+                              boolean symmetric, int[] depths, double[][] ntk, double[][] nngp, IntConsumer rowsDone) {
+        Recursions.checkArgs(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
+        recurseRowsK(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp, rowsDone);
+    }
+
     /** {@link #recurse} on arguments already checked. */
     protected abstract void recurseK(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
                                      boolean symmetric, int[] depths, double[][] ntk, double[][] nngp);
+
+    /** The reporting {@link #recurse} on arguments already checked; by default every row at the end. */
+    protected void recurseRowsK(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
+                                boolean symmetric, int[] depths, double[][] ntk, double[][] nngp, IntConsumer rowsDone) {
+        recurseK(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
+        rowsDone.accept(m);
+    }
 }

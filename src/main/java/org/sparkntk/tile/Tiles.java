@@ -1,5 +1,6 @@
 package org.sparkntk.tile;
 
+import java.util.function.IntConsumer;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.spec.KernelKind;
 import org.sparkntk.spec.KernelSpec;
@@ -40,6 +41,16 @@ public final class Tiles {
      */
     public static long compute(KernelSpec k, Rows a, Rows b, boolean symmetric, double[][] ntk, double[][] nngp,
                                Gemm gemm, Recursion recursion, double[] g) {
+        return compute(k, a, b, symmetric, ntk, nngp, gemm, recursion, g, null);
+    }
+
+    /**
+     * As {@link #compute(KernelSpec, Rows, Rows, boolean, double[][], double[][], Gemm, Recursion, double[])},
+     * telling {@code rowsDone} (unless null) as the outputs' first rows become final ({@link Recursion#recurse(NetworkSpec,
+     * int, double[], int, int, double[], double[], boolean, int[], double[][], double[][], IntConsumer)}).
+     */
+    public static long compute(KernelSpec k, Rows a, Rows b, boolean symmetric, double[][] ntk, double[][] nngp,
+                               Gemm gemm, Recursion recursion, double[] g, IntConsumer rowsDone) {
         int m = a.n();
         int n = b.n();
         int d = a.d();
@@ -75,7 +86,11 @@ public final class Tiles {
         } else {
             gemm.gemmABt(a.x(), m, b.x(), n, d, g);
         }
-        recursion.recurse(spec, d, g, m, n, qa, qb, symmetric, k.depthArray(), ntk, nngp);
+        if (rowsDone == null) {
+            recursion.recurse(spec, d, g, m, n, qa, qb, symmetric, k.depthArray(), ntk, nngp);
+        } else {
+            recursion.recurse(spec, d, g, m, n, qa, qb, symmetric, k.depthArray(), ntk, nngp, rowsDone);
+        }
         return recomputed;
     }
 

@@ -172,6 +172,57 @@ class TileFilesTest {
     }
 
     @Test
+    void aWriteOfRowsBeingComputedWaitsForEachRowAndStopsWhenTheComputationFails() throws Exception {
+        // a computing thread fills the two outputs strip by strip (NaN until then) and reports the
+        // rows it finished; the file written meanwhile holds the final values only
+        Configuration conf = new Configuration();
+        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.toString(), "ready");
+        int m = 200;
+        int n = 97;
+        Tile want = tile(0, 1, m, n, 21);
+        double[] ntk = new double[m * n];
+        double[] nngp = new double[m * n];
+        java.util.Arrays.fill(ntk, Double.NaN);
+        java.util.Arrays.fill(nngp, Double.NaN);
+        List<KernelTile> rows = List.of(new KernelTile(KernelKind.NTK, 2, new Tile(0, 1, 0, 128, m, n, ntk)),
+                new KernelTile(KernelKind.NNGP, 2, new Tile(0, 1, 0, 128, m, n, nngp)));
+        TileFiles.Ready ready = new TileFiles.Ready();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            var write = pool.submit(() -> TileFiles.write(conf, dir, 0, 1, rows, Precision.FLOAT64, TileWriter.AUTO, ready));
+            for (int lo = 0; lo < m; lo += 30) {
+                int hi = Math.min(m, lo + 30);
+                Thread.sleep(3);
+                for (int k = lo * n; k < hi * n; k++) {
+                    ntk[k] = want.values()[k];
+                    nngp[k] = -want.values()[k];
+                }
+                ready.rows(hi);
+            }
+            write.get();
+            List<KernelTile> back = TileFiles.read(conf, new org.apache.hadoop.fs.Path(dir, TileFiles.fileName(0, 1)));
+            assertArrayEquals(want.values(), back.get(0).tile().values(), 0.0);
+            for (int k = 0; k < m * n; k++) {
+                assertEquals(-want.values()[k], back.get(1).tile().values()[k], 0.0);
+            }
+
+            // a failed computation: the write ends with its cause, and leaves no file
+            TileFiles.Ready failing = new TileFiles.Ready();
+            var broken = pool.submit(() -> TileFiles.write(conf, dir, 0, 2, rows, Precision.FLOAT64, TileWriter.AUTO, failing));
+            failing.rows(30);
+            failing.fail(new IllegalStateException("boom"));
+            var e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class, broken::get);
+            assertTrue(e.getCause() instanceof java.io.IOException && e.getCause().getMessage().contains("boom"), String.valueOf(e.getCause()));
+            assertTrue(!Files.exists(tmp.resolve("ready").resolve(TileFiles.fileName(0, 2))));
+            try (var left = Files.list(tmp.resolve("ready").resolve(TileFiles.TMP_DIR))) {
+                assertEquals(List.of(), left.map(p -> p.getFileName().toString()).toList());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void levelEncoding() throws Exception {
         // ULEB128(3 << 1) = 0x06 value 0; ULEB128(200 << 1) = 0x90 0x03 value 1
         byte[] b = TileFiles.levels(new int[] {3, 200}, new int[] {0, 1}).toByteArray();

@@ -1,5 +1,6 @@
 package org.sparkntk.tile.panama;
 
+import java.util.function.IntConsumer;
 import org.sparkntk.kernel.AbRelu;
 import org.sparkntk.kernel.Activation;
 import org.sparkntk.kernel.Erf;
@@ -71,6 +72,28 @@ public final class PanamaRecursion extends Recursion {
         }
         if (symmetric) {
             Recursions.finishSymmetric(spec, m, qa, depths, ntk, nngp);
+        }
+    }
+
+    /**
+     * Rows per reported strip: at 4096 columns, 2 MiB of each output, so a writer streaming the
+     * finished rows is never far behind.
+     */
+    static final int STRIP_ROWS = 64;
+
+    @Override
+    protected void recurseRowsK(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
+                                boolean symmetric, int[] depths, double[][] ntk, double[][] nngp, IntConsumer rowsDone) {
+        LayerKernel kernel = LayerKernel.of(spec.activation());
+        if (kernel == null || symmetric || threads > 1 || m == 0 || n == 0) {
+            super.recurseRowsK(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp, rowsDone);
+            return;
+        }
+        Task task = new Task(spec, kernel, n0, g, m, n, qa, qb, false, depths, ntk, nngp);
+        for (int lo = 0; lo < m; lo += STRIP_ROWS) {
+            int hi = Math.min(m, lo + STRIP_ROWS);
+            task.rows(lo, hi);
+            rowsDone.accept(hi);
         }
     }
 
