@@ -30,10 +30,15 @@ class TileFilesTest {
         return new Tile(i, j, 128L * i, 128L * j, m, n, v);
     }
 
+    /** A folder under the test's temporary directory, as a Hadoop path. */
+    private org.apache.hadoop.fs.Path dir(String name) {
+        return new org.apache.hadoop.fs.Path(tmp.toString(), name);
+    }
+
     @Test
     void roundTripBothPrecisions() throws Exception {
         Configuration conf = new Configuration();
-        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.toString(), "tiles");
+        org.apache.hadoop.fs.Path dir = dir("tiles");
         Tile a = tile(2, 7, 128, 13, 1);
         Tile b = tile(2, 7, 128, 13, 2);
         List<KernelTile> rows = List.of(new KernelTile(KernelKind.NTK, 3, a), new KernelTile(KernelKind.NNGP, 3, b));
@@ -64,7 +69,7 @@ class TileFilesTest {
     @Test
     void duckDbReadsTheFilesWithTheDocumentedTypes() throws Exception {
         Configuration conf = new Configuration();
-        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.toString(), "duck");
+        org.apache.hadoop.fs.Path dir = dir("duck");
         Tile a = tile(1, 3, 7, 5, 4);
         Tile one = new Tile(0, 0, 0, 0, 1, 1, new double[] {2.5});
         TileFiles.write(conf, dir, 1, 3, List.of(new KernelTile(KernelKind.NTK, 2, a), new KernelTile(KernelKind.NNGP, 4, one)),
@@ -106,7 +111,7 @@ class TileFilesTest {
     @Test
     void theFooterCarriesEachValuesPagesMinimumAndMaximum() throws Exception {
         Configuration conf = new Configuration();
-        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.toString(), "stats");
+        org.apache.hadoop.fs.Path dir = dir("stats");
         Tile a = tile(0, 1, 200, 97, 7);
         Tile b = tile(0, 1, 200, 97, 8);
         for (Precision p : Precision.values()) {
@@ -138,7 +143,7 @@ class TileFilesTest {
         // in each chain, in a later block and in the tail, and read every page's back from the
         // column index (19303 values: blocks of 4096, the last one not a multiple of four)
         Configuration conf = new Configuration();
-        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.toString(), "pages");
+        org.apache.hadoop.fs.Path dir = dir("pages");
         int m = 199;
         int n = 97;
         for (int at : new int[] {0, 1, 2, 3, 4097, 4098, m * n - 3, m * n - 1}) {
@@ -176,7 +181,7 @@ class TileFilesTest {
         // a computing thread fills the two outputs strip by strip (NaN until then) and reports the
         // rows it finished; the file written meanwhile holds the final values only
         Configuration conf = new Configuration();
-        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.toString(), "ready");
+        org.apache.hadoop.fs.Path dir = dir("ready");
         int m = 200;
         int n = 97;
         Tile want = tile(0, 1, m, n, 21);
