@@ -42,6 +42,20 @@ final class TimedGemm extends Gemm {
         nanos += System.nanoTime() - t0;
     }
 
+    @Override
+    protected void gemmABtK(double[] a, int aOff, int m, double[] b, int bOff, int n, int d, double[] c, int cOff, int ldc) {
+        long t0 = System.nanoTime();
+        inner.gemmABt(a, aOff, m, b, bOff, n, d, c, cOff, ldc);
+        nanos += System.nanoTime() - t0;
+    }
+
+    @Override
+    protected void gemmAAtK(double[] a, int aOff, int m, int d, double[] c, int cOff, int ldc) {
+        long t0 = System.nanoTime();
+        inner.gemmAAt(a, aOff, m, d, c, cOff, ldc);
+        nanos += System.nanoTime() - t0;
+    }
+
     /** The inner GEMM's own symmetric product (half the flops where it has one), timed. */
     @Override
     protected void gemmAAtK(double[] a, int m, int d, double[] c) {

@@ -47,6 +47,45 @@ public abstract class Gemm {
         gemmAAtK(a, m, d, c);
     }
 
+    /**
+     * A panel of a larger product: c[cOff + i*ldc + j] = sum_k a[aOff + i*d + k] * b[bOff + j*d + k]
+     * for i < m, j < n, into the m x n block at cOff of a row-major matrix with rows of ldc entries
+     * (the rest of c untouched). The tile kernel computes a tile's Gram product a panel of rows at a
+     * time this way, so its recursion and its file write start on the first rows ({@link Tiles}).
+     */
+    public final void gemmABt(double[] a, int aOff, int m, double[] b, int bOff, int n, int d, double[] c, int cOff, int ldc) {
+        checkPanel(a.length, aOff, m, b.length, bOff, n, d, c.length, cOff, ldc);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (d == 0) {
+            for (int i = 0; i < m; i++) {
+                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0.0);
+            }
+            return;
+        }
+        gemmABtK(a, aOff, m, b, bOff, n, d, c, cOff, ldc);
+    }
+
+    /**
+     * The symmetric m x m block a a^T of the m rows of a at aOff, at cOff of a row-major matrix with
+     * rows of ldc entries, exactly symmetric (as {@link #gemmAAt(double[], int, int, double[])}): the
+     * diagonal blocks of a symmetric tile computed panel by panel.
+     */
+    public final void gemmAAt(double[] a, int aOff, int m, int d, double[] c, int cOff, int ldc) {
+        checkPanel(a.length, aOff, m, a.length, aOff, m, d, c.length, cOff, ldc);
+        if (m == 0) {
+            return;
+        }
+        if (d == 0) {
+            for (int i = 0; i < m; i++) {
+                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + m, 0.0);
+            }
+            return;
+        }
+        gemmAAtK(a, aOff, m, d, c, cOff, ldc);
+    }
+
     /** Implementation name of the float32 product, for logs (e.g. {@code netlib:NativeBLAS sgemm}). */
     public abstract String floatName();
 
@@ -137,19 +176,64 @@ public abstract class Gemm {
     }
 
     /**
+     * The kernel of the panel {@link #gemmABt(double[], int, int, double[], int, int, int, double[], int, int)}:
+     * no checks, m, n, d >= 1. This default copies the rows into contiguous arrays and runs
+     * {@link #gemmABtK(double[], int, double[], int, int, double[])}; the implementations override it
+     * with their offset entry points.
+     */
+    protected void gemmABtK(double[] a, int aOff, int m, double[] b, int bOff, int n, int d, double[] c, int cOff, int ldc) {
+        double[] p = new double[m * n];
+        gemmABtK(java.util.Arrays.copyOfRange(a, aOff, aOff + m * d), m, java.util.Arrays.copyOfRange(b, bOff, bOff + n * d), n, d, p);
+        for (int i = 0; i < m; i++) {
+            System.arraycopy(p, i * n, c, cOff + i * ldc, n);
+        }
+    }
+
+    /** The kernel of the panel {@link #gemmAAt(double[], int, int, double[], int, int)}; as the one above. */
+    protected void gemmAAtK(double[] a, int aOff, int m, int d, double[] c, int cOff, int ldc) {
+        double[] p = new double[m * m];
+        gemmAAtK(java.util.Arrays.copyOfRange(a, aOff, aOff + m * d), m, d, p);
+        for (int i = 0; i < m; i++) {
+            System.arraycopy(p, i * m, c, cOff + i * ldc, m);
+        }
+    }
+
+    /**
      * Copies the upper triangle (j > i) of the row-major m x m matrix c onto the lower one, in
      * cache-sized blocks: the one mirror routine (GEMM, recursion, the dense assembly).
      */
     public static void mirrorUpper(double[] c, int m) {
+        mirrorUpper(c, 0, m, m);
+    }
+
+    /**
+     * Rows lo..hi-1 of {@link #mirrorUpper(double[], int)}: c[i*m+j] = c[j*m+i] for lo <= i < hi,
+     * j < i (the rows above i must hold their entries j > i), in blocks of 16 source rows.
+     */
+    public static void mirrorRows(double[] c, int m, int lo, int hi) {
+        final int bs = 16;
+        for (int j0 = 0; j0 < hi; j0 += bs) {
+            int j1 = Math.min(hi, j0 + bs);
+            for (int i = Math.max(lo, j0 + 1); i < hi; i++) {
+                int row = i * m;
+                for (int j = j0; j < Math.min(j1, i); j++) {
+                    c[row + j] = c[j * m + i];
+                }
+            }
+        }
+    }
+
+    /** {@link #mirrorUpper(double[], int)} for the m x m block at cOff of a matrix with rows of ldc entries. */
+    public static void mirrorUpper(double[] c, int cOff, int m, int ldc) {
         final int bs = 16; // measured: 16 beat 8, 32, 64, 128 on a 2048 x 2048 matrix (5.2 vs 6.3 ms at 64)
         for (int i0 = 0; i0 < m; i0 += bs) {
             int i1 = Math.min(m, i0 + bs);
             for (int j0 = 0; j0 <= i0; j0 += bs) {
                 int j1 = Math.min(m, j0 + bs);
                 for (int i = i0; i < i1; i++) {
-                    int row = i * m;
+                    int row = cOff + i * ldc;
                     for (int j = j0; j < Math.min(j1, i); j++) {
-                        c[row + j] = c[j * m + i];
+                        c[row + j] = c[cOff + j * ldc + i];
                     }
                 }
             }
@@ -159,6 +243,19 @@ public abstract class Gemm {
     /** The argument check of the public entries. */
     protected static void check(double[] a, int m, double[] b, int n, int d, double[] c) {
         check(a.length, m, b.length, n, d, c.length);
+    }
+
+    /** The argument check of the panel entries. */
+    private static void checkPanel(int aLength, int aOff, int m, int bLength, int bOff, int n, int d, int cLength, int cOff, int ldc) {
+        if (m < 0 || n < 0 || d < 0 || aOff < 0 || bOff < 0 || cOff < 0 || ldc < n) {
+            throw new IllegalArgumentException("gemm panel needs sizes, offsets >= 0 and ldc >= n, got m=" + m + " n=" + n + " d=" + d
+                    + " offsets " + aOff + ", " + bOff + ", " + cOff + " ldc=" + ldc);
+        }
+        if (aOff + (long) m * d > aLength || bOff + (long) n * d > bLength
+                || (m > 0 && n > 0 && cOff + (long) (m - 1) * ldc + n > cLength)) {
+            throw new IllegalArgumentException("gemm panel arrays too small for m=" + m + " n=" + n + " d=" + d
+                    + " offsets " + aOff + ", " + bOff + ", " + cOff + " ldc=" + ldc);
+        }
     }
 
     /** The argument check on array lengths. */

@@ -55,6 +55,31 @@ public final class NetlibGemm extends Gemm {
     }
 
     /**
+     * netlib checks that c holds all m rows of ldc entries after cOff, though BLAS reads only n of
+     * the last row: a block that ends where c ends by less (a tile's last panel) runs on Gemm's
+     * copying default.
+     */
+    @Override
+    protected void gemmABtK(double[] a, int aOff, int m, double[] b, int bOff, int n, int d, double[] c, int cOff, int ldc) {
+        if (cOff + (long) m * ldc > c.length) {
+            super.gemmABtK(a, aOff, m, b, bOff, n, d, c, cOff, ldc);
+            return;
+        }
+        blas.dgemm("T", "N", n, m, d, 1.0, b, bOff, d, a, aOff, d, 0.0, c, cOff, ldc);
+    }
+
+    /** The block by dsyrk and a mirror, as {@link #gemmAAtK(double[], int, int, double[])}; c's extent as above. */
+    @Override
+    protected void gemmAAtK(double[] a, int aOff, int m, int d, double[] c, int cOff, int ldc) {
+        if (cOff + (long) m * ldc > c.length) {
+            super.gemmAAtK(a, aOff, m, d, c, cOff, ldc);
+            return;
+        }
+        blas.dsyrk("L", "T", m, d, 1.0, a, aOff, d, 0.0, c, cOff, ldc);
+        Gemm.mirrorUpper(c, cOff, m, ldc);
+    }
+
+    /**
      * c = a a^T by dsyrk (half the flops of dgemm), then mirrored. Seen column-major, a is a^T
      * (d x m) and c is c^T = c; dsyrk("L", "T") fills the column-major lower triangle, which is the
      * row-major upper one (j > i) that {@link Gemm#mirrorUpper} copies down; dsyrk leaves the

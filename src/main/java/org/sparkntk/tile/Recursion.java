@@ -40,22 +40,44 @@ public abstract class Recursion {
     /**
      * {@link #recurse}, telling {@code rowsDone} each time the first r rows of every output are
      * final (r increasing, m last), so a caller can write them out while the rest is computed. An
-     * implementation may report only m, at the end (a symmetric tile always does: its lower
-     * triangle is mirrored last).
+     * implementation may report only m, at the end.
      */
     public final void recurse(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
                               boolean symmetric, int[] depths, double[][] ntk, double[][] nngp, IntConsumer rowsDone) {
-        Recursions.checkArgs(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
-        recurseRowsK(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp, rowsDone);
+        recurse(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp, GRAM_READY, rowsDone);
     }
+
+    /**
+     * The reporting {@link #recurse} on a Gram tile that the caller fills as the recursion goes:
+     * before reading any of g's rows i >= r it calls {@code rowsNeeded} with some r' > r (increasing,
+     * m at most), and the caller must then have filled g's rows below r' (on a symmetric tile, their
+     * entries j >= i; nothing else of g may change). So the Gram product can be computed a panel at a
+     * time between the recursion's strips ({@link Tiles}), and the first rows are final, and
+     * written, before the whole product is done. An implementation may ask for m at once.
+     */
+    public final void recurse(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
+                              boolean symmetric, int[] depths, double[][] ntk, double[][] nngp, IntConsumer rowsNeeded,
+                              IntConsumer rowsDone) {
+        Recursions.checkArgs(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
+        recurseRowsK(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp, rowsNeeded, rowsDone);
+    }
+
+    /** The rowsNeeded of a Gram tile that is complete before the recursion starts. */
+    private static final IntConsumer GRAM_READY = r -> {
+    };
 
     /** {@link #recurse} on arguments already checked. */
     protected abstract void recurseK(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
                                      boolean symmetric, int[] depths, double[][] ntk, double[][] nngp);
 
-    /** The reporting {@link #recurse} on arguments already checked; by default every row at the end. */
+    /**
+     * The reporting {@link #recurse} on arguments already checked; by default the whole Gram tile
+     * first and every row at the end.
+     */
     protected void recurseRowsK(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
-                                boolean symmetric, int[] depths, double[][] ntk, double[][] nngp, IntConsumer rowsDone) {
+                                boolean symmetric, int[] depths, double[][] ntk, double[][] nngp, IntConsumer rowsNeeded,
+                                IntConsumer rowsDone) {
+        rowsNeeded.accept(m);
         recurseK(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
         rowsDone.accept(m);
     }

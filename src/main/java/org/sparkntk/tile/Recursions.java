@@ -66,6 +66,32 @@ public final class Recursions {
         }
     }
 
+    /**
+     * {@link #finishSymmetric} for rows lo..hi-1 only, once rows 0..hi-1 have their entries j > i:
+     * the diagonal from {@code qa} (NNGP) and {@code td} (NTK, {@link Diagonal#ntkDiagonal}; null
+     * without NTK), and each row's entries j < i copied from row j. Strips finished in order give
+     * the same outputs as {@link #finishSymmetric}.
+     */
+    public static void finishSymmetricRows(int m, double[] qa, double[] td, int[] depths, double[][] ntk, double[][] nngp,
+                                           int lo, int hi) {
+        for (int k = 0; k < depths.length; k++) {
+            int l = depths[k] - 1;
+            if (ntk != null) {
+                fillRows(ntk[k], td, l, m, lo, hi);
+            }
+            if (nngp != null) {
+                fillRows(nngp[k], qa, l, m, lo, hi);
+            }
+        }
+    }
+
+    private static void fillRows(double[] out, double[] diag, int l, int m, int lo, int hi) {
+        for (int i = lo; i < hi; i++) {
+            out[i * m + i] = diag[l * m + i];
+        }
+        Gemm.mirrorRows(out, m, lo, hi);
+    }
+
     /** Sets the diagonal from the diagonal recursion and copies the upper triangle onto the lower one. */
     static void fill(double[] out, double[] diag, int l, int m) {
         for (int i = 0; i < m; i++) {

@@ -38,4 +38,17 @@ public final class ScalarGemm extends Gemm {
             }
         }
     }
+
+    @Override
+    protected void gemmABtK(double[] a, int aOff, int m, double[] b, int bOff, int n, int d, double[] c, int cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int k = 0; k < d; k++) {
+                    s += a[aOff + i * d + k] * b[bOff + j * d + k];
+                }
+                c[cOff + i * ldc + j] = s;
+            }
+        }
+    }
 }

@@ -47,7 +47,11 @@ public final class Tiles {
     /**
      * As {@link #compute(KernelSpec, Rows, Rows, boolean, double[][], double[][], Gemm, Recursion, double[])},
      * telling {@code rowsDone} (unless null) as the outputs' first rows become final ({@link Recursion#recurse(NetworkSpec,
-     * int, double[], int, int, double[], double[], boolean, int[], double[][], double[][], IntConsumer)}).
+     * int, double[], int, int, double[], double[], boolean, int[], double[][], double[][], IntConsumer, IntConsumer)}).
+     * With rowsDone and float64 compute the Gram product is computed {@link #PANEL_ROWS} rows at a
+     * time as the recursion reaches them, so the first rows are final after one panel's GEMM, not
+     * the whole tile's: a writer streaming them then overlaps the tile's GEMM as well as its
+     * recursion.
      */
     public static long compute(KernelSpec k, Rows a, Rows b, boolean symmetric, double[][] ntk, double[][] nngp,
                                Gemm gemm, Recursion recursion, double[] g, IntConsumer rowsDone) {
@@ -79,6 +83,11 @@ public final class Tiles {
             Diagonal.checkFinite(spec, qb, nb, n, k.deepest(), ntk != null);
         }
         long recomputed = 0;
+        if (rowsDone != null && k.compute() != Precision.FLOAT32) {
+            recursion.recurse(spec, d, g, m, n, qa, qb, symmetric, k.depthArray(), ntk, nngp,
+                    new GramPanels(gemm, a.x(), b.x(), m, n, d, symmetric, g), rowsDone);
+            return recomputed;
+        }
         if (k.compute() == Precision.FLOAT32) {
             recomputed = Float32Gram.product(spec, gemm, a, b, symmetric, qa, qb, g);
         } else if (symmetric) {
@@ -92,6 +101,56 @@ public final class Tiles {
             recursion.recurse(spec, d, g, m, n, qa, qb, symmetric, k.depthArray(), ntk, nngp, rowsDone);
         }
         return recomputed;
+    }
+
+    /**
+     * Rows per Gram panel: with 4096 columns and d = 784, 1024-row panels cost 2-5% over one
+     * product of the whole tile (each panel packs the column block again), 512-row ones 3-10%
+     * (native OpenBLAS and the Vector API GEMM; docs/benchmarks.md, "Stop 28").
+     */
+    static final int PANEL_ROWS = 1024;
+
+    /**
+     * The Gram tile's rows in panels of {@link #PANEL_ROWS}, computed as the recursion asks for
+     * them; on a symmetric tile each panel's entries j >= i: its diagonal block (symmetric) and the
+     * block right of it, the same flops as the whole upper triangle.
+     */
+    private static final class GramPanels implements IntConsumer {
+        private final Gemm gemm;
+        private final double[] a;
+        private final double[] b;
+        private final int m;
+        private final int n;
+        private final int d;
+        private final boolean symmetric;
+        private final double[] g;
+        private int done;
+
+        GramPanels(Gemm gemm, double[] a, double[] b, int m, int n, int d, boolean symmetric, double[] g) {
+            this.gemm = gemm;
+            this.a = a;
+            this.b = b;
+            this.m = m;
+            this.n = n;
+            this.d = d;
+            this.symmetric = symmetric;
+            this.g = g;
+        }
+
+        @Override
+        public void accept(int rows) {
+            while (done < Math.min(rows, m)) {
+                int lo = done;
+                int hi = Math.min(m, lo + PANEL_ROWS);
+                if (symmetric) {
+                    gemm.gemmAAt(a, lo * d, hi - lo, d, g, lo * n + lo, n);
+                    gemm.gemmABt(a, lo * d, hi - lo, a, hi * d, n - hi, d, g, lo * n + hi, n);
+                } else {
+                    gemm.gemmABt(a, lo * d, hi - lo, b, 0, n, d, g, lo * n, n);
+                }
+                done = hi;
+            }
+        }
     }
 
     /**

@@ -196,6 +196,76 @@ class GemmTest {
         return impls().stream().flatMap(g -> Arrays.stream(s).map(x -> Arguments.of(g, x[0], x[1])));
     }
 
+    /**
+     * The panel entries (a tile's Gram product a panel of rows at a time): rows at an offset of a
+     * against rows at an offset of b, into a block of a wider matrix at an offset that ends where the
+     * array does; every entry of the block within the bound, everything outside it untouched, and a symmetric block exactly
+     * symmetric. Shapes cross PanamaGemm's MC, KC and NC blocks; the two-thread wrapper runs Gemm's
+     * default (copying) panel kernels.
+     */
+    @ParameterizedTest(name = "{0} m={1} n={2} d={3}")
+    @MethodSource("panelCases")
+    void panelsAtOffsetsMatchReferenceAndTouchNothingElse(Impl impl, int m, int n, int d) {
+        Random r = new Random(13L * m + 5L * n + d);
+        int a0 = 3;
+        int b0 = 5;
+        double[] a = gaussian(r, (a0 + m + 2) * d);
+        double[] b = gaussian(r, (b0 + n + 1) * d);
+        int ldc = n + 9;
+        int c0 = 2 * ldc + 4;
+        // the block ends where c ends, as a tile's last panel does
+        double[] c = new double[c0 + (m - 1) * ldc + n];
+        Arrays.fill(c, 42.0);
+        impl.gemm().gemmABt(a, a0 * d, m, b, b0 * d, n, d, c, c0, ldc);
+        double[] ai = Arrays.copyOfRange(a, a0 * d, (a0 + m) * d);
+        double[] bj = Arrays.copyOfRange(b, b0 * d, (b0 + n) * d);
+        for (int p = 0; p < c.length; p++) {
+            int i = (p - c0) / ldc;
+            int j = (p - c0) % ldc;
+            if (p >= c0 && i < m && j < n) {
+                assertWithinBound(ai, i, bj, j, d, c[p], impl + " panel at " + i + "," + j);
+            } else {
+                assertEquals(42.0, c[p], 0.0, impl + " wrote outside the panel at " + p);
+            }
+        }
+        int k = Math.min(m, n);
+        c = new double[c0 + (k - 1) * ldc + k];
+        Arrays.fill(c, 42.0);
+        impl.gemm().gemmAAt(a, a0 * d, k, d, c, c0, ldc);
+        for (int p = 0; p < c.length; p++) {
+            int i = (p - c0) / ldc;
+            int j = (p - c0) % ldc;
+            if (p >= c0 && i < k && j < k) {
+                assertEquals(Double.doubleToRawLongBits(c[c0 + j * ldc + i]), Double.doubleToRawLongBits(c[p]),
+                        impl + ": symmetric block not exactly symmetric at " + i + "," + j);
+                assertWithinBound(ai, i, ai, j, d, c[p], impl + " symmetric block at " + i + "," + j);
+            } else {
+                assertEquals(42.0, c[p], 0.0, impl + " wrote outside the symmetric block at " + p);
+            }
+        }
+    }
+
+    static Stream<Arguments> panelCases() {
+        int[][] s = {{1, 1, 1}, {7, 13, 3}, {13, 7, 103}, {103, 97, 257}, {100, 2100, 7}, {40, 30, 0}};
+        return impls().stream().flatMap(g -> Arrays.stream(s).map(x -> Arguments.of(g, x[0], x[1], x[2])));
+    }
+
+    @Test
+    void badPanelArgumentsAreRejectedWithOffsets() {
+        for (Impl impl : impls()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> impl.gemm().gemmABt(new double[8], 3, 2, new double[6], 0, 2, 3, new double[8], 0, 4));
+            assertEquals("gemm panel arrays too small for m=2 n=2 d=3 offsets 3, 0, 0 ldc=4", e.getMessage(), impl.label());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> impl.gemm().gemmABt(new double[6], 0, 2, new double[6], 0, 2, 3, new double[8], 0, 1));
+            assertEquals("gemm panel needs sizes, offsets >= 0 and ldc >= n, got m=2 n=2 d=3 offsets 0, 0, 0 ldc=1", e.getMessage(),
+                    impl.label());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> impl.gemm().gemmAAt(new double[6], 0, 2, 3, new double[8], 4, 3));
+            assertEquals("gemm panel arrays too small for m=2 n=2 d=3 offsets 0, 0, 4 ldc=3", e.getMessage(), impl.label());
+        }
+    }
+
     @Test
     void badArgumentsAreRejectedWithSizes() {
         for (Impl impl : impls()) {

@@ -88,12 +88,22 @@ public final class PanamaGemm extends Gemm {
 
     @Override
     protected void gemmABtK(double[] a, int m, double[] b, int n, int d, double[] c) {
-        multiply(a, 0, m, b, n, d, c, 0, false);
+        multiply(a, 0, m, b, 0, n, d, c, 0, n, false);
     }
 
     @Override
     protected void gemmAAtK(double[] a, int m, int d, double[] c) {
-        multiply(a, 0, m, a, m, d, c, 0, true);
+        multiply(a, 0, m, a, 0, m, d, c, 0, m, true);
+    }
+
+    @Override
+    protected void gemmABtK(double[] a, int aOff, int m, double[] b, int bOff, int n, int d, double[] c, int cOff, int ldc) {
+        multiply(a, aOff, m, b, bOff, n, d, c, cOff, ldc, false);
+    }
+
+    @Override
+    protected void gemmAAtK(double[] a, int aOff, int m, int d, double[] c, int cOff, int ldc) {
+        multiply(a, aOff, m, a, aOff, m, d, c, cOff, ldc, true);
     }
 
     /**
@@ -107,7 +117,7 @@ public final class PanamaGemm extends Gemm {
         }
         int t = Math.min(threads, Math.max(1, (m + MR - 1) / MR));
         if (t == 1) {
-            multiply(a, 0, m, b, n, d, c, 0, false);
+            multiply(a, 0, m, b, 0, n, d, c, 0, n, false);
             return;
         }
         // Row ranges in whole MR panels so only the last range has a ragged edge.
@@ -117,21 +127,22 @@ public final class PanamaGemm extends Gemm {
             bounds[w] = Math.min(m, (int) ((long) panels * w / t) * MR);
         }
         bounds[t] = m;
-        FanOut.run("ntk-gemm", bounds, (r0, r1) -> multiply(a, r0 * d, r1 - r0, b, n, d, c, r0 * n, false));
+        FanOut.run("ntk-gemm", bounds, (r0, r1) -> multiply(a, r0 * d, r1 - r0, b, 0, n, d, c, r0 * n, n, false));
     }
 
     /**
-     * c[cOff + i*n + j] = sum_k a[aOff + i*d + k] * b[j*d + k] for i < m, j < n. With
-     * {@code upper} (a and b the same m x d block, offsets 0) only micro-tiles touching j >= i are
-     * computed and the lower triangle is filled by copying, so c is exactly symmetric.
+     * c[cOff + i*ldc + j] = sum_k a[aOff + i*d + k] * b[bOff + j*d + k] for i < m, j < n. With
+     * {@code upper} (a and b the same m x d rows, aOff == bOff) only micro-tiles touching j >= i are
+     * computed and the lower triangle is filled by copying, so the block is exactly symmetric.
      */
-    static void multiply(double[] a, int aOff, int m, double[] b, int n, int d, double[] c, int cOff, boolean upper) {
+    static void multiply(double[] a, int aOff, int m, double[] b, int bOff, int n, int d, double[] c, int cOff, int ldc,
+                         boolean upper) {
         if (m == 0 || n == 0) {
             return;
         }
         if (d == 0) {
             for (int i = 0; i < m; i++) {
-                java.util.Arrays.fill(c, cOff + i * n, cOff + i * n + n, 0.0);
+                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0.0);
             }
             return;
         }
@@ -149,11 +160,11 @@ public final class PanamaGemm extends Gemm {
                 int kc = (d - pc) / (kBlocks - kb);
                 boolean first = pc == 0;
                 boolean last = kb == kBlocks - 1;
-                pack(b, 0, jc, nc, d, pc, kc, NR, bp);
+                pack(b, bOff, jc, nc, d, pc, kc, NR, bp);
                 for (int ic = 0; ic < mEnd; ic += MC) {
                     int mc = Math.min(MC, mEnd - ic);
                     pack(a, aOff, ic, mc, d, pc, kc, MR, ap);
-                    block(ap, bp, ic, mc, jc, nc, kc, c, cOff, n, first, last, upper, buf.edge);
+                    block(ap, bp, ic, mc, jc, nc, kc, c, cOff, ldc, first, last, upper, buf.edge);
                 }
                 pc += kc;
             }

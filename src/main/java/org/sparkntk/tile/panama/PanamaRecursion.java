@@ -8,6 +8,7 @@ import org.sparkntk.kernel.Gelu;
 import org.sparkntk.kernel.Identity;
 import org.sparkntk.kernel.NetworkSpec;
 import org.sparkntk.kernel.Trig;
+import org.sparkntk.tile.Diagonal;
 import org.sparkntk.tile.FanOut;
 import org.sparkntk.tile.Recursion;
 import org.sparkntk.tile.Recursions;
@@ -83,16 +84,24 @@ public final class PanamaRecursion extends Recursion {
 
     @Override
     protected void recurseRowsK(NetworkSpec spec, int n0, double[] g, int m, int n, double[] qa, double[] qb,
-                                boolean symmetric, int[] depths, double[][] ntk, double[][] nngp, IntConsumer rowsDone) {
+                                boolean symmetric, int[] depths, double[][] ntk, double[][] nngp, IntConsumer rowsNeeded,
+                                IntConsumer rowsDone) {
         LayerKernel kernel = LayerKernel.of(spec.activation());
-        if (kernel == null || symmetric || threads > 1 || m == 0 || n == 0) {
-            super.recurseRowsK(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp, rowsDone);
+        if (kernel == null || threads > 1 || m == 0 || n == 0) {
+            super.recurseRowsK(spec, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp, rowsNeeded, rowsDone);
             return;
         }
-        Task task = new Task(spec, kernel, n0, g, m, n, qa, qb, false, depths, ntk, nngp);
+        Task task = new Task(spec, kernel, n0, g, m, n, qa, qb, symmetric, depths, ntk, nngp);
+        // a symmetric tile's strip is final once its lower triangle is copied from the rows above
+        // (all computed by then) and its diagonal set: the same copies as the whole tile's mirror
+        double[] td = symmetric && ntk != null ? Diagonal.ntkDiagonal(spec, qa, m) : null;
         for (int lo = 0; lo < m; lo += STRIP_ROWS) {
             int hi = Math.min(m, lo + STRIP_ROWS);
+            rowsNeeded.accept(hi);
             task.rows(lo, hi);
+            if (symmetric) {
+                Recursions.finishSymmetricRows(m, qa, td, depths, ntk, nngp, lo, hi);
+            }
             rowsDone.accept(hi);
         }
     }
