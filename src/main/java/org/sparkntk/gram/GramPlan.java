@@ -156,11 +156,20 @@ public record GramPlan(long n, long n2, int blockSize, boolean symmetric) {
     static final double CHEAP_TILE_FLOPS = 2.5e9;
 
     /**
+     * Tiles per slot from which a task takes two tiles, so the write of its first tile's last
+     * output (written only once the whole tile is computed: a tile file stores each output as one
+     * row) overlaps the second tile's computation ({@code TileTask}); below it, one tile per task
+     * keeps the batch's end short.
+     */
+    static final int PIPELINE_TILES_PER_SLOT = 8;
+
+    /**
      * The tasks of one batch, in the order Spark starts them (row-major, so the last to start are
      * the last row block's, the cheapest: a diagonal tile of a symmetric Gram computes half of an
-     * off-diagonal one, and the last block may be ragged). A task takes one tile, so a slot that
-     * frees takes the next tile and the batch's end waits for at most one tile per slot; with 64
-     * or more tiles per slot it takes 2-4 consecutive tiles (4 from 128 per slot, in a batch
+     * off-diagonal one, and the last block may be ragged). Below {@link #PIPELINE_TILES_PER_SLOT}
+     * tiles per slot a task takes one tile, so a slot that frees takes the next tile and the batch's
+     * end waits for at most one tile per slot; from there two consecutive tiles, and with 64 or
+     * more tiles per slot 2-4 (4 from 128 per slot, in a batch
      * capped by {@code maxBatches}), which share their row block: fewer tasks to schedule and fewer
      * block reads on a cluster. Cheap tiles ({@link #CHEAP_TILE_FLOPS}) go 2-4 to a task from 8
      * tiles per slot.
@@ -171,6 +180,9 @@ public record GramPlan(long n, long n2, int blockSize, boolean symmetric) {
         boolean cheap = 2.0 * blockSize * blockSize * d < CHEAP_TILE_FLOPS;
         long perSlotPerTile = cheap ? 4 : 32; // a task takes a tile per this many tiles per slot, 1-4
         int perTask = (int) Math.max(1, Math.min(4, batch.size() / (perSlotPerTile * Math.max(1, parallelism))));
+        if (perTask == 1 && !cheap && batch.size() >= PIPELINE_TILES_PER_SLOT * Math.max(1, parallelism)) {
+            perTask = 2; // a task's second tile is computed while its first tile's last output is written
+        }
         List<List<BlockPair>> out = new ArrayList<>();
         for (int from = 0; from < batch.size(); from += perTask) {
             out.add(new ArrayList<>(batch.subList(from, Math.min(batch.size(), from + perTask))));

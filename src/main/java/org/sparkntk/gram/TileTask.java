@@ -65,14 +65,46 @@ final class TileTask implements FlatMapFunction<Iterator<List<BlockPair>>, TileR
         Recursion rec = TileKernels.recursion();
         List<TileReport> out = new ArrayList<>();
         while (tasks.hasNext()) {
-            for (BlockPair p : tasks.next()) {
-                out.add(compute(c, rec, p));
+            // the tiles of a task in a pipeline: a tile's last output is written while the next tile
+            // is computed (into the other of two arrays for it); the task ends with every file complete
+            List<BlockPair> pairs = tasks.next();
+            boolean pipelined = pairs.size() > 1;
+            Pending previous = null;
+            Pending done = null;
+            int slot = 0;
+            try {
+                for (BlockPair p : pairs) {
+                    Pending current = compute(c, rec, p, pipelined, slot, previous);
+                    done = previous;
+                    previous = current;
+                    if (done != null) {
+                        out.add(done.finish());
+                    }
+                    slot ^= 1;
+                }
+                done = previous;
+                previous = null;
+                if (done != null) {
+                    out.add(done.finish());
+                }
+            } finally {
+                if (previous != null) {
+                    previous.abandon(); // a failed task leaves no writer running
+                }
             }
         }
         return out.iterator();
     }
 
-    private TileReport compute(Configuration c, Recursion rec, BlockPair p) throws IOException {
+    /**
+     * Computes tile p into the arrays of {@code slot} (of two, when {@code pipelined}: the task has
+     * more tiles) with its file written on a writer thread, and
+     * returns once the tile is computed (its file may still be being written). {@code previous} (the
+     * task's tile before, or null) may still be writing its last output, which is in the other
+     * slot's array; the shared arrays are reused only once its writer has read them.
+     */
+    private Pending compute(Configuration c, Recursion rec, BlockPair p, boolean pipelined, int slot, Pending previous)
+            throws IOException {
         long t0 = System.nanoTime();
         Block a = BlockFiles.cached(c, rows, p.row());
         boolean diag = symmetric && p.row() == p.col();
@@ -86,7 +118,13 @@ final class TileTask implements FlatMapFunction<Iterator<List<BlockPair>>, TileR
         boolean ntk = kernel.has(KernelKind.NTK);
         boolean nngp = kernel.has(KernelKind.NNGP);
         int outs = (ntk ? depths : 0) + (nngp ? depths - 1 : 0);
-        double[][] arrays = scratch(1 + outs, m * n);
+        double[][] arrays = scratch((pipelined ? 2 : 1) + outs, m * n).clone();
+        // the array of the file's last row (the in-place NNGP, else the deepest NTK) alternates
+        // with a spare between consecutive tiles: the previous tile's writer may still be reading it
+        int last = nngp ? 0 : outs;
+        if (slot == 1) {
+            arrays[last] = arrays[1 + outs];
+        }
         double[][] ntkOut = ntk ? java.util.Arrays.copyOfRange(arrays, 1, 1 + depths) : null;
         double[][] nngpOut = null;
         if (nngp) {
@@ -101,9 +139,12 @@ final class TileTask implements FlatMapFunction<Iterator<List<BlockPair>>, TileR
         Path dir = new Path(tilesDir);
         // the writer that works here (direct falls back to hadoop where O_DIRECT is refused), for the report
         TileWriter used = writer.resolve(c, new Path(dir, TileFiles.TMP_DIR));
+        if (previous != null) {
+            previous.awaitShared(out.size());
+        }
         // the file is written on another thread while the recursion runs, each block of values as
         // soon as its rows are final: the device writes while this core computes (docs/design.md,
-        // "Tile files"); the task returns only once the file is complete and in place
+        // "Tile files")
         TileFiles.Ready ready = new TileFiles.Ready();
         long[] writeCpu = {0};
         Future<Long> write = WRITERS.submit(() -> {
@@ -128,13 +169,82 @@ final class TileTask implements FlatMapFunction<Iterator<List<BlockPair>>, TileR
             throw e;
         }
         long t2 = System.nanoTime();
-        long bytes = finish(write, ready);
-        long t3 = System.nanoTime();
         tilesDone.add(1);
         entriesDone.add((long) m * n);
-        return new TileReport(p.row(), p.col(), m, n, a.d(), t1 - t0, gemm.nanos, (t2 - t1) - gemm.nanos, t3 - t2, writeCpu[0], bytes,
-                kernel.compute() == Precision.FLOAT32 ? gemm.floatName() : gemm.name(), rec.name(), TileKernels.vectorSpecies(),
-                recomputed, used.label());
+        return new Pending(write, ready, writeCpu, p, m, n, a.d(), t1 - t0, gemm.nanos, (t2 - t1) - gemm.nanos, recomputed,
+                kernel.compute() == Precision.FLOAT32 ? gemm.floatName() : gemm.name(), rec.name(), used.label());
+    }
+
+    /** A computed tile whose file may still be being written, and its report's parts. */
+    private static final class Pending {
+        private final Future<Long> write;
+        private final TileFiles.Ready ready;
+        private final long[] writeCpu;
+        private final BlockPair p;
+        private final int m;
+        private final int n;
+        private final int d;
+        private final long readNanos;
+        private final long gemmNanos;
+        private final long recursionNanos;
+        private final long recomputed;
+        private final String gemm;
+        private final String recursion;
+        private final String writer;
+        /** Time the task waited for this tile's write after computing it. */
+        private long waited;
+
+        Pending(Future<Long> write, TileFiles.Ready ready, long[] writeCpu, BlockPair p, int m, int n, int d, long readNanos,
+                long gemmNanos, long recursionNanos, long recomputed, String gemm, String recursion, String writer) {
+            this.write = write;
+            this.ready = ready;
+            this.writeCpu = writeCpu;
+            this.p = p;
+            this.m = m;
+            this.n = n;
+            this.d = d;
+            this.readNanos = readNanos;
+            this.gemmNanos = gemmNanos;
+            this.recursionNanos = recursionNanos;
+            this.recomputed = recomputed;
+            this.gemm = gemm;
+            this.recursion = recursion;
+            this.writer = writer;
+        }
+
+        /** Waits until the writer has read every output but the last (the arrays the next tile shares). */
+        void awaitShared(int outputs) throws IOException {
+            long t = System.nanoTime();
+            ready.awaitWritten(outputs - 1);
+            waited += System.nanoTime() - t;
+            if (write.isDone()) {
+                finishWrite(); // a failed write fails the task before the next tile overwrites anything
+            }
+        }
+
+        /** Waits for the complete file (renamed into place) and returns the tile's report. */
+        TileReport finish() throws IOException {
+            long t = System.nanoTime();
+            long bytes = finishWrite();
+            waited += System.nanoTime() - t;
+            return new TileReport(p.row(), p.col(), m, n, d, readNanos, gemmNanos, recursionNanos, waited, writeCpu[0], bytes,
+                    gemm, recursion, TileKernels.vectorSpecies(), recomputed, writer);
+        }
+
+        /** The task failed elsewhere: lets this write end (a complete file is fine to keep) and drops its outcome. */
+        void abandon() {
+            try {
+                write.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException ignored) {
+                // the task's own failure is the one to report
+            }
+        }
+
+        private long finishWrite() throws IOException {
+            return TileTask.finish(write, ready);
+        }
     }
 
     /** The written file's size, once the writer is done; its failure as this task's. */

@@ -114,7 +114,13 @@ public final class TileFiles {
         Path tmp = new Path(new Path(tilesDir, TMP_DIR), fileName(blockRow, blockCol) + "." + UUID.randomUUID());
         FileSystem fs = dest.getFileSystem(conf);
         try {
-            writeFile(writer.output(conf, tmp), rows, precision, ready);
+            try {
+                writeFile(writer.output(conf, tmp), rows, precision, ready);
+            } finally {
+                if (ready != null) {
+                    ready.written(rows.size()); // done with every output, or failed: nothing more is read
+                }
+            }
             long size = fs.getFileStatus(tmp).getLen();
             if (!fs.rename(tmp, dest)) {
                 // an earlier attempt won the race (or the FS refuses to replace): keep a complete copy
@@ -218,6 +224,7 @@ public final class TileFiles {
         }
         file.startColumn(vd, total, CompressionCodecName.UNCOMPRESSED);
         int maxDef = vd.getMaxDefinitionLevel();
+        int pages = 0;
         for (KernelTile r : rows) {
             double[] v = r.tile().values();
             Statistics<?> st = Statistics.createStats(vd.getPrimitiveType());
@@ -235,6 +242,9 @@ public final class TileFiles {
                 page = BytesInput.concat(rl, dl, BytesInput.from(new ValuesPage(v, r.tile().numCols(), f32, st, ready)));
             }
             file.writeDataPage(count, (int) page.size(), page, st, 1, Encoding.RLE, Encoding.RLE, Encoding.PLAIN);
+            if (ready != null) {
+                ready.written(++pages);
+            }
         }
         file.endColumn();
         file.endBlock();
@@ -357,11 +367,33 @@ public final class TileFiles {
     /**
      * How many rows of a tile's outputs are final, told by the thread computing them to the thread
      * writing them ({@link #write(Configuration, Path, int, int, List, Precision, TileWriter, Ready)});
-     * a failed computation ends the write with an IOException (its temporary file is deleted).
+     * a failed computation ends the write with an IOException (its temporary file is deleted). The
+     * writer tells back which outputs it has finished reading ({@link #awaitWritten}).
      */
     public static final class Ready {
         private int rows;
         private Throwable failed;
+        private int written;
+
+        /**
+         * Waits until the writer no longer reads the first {@code outputs} outputs (their pages are
+         * written, or the write has ended, failed or not), so their arrays may be reused.
+         */
+        public synchronized void awaitWritten(int outputs) throws java.io.InterruptedIOException {
+            try {
+                while (written < outputs) {
+                    wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while waiting for a tile file's pages to be written");
+            }
+        }
+
+        synchronized void written(int outputs) {
+            written = Math.max(written, outputs);
+            notifyAll();
+        }
 
         /** The first {@code rows} rows of every output are final. */
         public synchronized void rows(int rows) {

@@ -74,19 +74,23 @@ class GramPlanTest {
 
     @Test
     void aTaskTakesOneTileUnlessABatchHasManyPerSlotOrTheTilesAreCheap() {
-        // N = 32768, B = 4096, d = 784: 36 tiles of 26 GFLOP, one per task, row-major
+        // N = 32768, B = 4096, d = 784: 36 tiles of 26 GFLOP, 18 per slot: two consecutive tiles per
+        // task (the second computed while the first's last output is written), row-major
         GramPlan p = new GramPlan(32768, 32768, 4096, true);
         List<List<BlockPair>> t = p.tasks(p.pairs(), 2, 784);
-        assertEquals(36, t.size());
+        assertEquals(18, t.size());
         for (int i = 0; i < t.size(); i++) {
-            assertEquals(List.of(p.pairs().get(i)), t.get(i), "row-major, one tile each");
+            assertEquals(p.pairs().subList(2 * i, 2 * i + 2), t.get(i), "row-major, two tiles each");
         }
+        // below PIPELINE_TILES_PER_SLOT (8) tiles per slot: one tile per task, so the batch's end is short
+        assertEquals(15, p.tasks(p.pairs().subList(0, 15), 2, 784).size());
+        assertEquals(8, p.tasks(p.pairs().subList(0, 16), 2, 784).size());
         // N = 10^6: 245 blocks, 30135 tiles; from 64 tiles per slot a task takes 2-4 consecutive tiles
         GramPlan big = new GramPlan(1_000_000, 1_000_000, 4096, true);
         List<BlockPair> all = big.pairs();
         assertEquals(30135, all.size());
-        assertEquals(30135, big.tasks(all, 1000, 784).size());   // 30.1 tiles per slot
-        assertEquals(30135, big.tasks(all, 471, 784).size());    // 63.98 tiles per slot
+        assertEquals(30135, big.tasks(all, 4000, 784).size());   // 7.5 tiles per slot
+        assertEquals(15068, big.tasks(all, 1000, 784).size());   // 30.1 tiles per slot: two, pipelined
         assertEquals(2, big.tasks(all, 470, 784).get(0).size()); // 64.1 tiles per slot
         List<List<BlockPair>> grouped = big.tasks(all, 400, 784);   // 75 tiles per slot
         assertEquals(15068, grouped.size());
@@ -99,8 +103,8 @@ class GramPlanTest {
         assertEquals(2, small.tasks(small.pairs().subList(0, 40), 4, 10).get(0).size());
         // the boundary: a tile of exactly CHEAP_TILE_FLOPS is not cheap
         int d = (int) Math.round(GramPlan.CHEAP_TILE_FLOPS / (2.0 * 20 * 20));
-        assertEquals(1, small.tasks(small.pairs().subList(0, 40), 4, d).get(0).size());
-        assertEquals(2, small.tasks(small.pairs().subList(0, 40), 4, d - 1).get(0).size());
+        assertEquals(2, small.tasks(small.pairs().subList(0, 64), 4, d).get(0).size());
+        assertEquals(4, small.tasks(small.pairs().subList(0, 64), 4, d - 1).get(0).size());
     }
 
     @Test
