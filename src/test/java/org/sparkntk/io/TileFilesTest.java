@@ -227,6 +227,54 @@ class TileFilesTest {
         }
     }
 
+    /**
+     * The writer tells which outputs it has finished reading (a Gram task then reuses their arrays
+     * for its next tile while the last output is still being written): not before the rows are
+     * computed, and arrays overwritten once awaitWritten returns do not reach the file. A failed
+     * write releases every output too, so a waiting task never hangs.
+     */
+    @Test
+    void theWriterTellsWhichOutputsItHasFinishedReading() throws Exception {
+        Configuration conf = new Configuration();
+        org.apache.hadoop.fs.Path dir = dir("written");
+        int m = 1500;
+        int n = 700; // 8.4 MB per output: the overwrite below races the writer if it is told too early
+        Tile want = tile(1, 2, m, n, 5);
+        double[][] values = {want.values().clone(), want.values().clone(), want.values().clone()};
+        List<KernelTile> rows = List.of(new KernelTile(KernelKind.NTK, 1, new Tile(1, 2, 0, 0, m, n, values[0])),
+                new KernelTile(KernelKind.NTK, 3, new Tile(1, 2, 0, 0, m, n, values[1])),
+                new KernelTile(KernelKind.NNGP, 3, new Tile(1, 2, 0, 0, m, n, values[2])));
+        TileFiles.Ready ready = new TileFiles.Ready();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var write = pool.submit(() -> TileFiles.write(conf, dir, 1, 2, rows, Precision.FLOAT64, TileWriter.AUTO, ready));
+            var first = pool.submit(() -> {
+                ready.awaitWritten(1);
+                return null;
+            });
+            Thread.sleep(200);
+            assertTrue(!first.isDone(), "an output was reported read before any of its rows were computed");
+            ready.rows(m);
+            ready.awaitWritten(2);
+            java.util.Arrays.fill(values[0], Double.NaN); // the next tile's computation, as far as the writer knows
+            java.util.Arrays.fill(values[1], Double.NaN);
+            write.get();
+            first.get();
+            List<KernelTile> back = TileFiles.read(conf, new org.apache.hadoop.fs.Path(dir, TileFiles.fileName(1, 2)));
+            for (int o = 0; o < 3; o++) {
+                assertArrayEquals(want.values(), back.get(o).tile().values(), 0.0, "output " + o);
+            }
+
+            TileFiles.Ready failing = new TileFiles.Ready();
+            var broken = pool.submit(() -> TileFiles.write(conf, dir, 1, 3, rows, Precision.FLOAT64, TileWriter.AUTO, failing));
+            failing.fail(new IllegalStateException("boom"));
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> failing.awaitWritten(3));
+            org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class, broken::get);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void levelEncoding() throws Exception {
         // ULEB128(3 << 1) = 0x06 value 0; ULEB128(200 << 1) = 0x90 0x03 value 1
