@@ -104,9 +104,9 @@ public final class Tiles {
     }
 
     /**
-     * Rows per Gram panel: with 4096 columns and d = 784, 1024-row panels cost 2-5% over one
-     * product of the whole tile (each panel packs the column block again), 512-row ones 3-10%
-     * (native OpenBLAS and the Vector API GEMM; docs/benchmarks.md, "Stop 28").
+     * Rows per Gram panel: each panel packs the column block again, so at 4096 columns and d = 784
+     * 1024-row panels cost 0.5% over one product of the whole tile with native OpenBLAS and 4% with
+     * the Vector API GEMM, 512-row ones 3.5% and 11% (GemmPanelsCpuTime; docs/benchmarks.md, "Stop 28").
      */
     static final int PANEL_ROWS = 1024;
 
