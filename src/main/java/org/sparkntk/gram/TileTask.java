@@ -161,11 +161,7 @@ final class TileTask implements FlatMapFunction<Iterator<List<BlockPair>>, TileR
                     arrays[0], ready::rows);
         } catch (RuntimeException | Error e) {
             ready.fail(e);
-            try {
-                write.get(); // the writer stops and deletes its temporary file
-            } catch (InterruptedException | ExecutionException ignored) {
-                // the computation's failure is the one to report
-            }
+            joinQuietly(write); // the writer stops and deletes its temporary file; the computation's failure is reported
             throw e;
         }
         long t2 = System.nanoTime();
@@ -231,15 +227,13 @@ final class TileTask implements FlatMapFunction<Iterator<List<BlockPair>>, TileR
                     gemm, recursion, TileKernels.vectorSpecies(), recomputed, writer);
         }
 
-        /** The task failed elsewhere: lets this write end (a complete file is fine to keep) and drops its outcome. */
+        /**
+         * The task failed elsewhere: stops this write and waits until its writer has let go of the
+         * arrays (the thread's next task reuses them), dropping its outcome.
+         */
         void abandon() {
-            try {
-                write.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException ignored) {
-                // the task's own failure is the one to report
-            }
+            ready.fail(new java.util.concurrent.CancellationException("the task failed before this tile's file was complete"));
+            joinQuietly(write);
         }
 
         private long finishWrite() throws IOException {
@@ -252,8 +246,8 @@ final class TileTask implements FlatMapFunction<Iterator<List<BlockPair>>, TileR
         try {
             return write.get();
         } catch (InterruptedException e) {
-            ready.fail(e);
-            write.cancel(true);
+            ready.fail(e); // the writer stops at its next block; it lets go of the arrays before this returns
+            joinQuietly(write);
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while the tile file was written");
         } catch (ExecutionException e) {
@@ -266,6 +260,24 @@ final class TileTask implements FlatMapFunction<Iterator<List<BlockPair>>, TileR
                 throw err;
             }
             throw new IOException(cause);
+        }
+    }
+
+    /** Waits for a write to end, failed or not, through interrupts (restored after). */
+    private static void joinQuietly(Future<Long> write) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                write.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                break;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

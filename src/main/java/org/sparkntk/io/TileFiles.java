@@ -401,12 +401,13 @@ public final class TileFiles {
             notifyAll();
         }
 
-        /** The computation failed: the write stops. */
+        /** The computation (or the task) failed: the write stops at its next block and deletes its temporary file. */
         public synchronized void fail(Throwable why) {
             failed = why;
             notifyAll();
         }
 
+        /** Waits for the first {@code want} rows; a failure stops the write at its next block even when they are final. */
         synchronized void await(int want) throws IOException {
             try {
                 while (rows < want && failed == null) {
@@ -416,7 +417,7 @@ public final class TileFiles {
                 Thread.currentThread().interrupt();
                 throw new java.io.InterruptedIOException("interrupted while waiting for tile rows to be computed");
             }
-            if (rows < want) {
+            if (failed != null) {
                 throw new IOException("the tile's computation failed: " + failed, failed);
             }
         }

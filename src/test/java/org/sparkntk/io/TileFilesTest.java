@@ -231,7 +231,8 @@ class TileFilesTest {
      * The writer tells which outputs it has finished reading (a Gram task then reuses their arrays
      * for its next tile while the last output is still being written): not before the rows are
      * computed, and arrays overwritten once awaitWritten returns do not reach the file. A failed
-     * write releases every output too, so a waiting task never hangs.
+     * write releases every output too, so a waiting task never hangs, and a failure told after all
+     * rows are final still stops the write.
      */
     @Test
     void theWriterTellsWhichOutputsItHasFinishedReading() throws Exception {
@@ -270,6 +271,16 @@ class TileFilesTest {
             failing.fail(new IllegalStateException("boom"));
             org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> failing.awaitWritten(3));
             org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class, broken::get);
+
+            // a task that fails after computing (its rows all final) stops the write too: the thread's
+            // next task reuses the arrays, so nothing may be read from them afterwards
+            TileFiles.Ready cancelled = new TileFiles.Ready();
+            cancelled.rows(m);
+            cancelled.fail(new java.util.concurrent.CancellationException("task failed"));
+            var stopped = pool.submit(() -> TileFiles.write(conf, dir, 1, 4, rows, Precision.FLOAT64, TileWriter.AUTO, cancelled));
+            var e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class, stopped::get);
+            assertTrue(e.getCause().getMessage().contains("task failed"), String.valueOf(e.getCause()));
+            assertTrue(!Files.exists(tmp.resolve("written").resolve(TileFiles.fileName(1, 4))));
         } finally {
             pool.shutdownNow();
         }
