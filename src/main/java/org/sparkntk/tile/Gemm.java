@@ -59,9 +59,7 @@ public abstract class Gemm {
             return;
         }
         if (d == 0) {
-            for (int i = 0; i < m; i++) {
-                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0.0);
-            }
+            zeroBlock(c, cOff, m, n, ldc);
             return;
         }
         gemmABtK(a, aOff, m, b, bOff, n, d, c, cOff, ldc);
@@ -78,12 +76,17 @@ public abstract class Gemm {
             return;
         }
         if (d == 0) {
-            for (int i = 0; i < m; i++) {
-                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + m, 0.0);
-            }
+            zeroBlock(c, cOff, m, m, ldc);
             return;
         }
         gemmAAtK(a, aOff, m, d, c, cOff, ldc);
+    }
+
+    /** Zeros the m x n block at cOff of a row-major matrix with rows of ldc entries (the empty sum, d = 0). */
+    public static void zeroBlock(double[] c, int cOff, int m, int n, int ldc) {
+        for (int i = 0; i < m; i++) {
+            java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0.0);
+        }
     }
 
     /** Implementation name of the float32 product, for logs (e.g. {@code netlib:NativeBLAS sgemm}). */

@@ -141,9 +141,7 @@ public final class PanamaGemm extends Gemm {
             return;
         }
         if (d == 0) {
-            for (int i = 0; i < m; i++) {
-                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0.0);
-            }
+            zeroBlock(c, cOff, m, n, ldc);
             return;
         }
         Buffers buf = BUFFERS.get();
