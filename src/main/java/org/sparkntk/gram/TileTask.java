@@ -307,8 +307,9 @@ final class TileTask implements FlatMapFunction<Iterator<List<BlockPair>>, TileR
      * This thread's tile arrays (the Gram product, then the outputs), reused from tile to tile:
      * allocating, zeroing and page-faulting three or more fresh tile-sized arrays per tile cost a
      * few percent of the tile time. Two sizes are kept (full and ragged tiles), softly, so the GC
-     * can take them back from an idle executor; a tile's outputs are written out before the next
-     * tile starts, so reusing them is safe.
+     * can take them back from an idle executor. Reusing them is safe: within a task the pipeline
+     * reuses an array only once its writer has read it ({@code Pending.awaitShared}, the spare for
+     * the last output), and a task returns, or fails, only once its writers are done with them.
      */
     private static double[][] scratch(int count, int size) {
         SoftReference<double[][]>[] slots = SCRATCH.get();
