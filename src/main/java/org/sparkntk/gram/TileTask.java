@@ -214,14 +214,14 @@ final class TileTask implements FlatMapFunction<Iterator<List<BlockPair>>, TileR
             ready.awaitWritten(outputs - 1);
             waited += System.nanoTime() - t;
             if (write.isDone()) {
-                finishWrite(); // a failed write fails the task before the next tile overwrites anything
+                TileTask.finish(write, ready); // a failed write fails the task before the next tile overwrites anything
             }
         }
 
         /** Waits for the complete file (renamed into place) and returns the tile's report. */
         TileReport finish() throws IOException {
             long t = System.nanoTime();
-            long bytes = finishWrite();
+            long bytes = TileTask.finish(write, ready);
             waited += System.nanoTime() - t;
             return new TileReport(p.row(), p.col(), m, n, d, readNanos, gemmNanos, recursionNanos, waited, writeCpu[0], bytes,
                     gemm, recursion, TileKernels.vectorSpecies(), recomputed, writer);
@@ -234,10 +234,6 @@ final class TileTask implements FlatMapFunction<Iterator<List<BlockPair>>, TileR
         void abandon() {
             ready.fail(new java.util.concurrent.CancellationException("the task failed before this tile's file was complete"));
             joinQuietly(write);
-        }
-
-        private long finishWrite() throws IOException {
-            return TileTask.finish(write, ready);
         }
     }
 

@@ -86,7 +86,7 @@ public final class Tiles {
         if (rowsDone != null && k.compute() != Precision.FLOAT32) {
             recursion.recurse(spec, d, g, m, n, qa, qb, symmetric, k.depthArray(), ntk, nngp,
                     new GramPanels(gemm, a.x(), b.x(), m, n, d, symmetric, g), rowsDone);
-            return recomputed;
+            return 0;
         }
         if (k.compute() == Precision.FLOAT32) {
             recomputed = Float32Gram.product(spec, gemm, a, b, symmetric, qa, qb, g);
